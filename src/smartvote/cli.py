@@ -1,0 +1,177 @@
+"""The ``smartvote`` command line: a thin typer layer over the library.
+
+Every command accepts ``--json`` and then prints exactly one JSON document on stdout.
+Errors from the library are printed as ``error: FILE, row N: [rule] detail`` with exit
+code 2 (bad input) and never as a traceback. Commands of later pipeline stages register
+themselves from their own packages (see :func:`_register_all`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from smartvote.errors import SmartvoteError
+from smartvote.io.store import Store, default_db_path
+
+app = typer.Typer(
+    name="smartvote",
+    help="Smart Voting rebuilt: ingest precinct data, choose endorsements, publish them, assess the result.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default $SMARTVOTE_DB or ./smartvote.duckdb)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON on stdout")]
+
+
+def db_path(db: Path | None) -> Path:
+    return db if db is not None else default_db_path()
+
+
+def emit_json(obj: Any) -> None:
+    """Print one JSON document on stdout (UTF-8, no ASCII escaping)."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
+
+
+def _jsonable(o: Any) -> Any:
+    if hasattr(o, "to_dict"):
+        return o.to_dict()
+    if hasattr(o, "item"):
+        return o.item()
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    return str(o)
+
+
+def fail(e: SmartvoteError) -> None:
+    for p in e.problems:
+        console.print(f"[red]error:[/red] {p}", markup=True, highlight=False)
+    raise typer.Exit(2)
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="CIK protocol CSV (zipped or not) or tidy CSV/Parquet")],
+    election: Annotated[str | None, typer.Option(help="election name (default: from the file)")] = None,
+    regime: Annotated[str | None, typer.Option(help="the regime's candidate or party (default: the leader)")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest files into the store in one transaction and print a summary."""
+    try:
+        with Store(db_path(db)) as st:
+            s = st.ingest(files, election=election, regime=regime, progress=not as_json)
+    except SmartvoteError as e:
+        fail(e)
+        return
+    if as_json:
+        emit_json(s.to_dict())
+        return
+    t = Table(title=f"ingested {s.election} ({s.kind})")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    t.add_row("files", ", ".join(s.files))
+    t.add_row("races", f"{s.races:,}")
+    t.add_row("stations (incl. electronic)", f"{s.stations:,}")
+    t.add_row("registered voters", f"{s.registered:,}")
+    t.add_row("ballots issued", f"{s.ballots:,}")
+    for rule, n in s.flags.items():
+        t.add_row(f"flag: {rule}", f"{n:,}")
+    out.print(t)
+
+
+@app.command()
+def elections(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List the elections in the store."""
+    try:
+        with Store(db_path(db), read_only=True) as st:
+            df = st.elections()
+    except SmartvoteError as e:
+        fail(e)
+        return
+    if as_json:
+        emit_json(df.to_dict(orient="records"))
+        return
+    t = Table(title=str(db_path(db)))
+    for c in ("election", "kind", "races", "units", "registered"):
+        t.add_column(c, justify="right" if c in ("races", "units", "registered") else "left")
+    for r in df.itertuples():
+        t.add_row(str(r.election), str(r.kind), f"{r.races:,}", f"{r.units:,}", f"{int(r.registered):,}")
+    out.print(t)
+
+
+@app.command()
+def show(
+    election: Annotated[str, typer.Argument(help="stored election name")],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Summary of one stored election: stations, turnout, leader, top choices, flags."""
+    try:
+        with Store(db_path(db), read_only=True) as st:
+            s = st.summary(election)
+    except SmartvoteError as e:
+        fail(e)
+        return
+    if as_json:
+        emit_json(s.to_dict())
+        return
+    print_summary(s)
+
+
+def print_summary(s: Any) -> None:
+    t = Table(title=f"{s.election} ({s.kind})")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    t.add_row("races", f"{s.races:,}")
+    t.add_row("stations (incl. electronic)", f"{s.stations:,}")
+    t.add_row("electronic units", f"{s.electronic_units:,}")
+    t.add_row("registered voters", f"{s.registered:,}")
+    t.add_row("ballots issued", f"{s.ballots:,}")
+    t.add_row("turnout", f"{s.turnout:.2%}")
+    for name, votes, share in s.top:
+        t.add_row(name[:60], f"{votes:,} ({share:.2%})")
+    for rule, n in s.flags.items():
+        t.add_row(f"flag: {rule}", f"{n:,}")
+    out.print(t)
+
+
+_PLUGINS = (
+    "smartvote.simulate_cli",
+    "smartvote.convert",
+    "smartvote.forensics.commands",
+    "smartvote.recommend.commands",
+    "smartvote.assess_commands",
+    "smartvote.publish.commands",
+    "smartvote.demo",
+)
+
+
+def _register_all() -> None:
+    """Each pipeline stage adds its commands with a ``register(app)`` function."""
+    for name in _PLUGINS:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name == name:
+                continue
+            raise
+        mod.register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    app()

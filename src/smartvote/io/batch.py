@@ -1,0 +1,199 @@
+"""The normalised form every reader produces and the store ingests.
+
+A :class:`Batch` is a set of pandas frames with a fixed column vocabulary (documented in
+``docs/1-ingest.md``). Readers build one; :func:`protocol_flags` runs the protocol checks
+vectorised over all units; the store writes a batch in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+UNIT_COLUMNS: dict[str, str] = {
+    "election": "string",
+    "race": "string",
+    "unit": "string",
+    "region": "string",
+    "district": "string",
+    "tik": "string",
+    "channel": "string",
+    "registered": "Int64",
+    "ballots": "Int64",
+    "found": "Int64",
+    "valid": "Int64",
+    "invalid": "Int64",
+    "received": "Int64",
+    "early": "Int64",
+    "at_station": "Int64",
+    "outside": "Int64",
+    "cancelled": "Int64",
+    "portable": "Int64",
+    "stationary": "Int64",
+    "lost": "Int64",
+    "not_counted": "Int64",
+    "url": "string",
+    "source": "string",
+    "source_row": "Int64",
+}
+RACE_COLUMNS = {
+    "election": "string",
+    "race": "string",
+    "kind": "string",
+    "district": "string",
+    "region": "string",
+    "seats": "Int64",
+}
+CANDIDATE_COLUMNS = {
+    "election": "string",
+    "race": "string",
+    "candidate": "string",
+    "name_key": "string",
+    "party": "string",
+    "party_key": "string",
+    "ballot_position": "Int64",
+    "regime": "boolean",
+    "endorsed": "boolean",
+    "incumbent": "boolean",
+    "excluded": "string",
+}
+RESULT_COLUMNS = {
+    "election": "string",
+    "race": "string",
+    "unit": "string",
+    "candidate": "string",
+    "votes": "Int64",
+}
+FLAG_COLUMNS = {
+    "election": "string",
+    "race": "string",
+    "unit": "string",
+    "rule": "string",
+    "detail": "string",
+}
+EXTRA_COLUMNS = {
+    "election": "string",
+    "race": "string",
+    "unit": "string",
+    "line": "string",
+    "value": "Int64",
+}
+
+
+def conform(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Return ``df`` with exactly ``columns`` in order and type, missing ones as nulls."""
+    out = pd.DataFrame(index=df.index)
+    for col, dtype in columns.items():
+        if col in df.columns:
+            out[col] = df[col].astype(dtype)
+        else:
+            out[col] = pd.Series(pd.NA, index=df.index, dtype=dtype)
+    return out.reset_index(drop=True)
+
+
+@dataclass(slots=True)
+class Batch:
+    """Everything read from one or more files, ready for the store."""
+
+    election: str
+    kind: str
+    sources: list[str]
+    races: pd.DataFrame
+    units: pd.DataFrame
+    candidates: pd.DataFrame
+    results: pd.DataFrame
+    extra: pd.DataFrame
+    flags: pd.DataFrame
+
+    @classmethod
+    def make(
+        cls,
+        election: str,
+        kind: str,
+        sources: list[str],
+        races: pd.DataFrame,
+        units: pd.DataFrame,
+        candidates: pd.DataFrame,
+        results: pd.DataFrame,
+        extra: pd.DataFrame | None = None,
+    ) -> Batch:
+        """Conform every frame and run the protocol checks."""
+        units = conform(units, UNIT_COLUMNS)
+        results = conform(results, RESULT_COLUMNS)
+        return cls(
+            election=election,
+            kind=kind,
+            sources=sources,
+            races=conform(races, RACE_COLUMNS),
+            units=units,
+            candidates=conform(candidates, CANDIDATE_COLUMNS),
+            results=results,
+            extra=conform(extra if extra is not None else pd.DataFrame(), EXTRA_COLUMNS),
+            flags=conform(protocol_flags(units, results), FLAG_COLUMNS),
+        )
+
+
+def _arr(s: pd.Series) -> np.ndarray:
+    return s.astype("float64").to_numpy(na_value=np.nan)
+
+
+def protocol_flags(units: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """Vectorised protocol checks; one row per (unit, failed rule).
+
+    Checks only what the unit's protocol carries: a missing line never raises a flag.
+    """
+    n = len(units)
+    if n == 0:
+        return pd.DataFrame(columns=list(FLAG_COLUMNS))
+    reg = _arr(units["registered"])
+    bal = _arr(units["ballots"])
+    found = _arr(units["found"])
+    valid = _arr(units["valid"])
+    invalid = _arr(units["invalid"])
+    received = _arr(units["received"])
+    cancelled = _arr(units["cancelled"])
+    lost = np.nan_to_num(_arr(units["lost"]))
+    not_counted = np.nan_to_num(_arr(units["not_counted"]))
+    key = units["race"].astype(str) + "\x1f" + units["unit"].astype(str)
+    if len(results):
+        rkey = results["race"].astype(str) + "\x1f" + results["unit"].astype(str)
+        vsum = results["votes"].astype("float64").groupby(rkey.to_numpy()).sum()
+        votes = vsum.reindex(key.to_numpy()).to_numpy()
+    else:
+        votes = np.full(n, np.nan)
+    rules: list[tuple[str, np.ndarray, np.ndarray]] = []
+    with np.errstate(invalid="ignore"):
+        rules.append(("turnout_over_100", bal > reg, bal))
+        rules.append(("found_ne_valid_invalid", found != valid + invalid, found))
+        rules.append(
+            (
+                "received_ne_accounted",
+                received + not_counted != bal + cancelled + lost,
+                received,
+            )
+        )
+        rules.append(("votes_gt_valid", votes > valid, votes))
+        rules.append(("zero_registered", reg == 0, reg))
+        rules.append(("zero_ballots", (bal == 0) & (reg > 0), bal))
+        rules.append(("no_results", np.isnan(reg) & np.isnan(bal) & np.isnan(valid), reg))
+        rules.append(("pseudo_station", (units["channel"] == "electronic").to_numpy(), reg))
+    frames = []
+    for rule, mask, val in rules:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "election": units["election"].to_numpy()[mask],
+                        "race": units["race"].to_numpy()[mask],
+                        "unit": units["unit"].to_numpy()[mask],
+                        "rule": rule,
+                        "detail": [str(v) if not np.isnan(v) else "" for v in val[mask]],
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame(columns=list(FLAG_COLUMNS))
+    return pd.concat(frames, ignore_index=True)

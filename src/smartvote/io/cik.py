@@ -1,0 +1,342 @@
+"""Reader for CIK polling-station protocol tables (one row per station).
+
+Handles every header variant of the Russian federal files 2004–2024 (dkobak/elections
+layout): registered voters as ``внесенных``/``включенных``/``участников голосования``;
+optional ``oik`` (single-member district), ``level``, ``name`` and ``url`` columns;
+absentee-certificate lines (not ballots, kept as extra protocol lines); then one column
+per party (``N. Партия``), candidate, or ``ДА``/``НЕТ``. Remote electronic voting
+pseudo-stations are recognised (territorial commission named as electronic voting, an
+empty station number, or more than :data:`PSEUDO_STATION_REGISTERED` registered voters)
+and stored with channel ``electronic``. A by-region file without station columns (the
+2024 electronic-voting file) is read as one electronic unit per region.
+
+Parsing is vectorised: pandas' C reader, then numpy over whole columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from smartvote.errors import InputError, Problem
+from smartvote.io.batch import Batch
+from smartvote.names import norm_name, party_key, party_label, strip_ballot_number
+
+#: No real polling station serves this many voters; rows above it are pseudo-stations.
+PSEUDO_STATION_REGISTERED = 50_000
+
+ID_COLUMNS = ("level", "name", "region", "oik", "tik", "uik")
+
+
+def _k(header: str) -> str:
+    return norm_name(header)
+
+
+# Ordered: the first matching rule classifies a column. Absentee certificates first.
+_LINE_RULES: list[tuple[str, Callable[[str], bool]]] = [
+    ("absentee", lambda h: "открепительн" in h),
+    (
+        "registered",
+        lambda h: bool(re.search(r"(избирателей|участников голосования),? (внесенных|включенных)", h)),
+    ),
+    ("not_counted", lambda h: "не учтенных" in h and "бюллетен" in h),
+    ("received", lambda h: "бюллетен" in h and "получен" in h),
+    ("early", lambda h: "бюллетен" in h and "выданных" in h and "досрочно" in h),
+    ("outside", lambda h: "бюллетен" in h and "выданных" in h and "вне помещени" in h),
+    (
+        "at_station",
+        lambda h: "бюллетен" in h
+        and "выданных" in h
+        and ("в помещени" in h or "в день голосования" in h),
+    ),
+    ("issued_total", lambda h: "бюллетен" in h and "выданных" in h),
+    ("cancelled", lambda h: "погашенных" in h and "бюллетен" in h),
+    ("portable", lambda h: "бюллетен" in h and "переносных" in h),
+    ("stationary", lambda h: "бюллетен" in h and "стационарных" in h),
+    ("found_total", lambda h: "бюллетен" in h and "ящиках" in h),
+    ("invalid", lambda h: "недействительных" in h),
+    ("valid", lambda h: "действительных" in h),
+    ("lost", lambda h: "утраченных" in h and "бюллетен" in h),
+]
+
+
+def classify_columns(header: list[str]) -> dict[str, str]:
+    """Map each column to an id role, a protocol line, ``extra``, ``url`` or ``choice``."""
+    roles: dict[str, str] = {}
+    taken: set[str] = set()
+    for col in header:
+        h = _k(col)
+        if h in ID_COLUMNS:
+            roles[col] = h
+            continue
+        if h == "url":
+            roles[col] = "url"
+            continue
+        role = "choice"
+        if h.startswith("число"):
+            role = "extra"
+            for name, test in _LINE_RULES:
+                if test(h):
+                    role = name if name != "absentee" else "extra"
+                    break
+            if role in taken:
+                role = "extra"
+        if role not in ("choice", "extra"):
+            taken.add(role)
+        roles[col] = role
+    return roles
+
+
+def detect_kind(roles: dict[str, str], header: list[str]) -> str:
+    """Election kind from the choice columns: ``duma``, ``president`` or ``referendum``."""
+    choices = [c for c in header if roles[c] == "choice"]
+    if {_k(c) for c in choices} >= {"да", "нет"}:
+        return "referendum"
+    numbered = sum(strip_ballot_number(c)[0] is not None for c in choices)
+    if "oik" in roles.values() or (choices and numbered == len(choices)):
+        return "duma"
+    return "president"
+
+
+def looks_like_cik(header: list[str]) -> bool:
+    roles = classify_columns(header)
+    return "registered" in roles.values() and any(r == "choice" for r in roles.values())
+
+
+def _station_number(uik: pd.Series) -> pd.Series:
+    return uik.fillna("").astype(str).str.replace(r"^\s*УИК\s*№?\s*", "", regex=True).str.strip()
+
+
+def _district_number(oik: pd.Series) -> pd.Series:
+    return oik.fillna("").astype(str).str.extract(r"(\d+)", expand=False).fillna("")
+
+
+def _numeric(df: pd.DataFrame, col: str, file: str) -> pd.Series:
+    s = df[col]
+    if not pd.api.types.is_numeric_dtype(s):
+        txt = s.astype("string").str.strip()
+        num = pd.to_numeric(txt.str.replace(r"\s", "", regex=True), errors="coerce")
+        bad = num.isna() & txt.notna() & (txt != "")
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(
+                Problem(
+                    rule="integer",
+                    detail="protocol lines and votes must be whole numbers",
+                    file=file,
+                    row=i + 2,
+                    column=col,
+                    value=str(s.iloc[i]),
+                )
+            )
+        s = num
+    arr = s.to_numpy(dtype="float64", na_value=np.nan)
+    neg = arr < 0
+    frac = np.isfinite(arr) & (arr != np.round(arr))
+    for mask, rule in ((neg, "non_negative"), (frac, "integer")):
+        if mask.any():
+            i = int(np.flatnonzero(mask)[0])
+            raise InputError(
+                Problem(
+                    rule=rule,
+                    detail="protocol lines and votes must be non-negative whole numbers",
+                    file=file,
+                    row=i + 2,
+                    column=col,
+                    value=str(s.iloc[i]),
+                )
+            )
+    return pd.Series(arr, index=df.index).astype("Int64")
+
+
+def read_cik_frame(
+    df: pd.DataFrame, file: str, election: str | None = None, kind: str | None = None
+) -> Batch:
+    """Turn a raw CIK table into a :class:`Batch` (see module docstring)."""
+    header = [str(c) for c in df.columns]
+    roles = classify_columns(header)
+    if "registered" not in roles.values():
+        raise InputError(
+            Problem(
+                rule="cik_header",
+                detail="no registered-voters line (Число избирателей, внесенных/включенных в список…)",
+                file=file,
+                row=1,
+            )
+        )
+    kind = kind or detect_kind(roles, header)
+    if election is None:
+        m = re.search(r"(19|20)\d\d", Path(file).name)
+        if not m:
+            raise InputError(
+                Problem(
+                    rule="election_name",
+                    detail="cannot derive an election name from the file name; pass --election",
+                    file=file,
+                )
+            )
+        election = f"{kind}-{m.group(0)}"
+    by_role: dict[str, str] = {}
+    for col, role in roles.items():
+        if role not in ("choice", "extra"):
+            by_role.setdefault(role, col)
+    n = len(df)
+    idx = df.index
+
+    def ident(role: str) -> pd.Series:
+        col = by_role.get(role)
+        if col is None:
+            return pd.Series([""] * n, index=idx, dtype="string")
+        return df[col].astype("string").fillna("").str.strip()
+
+    region, tik = ident("region"), ident("tik")
+    has_station_cols = "uik" in by_role or "tik" in by_role
+    station = _station_number(ident("uik"))
+    district = _district_number(ident("oik"))
+    nums = {
+        role: _numeric(df, col, file)
+        for role, col in by_role.items()
+        if role not in ID_COLUMNS and role != "url"
+    }
+    registered = nums["registered"]
+    electronic = (
+        tik.str.contains("электронн", case=False)
+        | (registered.fillna(0) > PSEUDO_STATION_REGISTERED)
+        | ~pd.Series(has_station_cols, index=idx)
+        | ((station == "") & has_station_cols)
+    ).to_numpy(dtype=bool)
+    # Stable station ids: REGION/NUMBER; electronic pseudo-stations get a readable id.
+    unit = (region + "/" + station).astype(object).to_numpy()
+    ev_id = (region + "/ДЭГ" + np.where(district != "", "-" + district, "")).astype(object).to_numpy()
+    ev_id = np.where(station != "", ev_id + "-" + station.astype(object).to_numpy(), ev_id)
+    unit = np.where(electronic, ev_id, unit)
+    unit_s = pd.Series(unit, index=idx, dtype="string")
+    dup = unit_s.duplicated(keep=False)
+    if dup.any():
+        # Same station number twice in a region (e.g. two commissions): qualify by TIK.
+        unit_s = unit_s.where(~dup, unit_s + "@" + tik)
+        dup2 = unit_s.duplicated(keep=False)
+        if dup2.any():
+            unit_s = unit_s.where(~dup2, unit_s + "#" + pd.Series(np.arange(n) + 2, index=idx).astype(str))
+    race = f"{election}/list" if kind == "duma" else f"{election}/{kind}"
+
+    def get(role: str) -> pd.Series:
+        return nums.get(role, pd.Series(pd.NA, index=idx, dtype="Int64"))
+
+    issued = get("early").fillna(0) + get("at_station").fillna(0) + get("outside").fillna(0)
+    has_split = any(r in nums for r in ("early", "at_station", "outside"))
+    ballots = issued if has_split else get("issued_total")
+    if has_split:
+        allna = get("early").isna() & get("at_station").isna() & get("outside").isna()
+        ballots = ballots.mask(allna)
+    found = (
+        get("portable").fillna(0) + get("stationary").fillna(0)
+        if "portable" in nums or "stationary" in nums
+        else get("found_total")
+    )
+    if "portable" in nums or "stationary" in nums:
+        found = found.mask(get("portable").isna() & get("stationary").isna())
+    invalid = get("invalid")
+    valid = get("valid") if "valid" in nums else found - invalid
+    units = pd.DataFrame(
+        {
+            "election": election,
+            "race": race,
+            "unit": unit_s,
+            "region": region,
+            "district": district,
+            "tik": tik,
+            "channel": np.where(electronic, "electronic", "paper"),
+            "registered": registered,
+            "ballots": ballots,
+            "found": found,
+            "valid": valid,
+            "invalid": invalid,
+            "received": get("received"),
+            "early": get("early"),
+            "at_station": get("at_station"),
+            "outside": get("outside"),
+            "cancelled": get("cancelled"),
+            "portable": get("portable"),
+            "stationary": get("stationary"),
+            "lost": get("lost"),
+            "not_counted": get("not_counted"),
+            "url": ident("url"),
+            "source": Path(file).name,
+            "source_row": np.arange(n) + 2,
+        }
+    )
+    choice_cols = [c for c in header if roles[c] == "choice"]
+    names, parties, positions = [], [], []
+    for c in choice_cols:
+        pos, label = strip_ballot_number(c)
+        if kind == "duma":
+            names.append(party_label(c))
+            parties.append(party_label(c))
+        else:
+            names.append(label)
+            parties.append("")
+        positions.append(pos if pos is not None else len(positions) + 1)
+    votes = np.column_stack([_numeric(df, c, file).to_numpy(dtype="float64", na_value=np.nan) for c in choice_cols]) if choice_cols else np.empty((n, 0))
+    k = len(choice_cols)
+    results = pd.DataFrame(
+        {
+            "election": election,
+            "race": race,
+            "unit": np.repeat(unit_s.to_numpy(dtype=object), k),
+            "candidate": np.tile(np.array(names, dtype=object), n),
+            "votes": pd.array(votes.reshape(-1), dtype="Float64").astype("Int64"),
+        }
+    )
+    totals = np.nansum(votes, axis=0)
+    leader = int(np.argmax(totals)) if k else -1
+    candidates = pd.DataFrame(
+        {
+            "election": election,
+            "race": race,
+            "candidate": names,
+            "name_key": [norm_name(x) for x in names],
+            "party": parties,
+            "party_key": [party_key(p) if p else "" for p in parties],
+            "ballot_position": positions,
+            # The regime is unknown in a bare protocol: the national leader is assumed,
+            # and can be changed with `ingest --regime NAME`.
+            "regime": [i == leader for i in range(k)],
+        }
+    )
+    extra_cols = [c for c in header if roles[c] == "extra"]
+    extra = pd.DataFrame()
+    if extra_cols:
+        ev = np.column_stack([_numeric(df, c, file).to_numpy(dtype="float64", na_value=np.nan) for c in extra_cols])
+        extra = pd.DataFrame(
+            {
+                "election": election,
+                "race": race,
+                "unit": np.repeat(unit_s.to_numpy(dtype=object), len(extra_cols)),
+                "line": np.tile(np.array(extra_cols, dtype=object), n),
+                "value": pd.array(ev.reshape(-1), dtype="Float64").astype("Int64"),
+            }
+        )
+        extra = extra[extra["value"].notna()]
+    region_of = region.iloc[0] if n and (region == region.iloc[0]).all() else ""
+    races = pd.DataFrame(
+        {"election": [election], "race": [race], "kind": ["list" if kind == "duma" else kind], "district": [""], "region": [region_of], "seats": [1]}
+    )
+    return Batch.make(election, kind, [Path(file).name], races, units, candidates, results, extra)
+
+
+def read_cik(path: str | Path, election: str | None = None, kind: str | None = None) -> Batch:
+    """Read a CIK protocol CSV (plain or zipped) into a :class:`Batch`."""
+    p = Path(path)
+    dtypes = {c: "string" for c in ("level", "name", "region", "oik", "tik", "uik", "url")}
+    try:
+        df = pd.read_csv(p, dtype=dtypes, encoding="utf-8", low_memory=False)
+    except UnicodeDecodeError as e:
+        raise InputError(Problem(rule="encoding", detail=f"not UTF-8: {e}", file=str(p))) from e
+    except pd.errors.ParserError as e:
+        raise InputError(Problem(rule="csv", detail=str(e), file=str(p))) from e
+    return read_cik_frame(df, str(p), election=election, kind=kind)

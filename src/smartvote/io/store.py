@@ -1,0 +1,351 @@
+"""The embedded DuckDB store: one file holds every election ingested.
+
+Schema (documented in ``docs/1-ingest.md``): ``elections``, ``sources``, ``races``,
+``candidates``, ``units`` (one protocol per race and counting unit, with region, district,
+territorial commission and channel), ``results`` (votes per unit and candidate),
+``flags`` (protocol checks that failed: flagged, never rejected) and ``protocol_extra``
+(every other numeric protocol line, so that nothing read is lost).
+
+Ingest is one transaction: files are parsed first, then written inside ``BEGIN`` …
+``COMMIT``; any error rolls back and leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pandas as pd
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from smartvote.errors import InputError, Problem, StoreError
+from smartvote.io.batch import (
+    CANDIDATE_COLUMNS,
+    EXTRA_COLUMNS,
+    FLAG_COLUMNS,
+    RACE_COLUMNS,
+    RESULT_COLUMNS,
+    UNIT_COLUMNS,
+    Batch,
+)
+from smartvote.io.detect import read_any
+from smartvote.model import ElectionSummary, IngestSummary
+
+_SQLTYPE = {"string": "VARCHAR", "Int64": "BIGINT", "boolean": "BOOLEAN"}
+
+TABLES: dict[str, dict[str, str]] = {
+    "races": RACE_COLUMNS,
+    "candidates": CANDIDATE_COLUMNS,
+    "units": UNIT_COLUMNS,
+    "results": RESULT_COLUMNS,
+    "flags": FLAG_COLUMNS,
+    "protocol_extra": EXTRA_COLUMNS,
+}
+
+
+def default_db_path() -> Path:
+    """``$SMARTVOTE_DB`` or ``./smartvote.duckdb``."""
+    return Path(os.environ.get("SMARTVOTE_DB", "smartvote.duckdb"))
+
+
+def _ddl() -> list[str]:
+    out = [
+        "CREATE TABLE IF NOT EXISTS elections (election VARCHAR PRIMARY KEY, kind VARCHAR, "
+        "ingested_at TIMESTAMP DEFAULT current_timestamp)",
+        "CREATE TABLE IF NOT EXISTS sources (election VARCHAR, source VARCHAR, rows BIGINT, "
+        "ingested_at TIMESTAMP DEFAULT current_timestamp)",
+    ]
+    for name, cols in TABLES.items():
+        body = ", ".join(f'"{c}" {_SQLTYPE[t]}' for c, t in cols.items())
+        out.append(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+    return out
+
+
+class Store:
+    """A DuckDB file of ingested elections. Use as a context manager."""
+
+    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        if read_only and not self.path.exists():
+            raise StoreError(Problem("exists", "no database here; run `smartvote ingest` first", str(self.path)))
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            for stmt in _ddl():
+                self.con.execute(stmt)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def write(self, batches: Iterable[Batch]) -> None:
+        """Write parsed batches in one transaction, replacing earlier ingests of the same source."""
+        with self.transaction() as con:
+            for b in batches:
+                self._write_one(con, b)
+
+    def _write_one(self, con: duckdb.DuckDBPyConnection, b: Batch) -> None:
+        for src in b.sources:
+            old = "SELECT race, unit FROM units WHERE election = ? AND source = ?"
+            for t in ("results", "flags", "protocol_extra"):
+                con.execute(
+                    f"DELETE FROM {t} WHERE election = ? AND (race, unit) IN ({old})",
+                    [b.election, b.election, src],
+                )
+            con.execute("DELETE FROM units WHERE election = ? AND source = ?", [b.election, src])
+            con.execute("DELETE FROM sources WHERE election = ? AND source = ?", [b.election, src])
+            con.execute("INSERT INTO sources (election, source, rows) VALUES (?, ?, ?)", [b.election, src, len(b.units)])
+        con.execute(
+            "INSERT INTO elections (election, kind) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [b.election, b.kind],
+        )
+        races = b.races
+        con.register("_b_races", races)
+        con.execute("DELETE FROM races WHERE race IN (SELECT race FROM _b_races)")
+        con.execute("INSERT INTO races SELECT * FROM _b_races")
+        con.register("_b_cands", b.candidates)
+        con.execute(
+            "DELETE FROM candidates WHERE (race, candidate) IN (SELECT race, candidate FROM _b_cands)"
+        )
+        con.execute("INSERT INTO candidates SELECT * FROM _b_cands")
+        for table, frame in (
+            ("units", b.units),
+            ("results", b.results),
+            ("flags", b.flags),
+            ("protocol_extra", b.extra),
+        ):
+            name = f"_b_{table}"
+            con.register(name, frame)
+            con.execute(f"INSERT INTO {table} SELECT * FROM {name}")
+            con.unregister(name)
+        for n in ("_b_races", "_b_cands"):
+            con.unregister(n)
+
+    def ingest(
+        self,
+        files: Iterable[str | Path],
+        election: str | None = None,
+        regime: str | None = None,
+        progress: bool = True,
+    ) -> IngestSummary:
+        """Parse every file, then write them all in one transaction; return a summary."""
+        files = [Path(f) for f in files]
+        batches: list[Batch] = []
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            disable=not progress,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("ingest", total=len(files) * 2)
+            for f in files:
+                bar.update(task, description=f"reading {f.name}")
+                b = read_any(f, election=election)
+                if regime is not None:
+                    _set_regime(b, regime, str(f))
+                batches.append(b)
+                bar.advance(task)
+            for b in batches:
+                bar.update(task, description=f"writing {', '.join(b.sources)}")
+            self.write(batches)
+            bar.advance(task, len(batches))
+        return summarise_batches(batches)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        return self.con.execute(query, params or []).df()
+
+    def elections(self) -> pd.DataFrame:
+        """One row per stored election with its size."""
+        return self.sql(
+            """
+            SELECT e.election, e.kind,
+                   (SELECT count(*) FROM races r WHERE r.election = e.election) AS races,
+                   (SELECT count(*) FROM units u WHERE u.election = e.election) AS units,
+                   (SELECT coalesce(sum(registered), 0) FROM units u WHERE u.election = e.election) AS registered,
+                   e.ingested_at
+            FROM elections e ORDER BY e.election
+            """
+        )
+
+    def _check(self, election: str) -> None:
+        n = self.con.execute("SELECT count(*) FROM elections WHERE election = ?", [election]).fetchone()
+        if not n or not n[0]:
+            known = ", ".join(self.elections()["election"].tolist()) or "none"
+            raise StoreError(Problem("unknown_election", f"no election {election!r} in {self.path} (stored: {known})"))
+
+    def races(self, election: str) -> pd.DataFrame:
+        self._check(election)
+        return self.sql("SELECT * FROM races WHERE election = ? ORDER BY race", [election])
+
+    def candidates(self, election: str) -> pd.DataFrame:
+        self._check(election)
+        return self.sql("SELECT * FROM candidates WHERE election = ? ORDER BY race, ballot_position, candidate", [election])
+
+    def results(self, election: str) -> pd.DataFrame:
+        """Tidy long results joined with unit totals and candidate attributes."""
+        self._check(election)
+        return self.sql(
+            """
+            SELECT r.race, r.unit, r.candidate, r.votes, c.party, u.region, u.district, u.tik,
+                   u.channel, u.registered, u.ballots, u.valid, u.invalid, c.regime, c.endorsed
+            FROM results r
+            JOIN units u USING (election, race, unit)
+            LEFT JOIN candidates c USING (election, race, candidate)
+            WHERE r.election = ?
+            ORDER BY r.race, r.unit, c.ballot_position, r.candidate
+            """,
+            [election],
+        )
+
+    def units(self, election: str) -> pd.DataFrame:
+        self._check(election)
+        return self.sql("SELECT * FROM units WHERE election = ? ORDER BY race, source_row", [election])
+
+    def flags(self, election: str) -> pd.DataFrame:
+        self._check(election)
+        return self.sql("SELECT * FROM flags WHERE election = ?", [election])
+
+    def stations(self, election: str, channel: str | None = None) -> pd.DataFrame:
+        """One row per (race, unit) with the protocol lines and the leader's votes.
+
+        The leader of a race is its ``regime`` candidate when one is marked, else the
+        candidate with the most votes in the race. Column ``leader_votes`` holds W of
+        METHODS.md; ``found`` is R (ballots found; valid + invalid when boxes are absent).
+        """
+        self._check(election)
+        q = """
+            WITH tot AS (
+                SELECT race, candidate, sum(votes) AS v FROM results WHERE election = ? GROUP BY ALL
+            ), lead AS (
+                SELECT t.race, arg_max(t.candidate, (coalesce(c.regime, false), t.v)) AS leader
+                FROM tot t LEFT JOIN candidates c ON c.election = ? AND c.race = t.race AND c.candidate = t.candidate
+                GROUP BY t.race
+            )
+            SELECT u.race, u.unit, u.region, u.district, u.tik, u.channel, u.registered, u.ballots,
+                   coalesce(u.found, u.valid + u.invalid) AS found, u.valid, u.invalid,
+                   l.leader, r.votes AS leader_votes, u.source_row
+            FROM units u
+            LEFT JOIN lead l ON l.race = u.race
+            LEFT JOIN results r ON r.election = u.election AND r.race = u.race AND r.unit = u.unit
+                                AND r.candidate = l.leader
+            WHERE u.election = ? {where}
+            ORDER BY u.race, u.source_row
+        """
+        params: list[Any] = [election, election, election]
+        where = ""
+        if channel is not None:
+            where = "AND u.channel = ?"
+            params.append(channel)
+        return self.sql(q.format(where=where), params)
+
+    def votes_matrix(self, election: str, race: str | None = None) -> pd.DataFrame:
+        """Units × candidates vote counts (wide), index (race, unit)."""
+        self._check(election)
+        q = "SELECT race, unit, candidate, votes FROM results WHERE election = ?"
+        params: list[Any] = [election]
+        if race is not None:
+            q += " AND race = ?"
+            params.append(race)
+        long = self.sql(q, params)
+        return long.pivot_table(index=["race", "unit"], columns="candidate", values="votes", aggfunc="sum", fill_value=0)
+
+    def summary(self, election: str, top: int = 5) -> ElectionSummary:
+        """Headline figures: stations, registered, turnout, leader, top choices, flags."""
+        self._check(election)
+        kind = self.con.execute("SELECT kind FROM elections WHERE election = ?", [election]).fetchone()
+        row = self.con.execute(
+            """
+            SELECT count(*), count(*) FILTER (WHERE channel = 'electronic'),
+                   coalesce(sum(registered), 0), coalesce(sum(ballots), 0), coalesce(sum(valid), 0),
+                   count(DISTINCT race)
+            FROM units WHERE election = ?
+            """,
+            [election],
+        ).fetchone()
+        assert row is not None
+        stations, electronic, registered, ballots, valid, races = (int(x) for x in row)
+        tops = self.con.execute(
+            """
+            SELECT coalesce(nullif(c.party, ''), r.candidate) AS choice, sum(r.votes) AS v
+            FROM results r LEFT JOIN candidates c USING (election, race, candidate)
+            WHERE r.election = ? GROUP BY 1 ORDER BY v DESC NULLS LAST
+            """,
+            [election],
+        ).fetchall()
+        total_votes = sum(int(v or 0) for _, v in tops) or 1
+        top_rows = tuple((str(c), int(v or 0), float(v or 0) / total_votes) for c, v in tops[:top])
+        flags = dict(
+            (str(r), int(n))
+            for r, n in self.con.execute(
+                "SELECT rule, count(*) FROM flags WHERE election = ? GROUP BY rule ORDER BY rule", [election]
+            ).fetchall()
+        )
+        leader, lshare = (top_rows[0][0], top_rows[0][2]) if top_rows else ("", 0.0)
+        return ElectionSummary(
+            election=election,
+            kind=str(kind[0]) if kind else "",
+            races=races,
+            stations=stations,
+            electronic_units=electronic,
+            registered=registered,
+            ballots=ballots,
+            valid=valid,
+            turnout=ballots / registered if registered else 0.0,
+            leader=leader,
+            leader_share=lshare,
+            top=top_rows,
+            flags=flags,
+        )
+
+
+def _set_regime(b: Batch, regime: str, file: str) -> None:
+    from smartvote.names import norm_name, party_key
+
+    key = norm_name(regime)
+    pk = party_key(regime)
+    hit = (b.candidates["name_key"] == key) | ((b.candidates["party_key"] == pk) & (pk != ""))
+    if not hit.any():
+        raise InputError(Problem("regime", f"no candidate or party named {regime!r}", file))
+    b.candidates["regime"] = hit.astype("boolean")
+
+
+def summarise_batches(batches: list[Batch]) -> IngestSummary:
+    units = pd.concat([b.units for b in batches], ignore_index=True)
+    flags = pd.concat([b.flags for b in batches], ignore_index=True)
+    return IngestSummary(
+        election=", ".join(sorted({b.election for b in batches})),
+        files=tuple(s for b in batches for s in b.sources),
+        kind=", ".join(sorted({b.kind for b in batches})),
+        races=int(sum(len(b.races) for b in batches)),
+        stations=len(units),
+        registered=int(units["registered"].sum(skipna=True)),
+        ballots=int(units["ballots"].sum(skipna=True)),
+        flags={str(k): int(v) for k, v in flags["rule"].value_counts().sort_index().items()},
+    )

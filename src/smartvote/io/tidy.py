@@ -1,0 +1,201 @@
+"""Reader and writer of the tidy results format of DESIGN.md.
+
+One row per (race, unit, candidate) with ``votes``; optional unit totals repeated on each
+candidate row, ``channel``, ``party``, ``regime`` and ``endorsed``. Every rule that a row
+breaks is reported with the file, the row number (1 = header) and the offending value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from smartvote.errors import InputError, Problem
+from smartvote.io.batch import Batch
+from smartvote.names import norm_name, party_key
+
+REQUIRED = ("race", "unit", "candidate", "votes")
+TOTALS = ("registered", "ballots", "valid", "invalid")
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+def looks_like_tidy(columns: list[str]) -> bool:
+    return set(REQUIRED) <= {c.strip().lower() for c in columns}
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file as strings-or-numbers, with a clear error on failure."""
+    p = Path(path)
+    try:
+        if p.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(p)
+        return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError as e:
+        raise InputError(Problem(rule="exists", detail="file not found", file=str(p))) from e
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError, OSError) as e:
+        raise InputError(Problem(rule="readable", detail=str(e), file=str(p))) from e
+
+
+def _bool(s: pd.Series, file: str, col: str, problems: list[Problem]) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean")
+    t = s.astype("string").fillna("").str.strip().str.lower()
+    bad = ~t.isin(_TRUE | _FALSE)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        problems.append(Problem("boolean", "must be true/false", file, i + 2, col, str(s.iloc[i])))
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[t.isin(_TRUE)] = True
+    out[t.isin(_FALSE - {""})] = False
+    return out
+
+
+def _int(s: pd.Series, file: str, col: str, problems: list[Problem], required: bool) -> pd.Series:
+    if pd.api.types.is_integer_dtype(s):
+        num = s.astype("Float64")
+        txt_empty = s.isna()
+    else:
+        txt = s.astype("string").fillna("").str.strip()
+        txt_empty = txt == ""
+        num = pd.to_numeric(txt.where(~txt_empty), errors="coerce").astype("Float64")
+        bad = num.isna() & ~txt_empty
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            problems.append(Problem("integer", "must be a whole number", file, i + 2, col, str(s.iloc[i])))
+            return pd.Series(pd.NA, index=s.index, dtype="Int64")
+    arr = num.to_numpy(dtype="float64", na_value=np.nan)
+    for mask, rule in ((arr < 0, "non_negative"), (np.isfinite(arr) & (arr != np.round(arr)), "integer")):
+        if mask.any():
+            i = int(np.flatnonzero(mask)[0])
+            problems.append(Problem(rule, "must be a non-negative whole number", file, i + 2, col, str(s.iloc[i])))
+    if required and txt_empty.any():
+        i = int(np.flatnonzero(txt_empty.to_numpy())[0])
+        problems.append(Problem("required", "value missing", file, i + 2, col, ""))
+    return num.round().astype("Int64")
+
+
+def race_kind(race: str) -> str:
+    if "/smd/" in race:
+        return "smd"
+    if race.endswith("/list"):
+        return "list"
+    return "race"
+
+
+def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> Batch:
+    """Validate a tidy results table and turn it into a :class:`Batch`."""
+    df = df.rename(columns={c: c.strip().lower() for c in df.columns})
+    problems: list[Problem] = []
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise InputError(Problem("tidy_columns", f"missing required column(s) {missing}", file, 1))
+    for col in ("race", "unit", "candidate"):
+        s = df[col].astype("string").fillna("").str.strip()
+        empty = s == ""
+        if empty.any():
+            i = int(np.flatnonzero(empty.to_numpy())[0])
+            problems.append(Problem("required", "value missing", file, i + 2, col, ""))
+        df[col] = s
+    votes = _int(df["votes"], file, "votes", problems, required=True)
+    totals = {c: _int(df[c], file, c, problems, required=False) for c in TOTALS + ("seats",) if c in df.columns}
+    flags = {c: _bool(df[c], file, c, problems) for c in ("regime", "endorsed", "incumbent") if c in df.columns}
+    channel = (
+        df["channel"].astype("string").fillna("").str.strip().str.lower().replace("", "paper")
+        if "channel" in df.columns
+        else pd.Series("paper", index=df.index, dtype="string")
+    )
+    badch = ~channel.isin(["paper", "electronic"])
+    if badch.any():
+        i = int(np.flatnonzero(badch.to_numpy())[0])
+        problems.append(Problem("channel", "must be paper or electronic", file, i + 2, "channel", str(channel.iloc[i])))
+    dup = df.duplicated(subset=["race", "unit", "candidate"], keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        problems.append(Problem("unique", "duplicate (race, unit, candidate)", file, i + 2, "candidate", str(df["candidate"].iloc[i])))
+    if problems:
+        raise InputError(problems)
+    if election is None:
+        election = Path(file).name.split(".")[0]
+    text = {c: (df[c].astype("string").fillna("").str.strip() if c in df.columns else pd.Series("", index=df.index, dtype="string")) for c in ("party", "region", "district", "tik")}
+    race = df["race"]
+    district = text["district"].where(text["district"] != "", race.str.extract(r"/smd/([^/]+)$", expand=False).fillna(""))
+    # Unit totals are repeated on each candidate row: they must agree within a unit.
+    unit_key = race + "\x1f" + df["unit"]
+    first = ~unit_key.duplicated()
+    for c, s in totals.items():
+        if c == "seats":
+            continue
+        g = s.astype("Float64").groupby(unit_key.to_numpy())
+        spread = (g.transform("max") - g.transform("min")).fillna(0)
+        if (spread > 0).any():
+            i = int(np.flatnonzero((spread > 0).to_numpy())[0])
+            raise InputError(Problem("unit_totals_agree", f"{c} differs between rows of the same unit", file, i + 2, c, str(s.iloc[i])))
+    def tot(c: str) -> pd.Series:
+        return totals[c][first] if c in totals else pd.Series(pd.NA, index=df.index[first], dtype="Int64")
+    units = pd.DataFrame(
+        {
+            "election": election,
+            "race": race[first],
+            "unit": df["unit"][first],
+            "region": text["region"][first],
+            "district": district[first],
+            "tik": text["tik"][first],
+            "channel": channel[first],
+            "registered": tot("registered"),
+            "ballots": tot("ballots"),
+            "valid": tot("valid"),
+            "invalid": tot("invalid"),
+            "source": Path(file).name,
+            "source_row": np.flatnonzero(first.to_numpy()) + 2,
+        }
+    )
+    units["found"] = units["valid"] + units["invalid"]
+    results = pd.DataFrame({"election": election, "race": race, "unit": df["unit"], "candidate": df["candidate"], "votes": votes})
+    cand_first = ~(race + "\x1f" + df["candidate"]).duplicated()
+    cands = pd.DataFrame(
+        {
+            "election": election,
+            "race": race[cand_first],
+            "candidate": df["candidate"][cand_first],
+            "party": text["party"][cand_first],
+        }
+    )
+    cands["name_key"] = cands["candidate"].map(norm_name)
+    cands["party_key"] = cands["party"].map(party_key)
+    for c, s in flags.items():
+        cands[c] = s[cand_first].astype("boolean")
+    # A flag given on any row of the candidate counts.
+    for c, s in flags.items():
+        anytrue = s.fillna(False).groupby((race + "\x1f" + df["candidate"]).to_numpy()).any()
+        cands[c] = (cands["race"] + "\x1f" + cands["candidate"]).map(anytrue).astype("boolean")
+    seats = totals.get("seats")
+    race_first = ~race.duplicated()
+    races = pd.DataFrame(
+        {
+            "election": election,
+            "race": race[race_first],
+            "kind": race[race_first].map(race_kind),
+            "district": district[race_first],
+            "region": text["region"][race_first],
+            "seats": (seats[race_first].fillna(1) if seats is not None else 1),
+        }
+    )
+    return Batch.make(election, "tidy", [Path(file).name], races, units, cands, results)
+
+
+def read_tidy(path: str | Path, election: str | None = None) -> Batch:
+    return tidy_to_batch(read_table(path), str(path), election=election)
+
+
+def write_tidy(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a tidy frame as CSV or Parquet, chosen by the suffix."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if p.suffix.lower() in (".parquet", ".pq"):
+        df.to_parquet(p, index=False)
+    else:
+        df.to_csv(p, index=False)
+    return p

@@ -1,0 +1,120 @@
+"""Immutable records that travel between the pipeline's stages.
+
+Identifiers are plain strings with distinct ``NewType`` names so that a race id is never
+passed where a unit id is expected. Race ids follow ``ELECTION/KIND[/DISTRICT]``, e.g.
+``duma-2021/list`` or ``duma-2021/smd/211``; unit ids are ``REGION/STATION`` for CIK data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, NewType
+
+ElectionId = NewType("ElectionId", str)
+RaceId = NewType("RaceId", str)
+UnitId = NewType("UnitId", str)
+
+PAPER = "paper"
+ELECTRONIC = "electronic"
+CHANNELS = (PAPER, ELECTRONIC)
+
+#: Protocol checks stored as flags (never rejections), with what each means.
+FLAG_RULES: dict[str, str] = {
+    "turnout_over_100": "ballots issued exceed registered voters",
+    "found_ne_valid_invalid": "ballots found in boxes differ from valid + invalid",
+    "received_ne_accounted": "ballots received + not counted differ from issued + cancelled + lost",
+    "votes_gt_valid": "candidate votes sum to more than valid ballots",
+    "zero_registered": "no registered voters (closed or special station)",
+    "zero_ballots": "no ballots issued",
+    "no_results": "protocol row carries no numbers",
+    "pseudo_station": "electronic-voting pseudo-station (kept for totals, not a polling station)",
+}
+
+
+def make_smd_race(election: str, district: str) -> RaceId:
+    """Race id of a single-member district, stable for joining across elections."""
+    return RaceId(f"{election}/smd/{district}")
+
+
+@dataclass(frozen=True, slots=True)
+class Election:
+    election: ElectionId
+    kind: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Race:
+    race: RaceId
+    election: ElectionId
+    kind: str
+    district: str = ""
+    region: str = ""
+    seats: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    race: RaceId
+    name: str
+    party: str = ""
+    regime: bool = False
+    incumbent: bool = False
+    excluded: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    unit: UnitId
+    race: RaceId
+    region: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Endorsement:
+    race: RaceId
+    candidate: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSummary:
+    """What one ``ingest`` call stored (per file and in total)."""
+
+    election: str
+    files: tuple[str, ...]
+    kind: str
+    races: int
+    stations: int
+    registered: int
+    ballots: int
+    flags: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["files"] = list(self.files)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionSummary:
+    """Headline figures of a stored election (``smartvote show``)."""
+
+    election: str
+    kind: str
+    races: int
+    stations: int
+    electronic_units: int
+    registered: int
+    ballots: int
+    valid: int
+    turnout: float
+    leader: str
+    leader_share: float
+    top: tuple[tuple[str, int, float], ...]
+    flags: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["top"] = [{"candidate": c, "votes": v, "share": s} for c, v, s in self.top]
+        return d
