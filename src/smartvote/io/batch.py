@@ -139,6 +139,11 @@ def _arr(s: pd.Series) -> np.ndarray:
     return s.astype("float64").to_numpy(na_value=np.nan)
 
 
+def _ne(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a != b`` where both are known; a missing line never fails a check."""
+    return np.isfinite(a) & np.isfinite(b) & (a != b)
+
+
 def protocol_flags(units: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
     """Vectorised protocol checks; one row per (unit, failed rule).
 
@@ -166,13 +171,9 @@ def protocol_flags(units: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
     rules: list[tuple[str, np.ndarray, np.ndarray]] = []
     with np.errstate(invalid="ignore"):
         rules.append(("turnout_over_100", bal > reg, bal))
-        rules.append(("found_ne_valid_invalid", found != valid + invalid, found))
+        rules.append(("found_ne_valid_invalid", _ne(found, valid + invalid), found))
         rules.append(
-            (
-                "received_ne_accounted",
-                received + not_counted != bal + cancelled + lost,
-                received,
-            )
+            ("received_ne_accounted", _ne(received + not_counted, bal + cancelled + lost), received)
         )
         rules.append(("votes_gt_valid", votes > valid, votes))
         rules.append(("zero_registered", reg == 0, reg))

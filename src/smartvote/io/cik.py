@@ -169,6 +169,9 @@ def read_cik_frame(
             )
         )
     kind = kind or detect_kind(roles, header)
+    stem = Path(file).name.split(".")[0]
+    if election is None and not re.match(r"^(19|20)\d\d", stem):
+        election = stem
     if election is None:
         m = re.search(r"(19|20)\d\d", Path(file).name)
         if not m:

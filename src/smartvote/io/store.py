@@ -282,12 +282,17 @@ class Store:
         kind = self.con.execute("SELECT kind FROM elections WHERE election = ?", [election]).fetchone()
         row = self.con.execute(
             """
+            WITH st AS (
+                SELECT unit, any_value(channel) AS channel, max(registered) AS registered,
+                       max(ballots) AS ballots, max(valid) AS valid
+                FROM units WHERE election = ? GROUP BY unit
+            )
             SELECT count(*), count(*) FILTER (WHERE channel = 'electronic'),
                    coalesce(sum(registered), 0), coalesce(sum(ballots), 0), coalesce(sum(valid), 0),
-                   count(DISTINCT race)
-            FROM units WHERE election = ?
+                   (SELECT count(DISTINCT race) FROM units WHERE election = ?)
+            FROM st
             """,
-            [election],
+            [election, election],
         ).fetchone()
         assert row is not None
         stations, electronic, registered, ballots, valid, races = (int(x) for x in row)

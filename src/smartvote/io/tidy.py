@@ -117,6 +117,11 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
         problems.append(Problem("unique", "duplicate (race, unit, candidate)", file, i + 2, "candidate", str(df["candidate"].iloc[i])))
     if problems:
         raise InputError(problems)
+    if election is None and "election" in df.columns:
+        names = df["election"].astype("string").fillna("").str.strip().unique().tolist()
+        if len(names) != 1 or not names[0]:
+            raise InputError(Problem("one_election", f"column election must hold one name, found {names[:5]}", file, 2, "election"))
+        election = str(names[0])
     if election is None:
         election = Path(file).name.split(".")[0]
     text = {c: (df[c].astype("string").fillna("").str.strip() if c in df.columns else pd.Series("", index=df.index, dtype="string")) for c in ("party", "region", "district", "tik")}
