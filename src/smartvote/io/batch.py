@@ -178,7 +178,9 @@ def protocol_flags(units: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
         rules.append(("votes_gt_valid", votes > valid, votes))
         rules.append(("zero_registered", reg == 0, reg))
         rules.append(("zero_ballots", (bal == 0) & (reg > 0), bal))
-        rules.append(("no_results", np.isnan(reg) & np.isnan(bal) & np.isnan(valid), reg))
+        rules.append(
+            ("no_results", np.isnan(reg) & np.isnan(bal) & np.isnan(valid) & np.isnan(votes), reg)
+        )
         rules.append(("pseudo_station", (units["channel"] == "electronic").to_numpy(), reg))
     frames = []
     for rule, mask, val in rules:

@@ -18,6 +18,9 @@ from smartvote.names import norm_name, party_key
 
 REQUIRED = ("race", "unit", "candidate", "votes")
 TOTALS = ("registered", "ballots", "valid", "invalid")
+#: Further protocol lines a tidy file may carry (same names as the store's units table).
+PROTOCOL = ("found", "received", "early", "at_station", "outside", "cancelled", "portable",
+            "stationary", "lost", "not_counted")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 
@@ -100,7 +103,7 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
             problems.append(Problem("required", "value missing", file, i + 2, col, ""))
         df[col] = s
     votes = _int(df["votes"], file, "votes", problems, required=True)
-    totals = {c: _int(df[c], file, c, problems, required=False) for c in TOTALS + ("seats",) if c in df.columns}
+    totals = {c: _int(df[c], file, c, problems, required=False) for c in TOTALS + PROTOCOL + ("seats",) if c in df.columns}
     flags = {c: _bool(df[c], file, c, problems) for c in ("regime", "endorsed", "incumbent") if c in df.columns}
     channel = (
         df["channel"].astype("string").fillna("").str.strip().str.lower().replace("", "paper")
@@ -157,7 +160,11 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
             "source_row": np.flatnonzero(first.to_numpy()) + 2,
         }
     )
-    units["found"] = units["valid"] + units["invalid"]
+    for c in PROTOCOL:
+        if c in totals:
+            units[c] = tot(c).to_numpy()
+    if "found" not in totals:
+        units["found"] = units["valid"] + units["invalid"]
     results = pd.DataFrame({"election": election, "race": race, "unit": df["unit"], "candidate": df["candidate"], "votes": votes})
     cand_first = ~(race + "\x1f" + df["candidate"]).duplicated()
     cands = pd.DataFrame(

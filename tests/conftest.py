@@ -1,0 +1,37 @@
+"""Shared fixtures: the real data folder (skipped when absent) and simulated elections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
+
+
+def shared_data_path() -> Path:
+    """``../shared/data`` beside the repository; tests skip with a reason when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real election data not found at {SHARED_DATA} (../shared/data beside the repo)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return shared_data_path()
+
+
+@pytest.fixture(scope="session")
+def sim_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default simulated election (with moderate fraud and a tactical effect), written once."""
+    from smartvote.simulate import simulate
+
+    d = tmp_path_factory.mktemp("sim")
+    simulate(seed=1, stations=4000, stuffing_share=0.1, integer_share=0.02, tactical_share=0.2).write(d)
+    return d
+
+
+@pytest.fixture()
+def tmp_db(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
