@@ -35,3 +35,23 @@ def sim_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def tmp_db(tmp_path: Path) -> Path:
     return tmp_path / "test.duckdb"
+
+
+FEDERAL_FILES = ("2004", "2007", "2008", "2011", "2012", "2016", "2018", "2020", "2021", "2024")
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every federal precinct file ingested once into one DuckDB file (session-wide).
+
+    Elections: president-2004, duma-2007, president-2008, duma-2011, president-2012,
+    duma-2016, president-2018, referendum-2020, duma-2021, president-2024.
+    """
+    from smartvote.io.store import Store
+
+    data = shared_data_path() / "ru_federal_precincts"
+    db = tmp_path_factory.mktemp("real") / "federal.duckdb"
+    with Store(db) as st:
+        for y in FEDERAL_FILES:
+            st.ingest([data / f"{y}.csv.zip"], progress=False)
+    return db

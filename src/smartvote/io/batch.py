@@ -8,6 +8,7 @@ vectorised over all units; the store writes a batch in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,13 +85,22 @@ EXTRA_COLUMNS = {
 
 def conform(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     """Return ``df`` with exactly ``columns`` in order and type, missing ones as nulls."""
-    out = pd.DataFrame(index=df.index)
+    data: dict[str, Any] = {}
+    n = len(df)
     for col, dtype in columns.items():
-        if col in df.columns:
-            out[col] = df[col].astype(dtype)
+        if col not in df.columns:
+            data[col] = pd.array([pd.NA] * n, dtype=dtype)
+            continue
+        s = df[col]
+        # Categoricals (dictionary-encoded ids) and plain strings are kept as they are:
+        # the store hands frames to DuckDB through Arrow, which types them.
+        if isinstance(s.dtype, pd.CategoricalDtype) or str(s.dtype) == dtype:
+            data[col] = s.array
+        elif dtype == "string" and s.dtype == object:
+            data[col] = s.to_numpy()
         else:
-            out[col] = pd.Series(pd.NA, index=df.index, dtype=dtype)
-    return out.reset_index(drop=True)
+            data[col] = s.astype(dtype).array
+    return pd.DataFrame(data, copy=False)
 
 
 @dataclass(slots=True)
@@ -118,8 +128,13 @@ class Batch:
         candidates: pd.DataFrame,
         results: pd.DataFrame,
         extra: pd.DataFrame | None = None,
+        vote_sums: np.ndarray | None = None,
     ) -> Batch:
-        """Conform every frame and run the protocol checks."""
+        """Conform every frame and run the protocol checks.
+
+        ``vote_sums`` (votes summed per unit, aligned with ``units``) saves the checks a
+        group-by when the reader already has the votes as a matrix.
+        """
         units = conform(units, UNIT_COLUMNS)
         results = conform(results, RESULT_COLUMNS)
         return cls(
@@ -131,7 +146,7 @@ class Batch:
             candidates=conform(candidates, CANDIDATE_COLUMNS),
             results=results,
             extra=conform(extra if extra is not None else pd.DataFrame(), EXTRA_COLUMNS),
-            flags=conform(protocol_flags(units, results), FLAG_COLUMNS),
+            flags=conform(protocol_flags(units, results, vote_sums), FLAG_COLUMNS),
         )
 
 
@@ -144,7 +159,9 @@ def _ne(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.isfinite(a) & np.isfinite(b) & (a != b)
 
 
-def protocol_flags(units: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+def protocol_flags(
+    units: pd.DataFrame, results: pd.DataFrame, vote_sums: np.ndarray | None = None
+) -> pd.DataFrame:
     """Vectorised protocol checks; one row per (unit, failed rule).
 
     Checks only what the unit's protocol carries: a missing line never raises a flag.
@@ -161,8 +178,10 @@ def protocol_flags(units: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
     cancelled = _arr(units["cancelled"])
     lost = np.nan_to_num(_arr(units["lost"]))
     not_counted = np.nan_to_num(_arr(units["not_counted"]))
-    key = units["race"].astype(str) + "\x1f" + units["unit"].astype(str)
-    if len(results):
+    if vote_sums is not None:
+        votes = np.asarray(vote_sums, dtype="float64")
+    elif len(results):
+        key = units["race"].astype(str) + "\x1f" + units["unit"].astype(str)
         rkey = results["race"].astype(str) + "\x1f" + results["unit"].astype(str)
         vsum = results["votes"].astype("float64").groupby(rkey.to_numpy()).sum()
         votes = vsum.reindex(key.to_numpy()).to_numpy()

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.batch import Batch
@@ -107,12 +109,22 @@ def looks_like_cik(header: list[str]) -> bool:
     return "registered" in roles.values() and any(r == "choice" for r in roles.values())
 
 
-def _station_number(uik: pd.Series) -> pd.Series:
-    return uik.fillna("").astype(str).str.replace(r"^\s*УИК\s*№?\s*", "", regex=True).str.strip()
+def _text(s: pd.Series) -> pa.Array:
+    """A column as an Arrow string array with nulls as empty strings, stripped."""
+    arr = pa.array(s, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    return pc.utf8_trim_whitespace(pc.fill_null(arr, ""))
 
 
-def _district_number(oik: pd.Series) -> pd.Series:
-    return oik.fillna("").astype(str).str.extract(r"(\d+)", expand=False).fillna("")
+def _station_number(uik: pa.Array) -> pa.Array:
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(uik, r"^\s*УИК\s*№?\s*", ""))
+
+
+def _district_number(oik: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(oik, r"\D+", "")
 
 
 def _numeric(df: pd.DataFrame, col: str, file: str) -> pd.Series:
@@ -190,16 +202,20 @@ def read_cik_frame(
     n = len(df)
     idx = df.index
 
-    def ident(role: str) -> pd.Series:
+    def ident(role: str) -> pa.Array:
         col = by_role.get(role)
         if col is None:
-            return pd.Series([""] * n, index=idx, dtype="string")
-        return df[col].astype("string").fillna("").str.strip()
+            return pa.array([""] * n, type=pa.string())
+        return _text(df[col])
 
-    region, tik = ident("region"), ident("tik")
+    region_a, tik_a = ident("region"), ident("tik")
     has_station_cols = "uik" in by_role or "tik" in by_role
-    station = _station_number(ident("uik"))
-    district = _district_number(ident("oik"))
+    station_a = _station_number(ident("uik"))
+    district_a = _district_number(ident("oik"))
+    region = np.asarray(region_a.to_numpy(zero_copy_only=False), dtype=object)
+    tik = np.asarray(tik_a.to_numpy(zero_copy_only=False), dtype=object)
+    station = np.asarray(station_a.to_numpy(zero_copy_only=False), dtype=object)
+    district = np.asarray(district_a.to_numpy(zero_copy_only=False), dtype=object)
     nums = {
         role: _numeric(df, col, file)
         for role, col in by_role.items()
@@ -207,21 +223,22 @@ def read_cik_frame(
     }
     registered = nums["registered"]
     electronic = (
-        tik.str.contains("электронн", case=False)
-        | (registered.fillna(0) > PSEUDO_STATION_REGISTERED)
-        | ~pd.Series(has_station_cols, index=idx)
+        np.asarray(pc.match_substring(pc.utf8_lower(tik_a), "электронн").to_numpy(zero_copy_only=False), dtype=bool)
+        | (registered.fillna(0) > PSEUDO_STATION_REGISTERED).to_numpy(dtype=bool)
+        | (not has_station_cols)
         | ((station == "") & has_station_cols)
-    ).to_numpy(dtype=bool)
+    )
     # Stable station ids: REGION/NUMBER; electronic pseudo-stations get a readable id.
-    unit = (region + "/" + station).astype(object).to_numpy()
-    ev_id = (region + "/ДЭГ" + np.where(district != "", "-" + district, "")).astype(object).to_numpy()
-    ev_id = np.where(station != "", ev_id + "-" + station.astype(object).to_numpy(), ev_id)
-    unit = np.where(electronic, ev_id, unit)
-    unit_s = pd.Series(unit, index=idx, dtype="string")
+    unit = region + "/" + station
+    if electronic.any():
+        e = electronic
+        ev = region[e] + "/ДЭГ" + np.where(district[e] != "", "-" + district[e], "")
+        unit[e] = np.where(station[e] != "", ev + "-" + station[e], ev)
+    unit_s = pd.Series(unit, index=idx, dtype=object)
     dup = unit_s.duplicated(keep=False)
     if dup.any():
         # Same station number twice in a region (e.g. two commissions): qualify by TIK.
-        unit_s = unit_s.where(~dup, unit_s + "@" + tik)
+        unit_s = unit_s.where(~dup, unit_s + "@" + pd.Series(tik, index=idx))
         dup2 = unit_s.duplicated(keep=False)
         if dup2.any():
             unit_s = unit_s.where(~dup2, unit_s + "#" + pd.Series(np.arange(n) + 2, index=idx).astype(str))
@@ -268,7 +285,7 @@ def read_cik_frame(
             "stationary": get("stationary"),
             "lost": get("lost"),
             "not_counted": get("not_counted"),
-            "url": ident("url"),
+            "url": np.asarray(ident("url").to_numpy(zero_copy_only=False), dtype=object),
             "source": Path(file).name,
             "source_row": np.arange(n) + 2,
         }
@@ -286,13 +303,18 @@ def read_cik_frame(
         positions.append(pos if pos is not None else len(positions) + 1)
     votes = np.column_stack([_numeric(df, c, file).to_numpy(dtype="float64", na_value=np.nan) for c in choice_cols]) if choice_cols else np.empty((n, 0))
     k = len(choice_cols)
+    # Long results as dictionary-encoded columns: no per-row string objects are made.
+    uniq_units = unit_s.to_numpy(dtype=object)
+    flat = votes.reshape(-1)
     results = pd.DataFrame(
         {
-            "election": election,
-            "race": race,
-            "unit": np.repeat(unit_s.to_numpy(dtype=object), k),
-            "candidate": np.tile(np.array(names, dtype=object), n),
-            "votes": pd.array(votes.reshape(-1), dtype="Float64").astype("Int64"),
+            "election": pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), [election]),
+            "race": pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), [race]),
+            "unit": pd.Categorical.from_codes(np.repeat(np.arange(n, dtype=np.int32), k), uniq_units),
+            "candidate": pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), names),
+            "votes": pd.arrays.IntegerArray(
+                np.nan_to_num(flat).astype(np.int64), np.isnan(flat)
+            ),
         }
     )
     totals = np.nansum(votes, axis=0)
@@ -315,29 +337,33 @@ def read_cik_frame(
     extra = pd.DataFrame()
     if extra_cols:
         ev = np.column_stack([_numeric(df, c, file).to_numpy(dtype="float64", na_value=np.nan) for c in extra_cols])
+        m = len(extra_cols)
+        eflat = ev.reshape(-1)
+        keep = ~np.isnan(eflat)
         extra = pd.DataFrame(
             {
-                "election": election,
-                "race": race,
-                "unit": np.repeat(unit_s.to_numpy(dtype=object), len(extra_cols)),
-                "line": np.tile(np.array(extra_cols, dtype=object), n),
-                "value": pd.array(ev.reshape(-1), dtype="Float64").astype("Int64"),
+                "election": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), [election]),
+                "race": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), [race]),
+                "unit": pd.Categorical.from_codes(np.repeat(np.arange(n, dtype=np.int32), m)[keep], uniq_units),
+                "line": pd.Categorical.from_codes(np.tile(np.arange(m, dtype=np.int16), n)[keep], extra_cols),
+                "value": eflat[keep].astype(np.int64),
             }
         )
-        extra = extra[extra["value"].notna()]
-    region_of = region.iloc[0] if n and (region == region.iloc[0]).all() else ""
+    region_of = str(region[0]) if n and (region == region[0]).all() else ""
     races = pd.DataFrame(
         {"election": [election], "race": [race], "kind": ["list" if kind == "duma" else kind], "district": [""], "region": [region_of], "seats": [1]}
     )
-    return Batch.make(election, kind, [Path(file).name], races, units, candidates, results, extra)
+    vote_sums = np.where(np.isnan(votes).all(axis=1), np.nan, np.nansum(votes, axis=1)) if k else None
+    return Batch.make(
+        election, kind, [Path(file).name], races, units, candidates, results, extra, vote_sums
+    )
 
 
 def read_cik(path: str | Path, election: str | None = None, kind: str | None = None) -> Batch:
     """Read a CIK protocol CSV (plain or zipped) into a :class:`Batch`."""
     p = Path(path)
-    dtypes = {c: "string" for c in ("level", "name", "region", "oik", "tik", "uik", "url")}
     try:
-        df = pd.read_csv(p, dtype=dtypes, encoding="utf-8", low_memory=False)
+        df = pd.read_csv(p, encoding="utf-8", low_memory=False)
     except UnicodeDecodeError as e:
         raise InputError(Problem(rule="encoding", detail=f"not UTF-8: {e}", file=str(p))) from e
     except pd.errors.ParserError as e:

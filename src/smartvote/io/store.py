@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from smartvote.errors import InputError, Problem, StoreError
@@ -137,8 +138,11 @@ class Store:
             ("flags", b.flags),
             ("protocol_extra", b.extra),
         ):
+            if not len(frame):
+                continue
             name = f"_b_{table}"
-            con.register(name, frame)
+            # Through Arrow: DuckDB scans it natively (no per-row Python objects).
+            con.register(name, _arrow(frame, TABLES[table]))
             con.execute(f"INSERT INTO {table} SELECT * FROM {name}")
             con.unregister(name)
         for n in ("_b_races", "_b_cands"):
@@ -328,6 +332,21 @@ class Store:
             top=top_rows,
             flags=flags,
         )
+
+
+_ARROW = {"string": pa.string(), "Int64": pa.int64(), "boolean": pa.bool_()}
+
+
+def _arrow(frame: pd.DataFrame, columns: dict[str, str]) -> pa.Table:
+    """Frame to an Arrow table typed like its store table (dictionaries stay dictionaries)."""
+    arrays = []
+    for col, t in columns.items():
+        s = frame[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            arrays.append(pa.DictionaryArray.from_arrays(s.cat.codes.to_numpy(), pa.array(s.cat.categories.to_numpy(dtype=object), type=pa.string())))
+        else:
+            arrays.append(pa.array(s.to_numpy(dtype=object, na_value=None) if t != "Int64" else s.astype("Int64").array, type=_ARROW[t], from_pandas=True))
+    return pa.table(arrays, names=list(columns))
 
 
 def _set_regime(b: Batch, regime: str, file: str) -> None:

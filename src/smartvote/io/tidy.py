@@ -136,11 +136,21 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
     for c, s in totals.items():
         if c == "seats":
             continue
-        g = s.astype("Float64").groupby(unit_key.to_numpy())
-        spread = (g.transform("max") - g.transform("min")).fillna(0)
-        if (spread > 0).any():
-            i = int(np.flatnonzero((spread > 0).to_numpy())[0])
-            raise InputError(Problem("unit_totals_agree", f"{c} differs between rows of the same unit", file, i + 2, c, str(s.iloc[i])))
+        f = s.astype("Float64")
+        first_val = f.groupby(unit_key.to_numpy()).transform("first")
+        differs = (f != first_val).fillna(False) | (f.isna() != first_val.isna())
+        if differs.any():
+            i = int(np.flatnonzero(differs.to_numpy())[0])
+            raise InputError(
+                Problem(
+                    "unit_totals_agree",
+                    f"{c} differs from the unit's first row",
+                    file,
+                    i + 2,
+                    c,
+                    str(s.iloc[i]),
+                )
+            )
     def tot(c: str) -> pd.Series:
         return totals[c][first] if c in totals else pd.Series(pd.NA, index=df.index[first], dtype="Int64")
     units = pd.DataFrame(

@@ -1,0 +1,70 @@
+"""``smartvote simulate``: write a synthetic election with its ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from smartvote.simulate import SimConfig, simulate
+
+
+def register(app: typer.Typer) -> None:
+    from smartvote.cli import emit_json, out
+
+    d = SimConfig()
+
+    @app.command("simulate")
+    def simulate_cmd(
+        out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("simulated"),
+        seed: Annotated[int, typer.Option(help="random seed (same seed, same election)")] = d.seed,
+        stations: Annotated[int, typer.Option(help="number of polling stations")] = d.stations,
+        regions: Annotated[int, typer.Option()] = d.regions,
+        districts: Annotated[int, typer.Option(help="single-member districts")] = d.districts,
+        election: Annotated[str, typer.Option(help="election name")] = d.election,
+        previous: Annotated[str, typer.Option(help="name of the earlier election on the same stations")] = d.previous,
+        turnout: Annotated[float, typer.Option(help="mean clean turnout")] = d.turnout,
+        stuffing_share: Annotated[float, typer.Option(help="share of stations with ballot stuffing")] = d.stuffing_share,
+        stuffing_intensity: Annotated[float, typer.Option(help="θ: stuffed fraction of non-voters ~ |N(0, θ)|")] = d.stuffing_intensity,
+        switch_with_stuffing: Annotated[bool, typer.Option(help="also switch x**α of opponents' votes")] = d.switch_with_stuffing,
+        extreme_share: Annotated[float, typer.Option(help="share of stations near 100%/100%")] = d.extreme_share,
+        integer_share: Annotated[float, typer.Option(help="share of stations rewritten to whole percentages")] = d.integer_share,
+        switching_share: Annotated[float, typer.Option(help="share of stations with vote switching only")] = d.switching_share,
+        switching_fraction: Annotated[float, typer.Option(help="fraction of opponents' votes switched there")] = d.switching_fraction,
+        turnout_support_corr: Annotated[float, typer.Option(help="genuine turnout–support correlation (logit scale)")] = d.turnout_support_corr,
+        tactical_share: Annotated[float, typer.Option(help="share of other challengers' voters switching to the endorsed one")] = d.tactical_share,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Write a synthetic election in the CIK layout with a ground-truth file beside it."""
+        cfg = SimConfig(
+            seed=seed,
+            stations=stations,
+            regions=regions,
+            districts=districts,
+            election=election,
+            previous=previous,
+            turnout=turnout,
+            stuffing_share=stuffing_share,
+            stuffing_intensity=stuffing_intensity,
+            switch_with_stuffing=switch_with_stuffing,
+            extreme_share=extreme_share,
+            integer_share=integer_share,
+            switching_share=switching_share,
+            switching_fraction=switching_fraction,
+            turnout_support_corr=turnout_support_corr,
+            tactical_share=tactical_share,
+        )
+        sim = simulate(cfg)
+        paths = sim.write(out_dir)
+        summary = {k: v for k, v in sim.truth.items() if k not in ("races", "config")}
+        if as_json:
+            emit_json({"files": {k: str(v) for k, v in paths.items()}, "truth": summary})
+            return
+        for k, v in paths.items():
+            out.print(f"{k}: {v}")
+        out.print(
+            f"{cfg.stations:,} stations; official turnout {summary['official_turnout']:.2%} "
+            f"(clean {summary['clean_turnout']:.2%}); leader {summary['official_leader_share']:.2%} "
+            f"(clean {summary['clean_leader_share']:.2%}); excess votes {summary['excess_votes']:,}"
+        )

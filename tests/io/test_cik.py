@@ -1,0 +1,150 @@
+"""CIK protocol reader: header variants, ids, channels, checks and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from smartvote.errors import InputError
+from smartvote.io.cik import classify_columns, read_cik, read_cik_frame
+
+REG_2021 = "Число избирателей, внесенных в список избирателей на момент окончания голосования"
+
+
+def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    return pd.DataFrame(rows)
+
+
+def _station(**over: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "region": "Область",
+        "oik": "ОИК №7",
+        "tik": "Городская",
+        "uik": "УИК №12",
+        REG_2021: 1000,
+        "Число избирательных бюллетеней, полученных участковой избирательной комиссией": 900,
+        "Число избирательных бюллетеней, выданных избирателям, проголосовавшим досрочно": 0,
+        "Число избирательных бюллетеней, выданных в помещении для голосования в день голосования": 450,
+        "Число избирательных бюллетеней, выданных вне помещения для голосования в день голосования": 50,
+        "Число погашенных избирательных бюллетеней": 400,
+        "Число избирательных бюллетеней, содержащихся в переносных ящиках для голосования": 50,
+        "Число избирательных бюллетеней, содержащихся в стационарных ящиках для голосования": 450,
+        "Число недействительных избирательных бюллетеней": 10,
+        "Число действительных избирательных бюллетеней": 490,
+        "Число утраченных избирательных бюллетеней": 0,
+        "Число избирательных бюллетеней, не учтенных при получении": 0,
+        '1. Политическая партия "А"': 300,
+        '2. Политическая партия "Б"': 190,
+    }
+    row.update(over)
+    return row
+
+
+def test_classifies_every_protocol_line_of_2021() -> None:
+    roles = classify_columns(list(_station().keys()))
+    assert roles[REG_2021] == "registered"
+    assert roles["Число избирательных бюллетеней, не учтенных при получении"] == "not_counted"
+    assert roles["Число избирательных бюллетеней, полученных участковой избирательной комиссией"] == "received"
+    assert sorted(r for r in roles.values() if r == "choice") == ["choice", "choice"]
+
+
+def test_absentee_certificates_are_not_ballots() -> None:
+    header = [
+        "region",
+        "uik",
+        "Число избирателей, включенных в список избирателей",
+        "Число открепительных удостоверений, выданных избирателям на избирательном участке",
+        "Число избирательных бюллетеней, выданных избирателям в помещении для голосования",
+        "Кандидат Один",
+    ]
+    roles = classify_columns(header)
+    assert roles[header[3]] == "extra"
+    assert roles[header[4]] == "at_station"
+
+
+def test_reads_station_with_ids_and_totals() -> None:
+    b = read_cik_frame(_frame([_station()]), "2021.csv")
+    u = b.units.iloc[0]
+    assert b.election == "duma-2021" and u["race"] == "duma-2021/list"
+    assert u["unit"] == "Область/12" and u["district"] == "7"
+    assert (u["registered"], u["ballots"], u["found"], u["valid"]) == (1000, 500, 500, 490)
+    assert b.candidates["candidate"].tolist() == ["А", "Б"]
+    assert b.results["votes"].astype(int).tolist() == [300, 190]
+    assert b.flags.empty
+
+
+def test_flags_are_raised_not_rejected() -> None:
+    rows = [
+        _station(uik="УИК №1", **{REG_2021: 400}),  # 500 ballots > 400 registered
+        _station(uik="УИК №2", **{'1. Политическая партия "А"': 400}),  # 590 votes > 490 valid
+        _station(uik="УИК №3", **{"Число недействительных избирательных бюллетеней": 20}),
+        _station(uik="УИК №4", **{"Число погашенных избирательных бюллетеней": 300}),
+        _station(uik="УИК №5", **{REG_2021: 0}),
+    ]
+    b = read_cik_frame(_frame(rows), "2021.csv")
+    got = set(zip(b.flags["unit"], b.flags["rule"], strict=True))
+    assert ("Область/1", "turnout_over_100") in got
+    assert ("Область/2", "votes_gt_valid") in got
+    assert ("Область/3", "found_ne_valid_invalid") in got
+    assert ("Область/4", "received_ne_accounted") in got
+    assert ("Область/5", "zero_registered") in got
+    assert len(b.units) == 5
+
+
+def test_electronic_pseudo_stations() -> None:
+    rows = [
+        _station(),
+        _station(tik="Дистанционное электронное голосование", uik=None, **{REG_2021: 30000}),
+        _station(uik="УИК №5001", **{REG_2021: 120000}),
+    ]
+    b = read_cik_frame(_frame(rows), "2021.csv")
+    assert b.units["channel"].tolist() == ["paper", "electronic", "electronic"]
+    assert b.units["unit"].tolist()[1:] == ["Область/ДЭГ-7", "Область/ДЭГ-7-5001"]
+    assert (b.flags["rule"] == "pseudo_station").sum() == 2
+
+
+def test_duplicate_station_numbers_are_qualified() -> None:
+    rows = [_station(tik="Северная"), _station(tik="Южная")]
+    b = read_cik_frame(_frame(rows), "2021.csv")
+    assert b.units["unit"].tolist() == ["Область/12@Северная", "Область/12@Южная"]
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"), [("12a", "integer"), ("-3", "non_negative"), ("2.5", "integer")]
+)
+def test_bad_number_names_file_row_and_rule(tmp_path: Path, value: str, rule: str) -> None:
+    rows = [_station(uik=f"УИК №{i}") for i in range(3)]
+    df = _frame(rows).astype(object)
+    df.loc[1, '2. Политическая партия "Б"'] = value
+    p = tmp_path / "2021.csv"
+    df.to_csv(p, index=False)
+    with pytest.raises(InputError) as ei:
+        read_cik(p)
+    prob = ei.value.problems[0]
+    assert (prob.rule, prob.row, prob.column) == (rule, 3, '2. Политическая партия "Б"')
+    assert "2021.csv" in str(ei.value) and "row 3" in str(ei.value)
+
+
+def test_referendum_and_president_kinds(tmp_path: Path) -> None:
+    ref = pd.DataFrame(
+        {
+            "name": ["Голосование"],
+            "region": ["Р"],
+            "tik": ["Т"],
+            "uik": ["УИК №1"],
+            "Число участников голосования, включенных в список участников голосования": [100],
+            "Число бюллетеней, выданных участникам голосования": [60],
+            "Число бюллетеней, содержащихся в ящиках для голосования": [60],
+            "Число недействительных бюллетеней": [2],
+            "ДА": [40],
+            "НЕТ": [18],
+        }
+    )
+    p = tmp_path / "2020.csv"
+    ref.to_csv(p, index=False)
+    b = read_cik(p)
+    assert b.election == "referendum-2020"
+    u = b.units.iloc[0]
+    assert (u["ballots"], u["found"], u["valid"]) == (60, 60, 58)

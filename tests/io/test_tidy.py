@@ -1,0 +1,105 @@
+"""Tidy results format: validation with file, row and rule; round trip through the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from smartvote.errors import InputError
+from smartvote.io.store import Store
+from smartvote.io.tidy import read_tidy
+
+ROWS = [
+    {"race": "uk-2024/E1", "unit": "uk-2024/E1", "candidate": "Ann Smith", "votes": 20100, "party": "Labour", "regime": "true"},
+    {"race": "uk-2024/E1", "unit": "uk-2024/E1", "candidate": "Bob Jones", "votes": 15000, "party": "Conservative", "regime": "false"},
+    {"race": "uk-2024/E1", "unit": "uk-2024/E1", "candidate": "Cat Brown", "votes": 9000, "party": "Liberal Democrat", "regime": ""},
+]
+
+
+def _write(tmp_path: Path, rows: list[dict[str, object]], name: str = "uk-2024.csv") -> Path:
+    p = tmp_path / name
+    pd.DataFrame(rows).to_csv(p, index=False)
+    return p
+
+
+def test_reads_district_totals(tmp_path: Path) -> None:
+    b = read_tidy(_write(tmp_path, ROWS))
+    assert b.election == "uk-2024"
+    assert len(b.units) == 1 and len(b.results) == 3
+    assert b.candidates.set_index("candidate")["regime"].tolist() == [True, False, False]
+    assert b.races["seats"].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    ("patch", "rule", "row", "column"),
+    [
+        ({"votes": "many"}, "integer", 3, "votes"),
+        ({"votes": "-1"}, "non_negative", 3, "votes"),
+        ({"candidate": ""}, "required", 3, "candidate"),
+        ({"regime": "maybe"}, "boolean", 3, "regime"),
+        ({"candidate": "Ann Smith"}, "unique", 3, "candidate"),
+    ],
+)
+def test_errors_name_file_row_rule(tmp_path: Path, patch: dict[str, object], rule: str, row: int, column: str) -> None:
+    rows = [dict(r) for r in ROWS]
+    rows[1].update(patch)
+    with pytest.raises(InputError) as ei:
+        read_tidy(_write(tmp_path, rows))
+    probs = {(p.rule, p.row, p.column) for p in ei.value.problems}
+    assert (rule, row, column) in probs
+    assert "uk-2024.csv" in str(ei.value)
+
+
+def test_missing_column(tmp_path: Path) -> None:
+    rows = [{k: v for k, v in r.items() if k != "votes"} for r in ROWS]
+    with pytest.raises(InputError) as ei:
+        read_tidy(_write(tmp_path, rows))
+    assert ei.value.rule == "tidy_columns"
+
+
+def test_unit_totals_must_agree(tmp_path: Path) -> None:
+    rows = [dict(r, registered=70000) for r in ROWS]
+    rows[2]["registered"] = 70001
+    with pytest.raises(InputError) as ei:
+        read_tidy(_write(tmp_path, rows))
+    assert ei.value.problems[0].rule == "unit_totals_agree"
+    assert ei.value.problems[0].row == 4
+
+
+def test_parquet_round_trip(tmp_path: Path, tmp_db: Path) -> None:
+    p = tmp_path / "uk-2024.parquet"
+    df = pd.DataFrame(ROWS)
+    df["regime"] = [True, False, False]
+    df.to_parquet(p, index=False)
+    with Store(tmp_db) as st:
+        st.ingest([p], progress=False)
+        res = st.results("uk-2024")
+    assert res["votes"].sum() == 44100
+    assert res.set_index("candidate").loc["Ann Smith", "regime"]
+
+
+def test_bad_file_leaves_database_unchanged(tmp_path: Path, tmp_db: Path) -> None:
+    good = _write(tmp_path, ROWS)
+    bad_rows = [dict(r) for r in ROWS]
+    bad_rows[0]["votes"] = "x"
+    bad = _write(tmp_path, bad_rows, "uk-2029.csv")
+    other = _write(tmp_path, [dict(r, race="uk-2029/E2", unit="uk-2029/E2") for r in ROWS], "uk-2030.csv")
+    with Store(tmp_db) as st:
+        st.ingest([good], progress=False)
+        before = st.sql("SELECT count(*) AS n FROM results")["n"].iloc[0]
+        with pytest.raises(InputError):
+            st.ingest([other, bad], progress=False)
+        after = st.sql("SELECT count(*) AS n FROM results")["n"].iloc[0]
+        assert st.elections()["election"].tolist() == ["uk-2024"]
+    assert before == after == 3
+
+
+def test_reingest_replaces_not_duplicates(tmp_path: Path, tmp_db: Path) -> None:
+    p = _write(tmp_path, ROWS)
+    with Store(tmp_db) as st:
+        st.ingest([p], progress=False)
+        st.ingest([p], progress=False)
+        assert st.sql("SELECT count(*) AS n FROM results")["n"].iloc[0] == 3
+        assert st.summary("uk-2024").stations == 1

@@ -1,0 +1,64 @@
+"""Synthetic elections: determinism, internal consistency and the truth they report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from smartvote.io.store import Store
+from smartvote.simulate import SimConfig, simulate
+
+
+def test_same_seed_same_election() -> None:
+    a = simulate(seed=3, stations=500)
+    b = simulate(seed=3, stations=500)
+    c = simulate(seed=4, stations=500)
+    pd.testing.assert_frame_equal(a.protocols, b.protocols)
+    assert not a.protocols.equals(c.protocols)
+
+
+def test_clean_election_has_no_fraud() -> None:
+    s = simulate(seed=0, stations=2000)
+    assert s.truth["excess_votes"] == 0
+    assert s.truth["official_leader_share"] == s.truth["clean_leader_share"]
+    assert set(s.truth_stations["fraud"]) == {"clean"}
+
+
+def test_injected_fraud_is_counted_in_truth() -> None:
+    s = simulate(SimConfig(seed=2, stations=5000, stuffing_share=0.2, extreme_share=0.01, integer_share=0.05))
+    t = s.truth
+    assert t["fraud_stations"] == {"stuffing": 1000, "extreme": 50, "integer": 250, "switching": 0}
+    assert t["excess_votes"] == s.truth_stations["added_ballots"].sum() + s.truth_stations["switched_votes"].sum()
+    assert t["official_turnout"] > t["clean_turnout"]
+    assert t["official_leader_share"] > t["clean_leader_share"]
+    # Most rewritten stations land within ±0.05 points of a whole percentage.
+    assert t["integer_hits"] > 0.6 * 250
+
+
+def test_protocols_add_up(tmp_db: Path, tmp_path: Path) -> None:
+    s = simulate(seed=5, stations=3000, stuffing_share=0.1, extreme_share=0.01)
+    paths = s.write(tmp_path)
+    with Store(tmp_db) as st:
+        summ = st.ingest([paths["protocols"], paths["smd"]], progress=False)
+        stations = st.stations("sim-2026")
+    assert summ.flags.get("turnout_over_100", 0) == 0
+    assert summ.flags.get("votes_gt_valid", 0) == 0
+    lst = stations[stations["race"] == "sim-2026/list"]
+    assert len(lst) == 3000
+    assert lst["leader_votes"].sum() == s.protocols.iloc[:, -6].sum()
+    # The SMD regime candidates receive the same stuffed ballots.
+    smd = s.smd[s.smd["regime"]]
+    assert np.all(smd["votes"].to_numpy() <= smd["valid"].to_numpy())
+
+
+def test_tactical_effect_moves_votes_to_endorsed() -> None:
+    base = simulate(seed=7, stations=3000, tactical_share=0.0)
+    tact = simulate(seed=7, stations=3000, tactical_share=0.5)
+    def endorsed_share(sim: object) -> float:
+        smd = sim.smd  # type: ignore[attr-defined]
+        endorsed = set(zip(sim.endorsements["race"], sim.endorsements["candidate"], strict=True))  # type: ignore[attr-defined]
+        mask = [(r, c) in endorsed for r, c in zip(smd["race"], smd["candidate"], strict=True)]
+        return float(smd.loc[mask, "votes"].sum() / smd["votes"].sum())
+    assert endorsed_share(tact) > endorsed_share(base) + 0.05
