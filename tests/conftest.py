@@ -13,7 +13,9 @@ SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
 def shared_data_path() -> Path:
     """``../shared/data`` beside the repository; tests skip with a reason when it is absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real election data not found at {SHARED_DATA} (../shared/data beside the repo)")
+        pytest.skip(
+            f"real election data not found at {SHARED_DATA} (../shared/data beside the repo)"
+        )
     return SHARED_DATA
 
 
@@ -28,7 +30,9 @@ def sim_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from smartvote.simulate import simulate
 
     d = tmp_path_factory.mktemp("sim")
-    simulate(seed=1, stations=4000, stuffing_share=0.1, integer_share=0.02, tactical_share=0.2).write(d)
+    simulate(
+        seed=1, stations=4000, stuffing_share=0.1, integer_share=0.02, tactical_share=0.2
+    ).write(d)
     return d
 
 

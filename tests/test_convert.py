@@ -13,7 +13,9 @@ from smartvote.io.store import Store
 pytestmark = pytest.mark.real_data
 
 
-def test_spb_ingests_and_matches_district_totals(shared_data: Path, tmp_path: Path, tmp_db: Path) -> None:
+def test_spb_ingests_and_matches_district_totals(
+    shared_data: Path, tmp_path: Path, tmp_db: Path
+) -> None:
     p = convert_spb(shared_data, tmp_path)
     with Store(tmp_db) as st:
         st.ingest([p["duma_smd"], p["zaks_smd"]], progress=False)
@@ -30,10 +32,14 @@ def test_spb_ingests_and_matches_district_totals(shared_data: Path, tmp_path: Pa
     assert set(stations["race"].str.split("/").str[0]) == {"duma-2021", "spb-zaks-2021"}
 
 
-def test_spb_units_join_the_federal_list_file(shared_data: Path, tmp_path: Path, tmp_db: Path) -> None:
+def test_spb_units_join_the_federal_list_file(
+    shared_data: Path, tmp_path: Path, tmp_db: Path
+) -> None:
     p = convert_spb(shared_data, tmp_path)
     with Store(tmp_db) as st:
-        st.ingest([shared_data / "ru_federal_precincts" / "2021.csv.zip", p["duma_smd"]], progress=False)
+        st.ingest(
+            [shared_data / "ru_federal_precincts" / "2021.csv.zip", p["duma_smd"]], progress=False
+        )
         n = st.sql(
             """SELECT count(DISTINCT s.unit) AS n FROM units s JOIN units l USING (election, unit)
                WHERE s.race LIKE 'duma-2021/smd/%' AND l.race = 'duma-2021/list'"""

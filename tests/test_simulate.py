@@ -27,10 +27,15 @@ def test_clean_election_has_no_fraud() -> None:
 
 
 def test_injected_fraud_is_counted_in_truth() -> None:
-    s = simulate(SimConfig(seed=2, stations=5000, stuffing_share=0.2, extreme_share=0.01, integer_share=0.05))
+    s = simulate(
+        SimConfig(seed=2, stations=5000, stuffing_share=0.2, extreme_share=0.01, integer_share=0.05)
+    )
     t = s.truth
     assert t["fraud_stations"] == {"stuffing": 1000, "extreme": 50, "integer": 250, "switching": 0}
-    assert t["excess_votes"] == s.truth_stations["added_ballots"].sum() + s.truth_stations["switched_votes"].sum()
+    assert (
+        t["excess_votes"]
+        == s.truth_stations["added_ballots"].sum() + s.truth_stations["switched_votes"].sum()
+    )
     assert t["official_turnout"] > t["clean_turnout"]
     assert t["official_leader_share"] > t["clean_leader_share"]
     # Most rewritten stations land within ±0.05 points of a whole percentage.
@@ -56,9 +61,11 @@ def test_protocols_add_up(tmp_db: Path, tmp_path: Path) -> None:
 def test_tactical_effect_moves_votes_to_endorsed() -> None:
     base = simulate(seed=7, stations=3000, tactical_share=0.0)
     tact = simulate(seed=7, stations=3000, tactical_share=0.5)
+
     def endorsed_share(sim: object) -> float:
         smd = sim.smd  # type: ignore[attr-defined]
         endorsed = set(zip(sim.endorsements["race"], sim.endorsements["candidate"], strict=True))  # type: ignore[attr-defined]
         mask = [(r, c) in endorsed for r, c in zip(smd["race"], smd["candidate"], strict=True)]
         return float(smd.loc[mask, "votes"].sum() / smd["votes"].sum())
+
     assert endorsed_share(tact) > endorsed_share(base) + 0.05

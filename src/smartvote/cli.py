@@ -31,7 +31,10 @@ app = typer.Typer(
 console = Console(stderr=True)
 out = Console()
 
-DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default $SMARTVOTE_DB or ./smartvote.duckdb)")]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file (default $SMARTVOTE_DB or ./smartvote.duckdb)"),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON on stdout")]
 
 
@@ -62,9 +65,15 @@ def fail(e: SmartvoteError) -> None:
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="CIK protocol CSV (zipped or not) or tidy CSV/Parquet")],
-    election: Annotated[str | None, typer.Option(help="election name (default: from the file)")] = None,
-    regime: Annotated[str | None, typer.Option(help="the regime's candidate or party (default: the leader)")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(help="CIK protocol CSV (zipped or not) or tidy CSV/Parquet")
+    ],
+    election: Annotated[
+        str | None, typer.Option(help="election name (default: from the file)")
+    ] = None,
+    regime: Annotated[
+        str | None, typer.Option(help="the regime's candidate or party (default: the leader)")
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -107,7 +116,9 @@ def elections(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     for c in ("election", "kind", "races", "units", "registered"):
         t.add_column(c, justify="right" if c in ("races", "units", "registered") else "left")
     for r in df.itertuples():
-        t.add_row(str(r.election), str(r.kind), f"{r.races:,}", f"{r.units:,}", f"{int(r.registered):,}")
+        t.add_row(
+            str(r.election), str(r.kind), f"{r.races:,}", f"{r.units:,}", f"{int(r.registered):,}"
+        )
     out.print(t)
 
 

@@ -65,8 +65,23 @@ def _spb_smd(folder: Path, stem: str, election: str, race_prefix: str) -> pd.Dat
         }
     )
     p["ballots"] = p[["early", "at_station", "outside"]].sum(axis=1, min_count=1)
-    keep = ["okrug", "uik", "registered", "ballots", "valid", "invalid", "received", "early",
-            "at_station", "outside", "cancelled", "portable", "stationary", "lost", "not_counted"]
+    keep = [
+        "okrug",
+        "uik",
+        "registered",
+        "ballots",
+        "valid",
+        "invalid",
+        "received",
+        "early",
+        "at_station",
+        "outside",
+        "cancelled",
+        "portable",
+        "stationary",
+        "lost",
+        "not_counted",
+    ]
     df = cand.merge(p[keep], on=["okrug", "uik"], how="left", validate="many_to_one")
     party = df["party"].fillna("").astype(str)
     out = pd.DataFrame(
@@ -118,20 +133,33 @@ def convert_spb(data_dir: str | Path, out_dir: str | Path) -> dict[str, Path]:
     zaks.to_csv(paths["zaks_smd"], index=False)
     paths["duma_candidates"] = out / "spb-duma-2021-candidates.csv"
     paths["zaks_candidates"] = out / "spb-zaks-2021-candidates.csv"
-    _spb_candidates(folder, "spb_duma2021_smd", "duma-2021/smd/").to_csv(paths["duma_candidates"], index=False)
-    _spb_candidates(folder, "spb_zaks2021_smd", "spb-zaks-2021/smd/").to_csv(paths["zaks_candidates"], index=False)
+    _spb_candidates(folder, "spb_duma2021_smd", "duma-2021/smd/").to_csv(
+        paths["duma_candidates"], index=False
+    )
+    _spb_candidates(folder, "spb_zaks2021_smd", "spb-zaks-2021/smd/").to_csv(
+        paths["zaks_candidates"], index=False
+    )
     sv = _read(folder / "spb2021_smart_vote_list_spbik_local_smart_json.csv")
-    prefix = sv["election"].map({"duma2021_smd": "duma-2021/smd/", "zaks2021_smd": "spb-zaks-2021/smd/"})
+    prefix = sv["election"].map(
+        {"duma2021_smd": "duma-2021/smd/", "zaks2021_smd": "spb-zaks-2021/smd/"}
+    )
     if prefix.isna().any():
         i = int(np.flatnonzero(prefix.isna().to_numpy())[0])
-        raise InputError(Problem("election", "unknown election label", "spb2021_smart_vote_list", i + 2, "election", str(sv["election"].iloc[i])))
+        raise InputError(
+            Problem(
+                "election",
+                "unknown election label",
+                "spb2021_smart_vote_list",
+                i + 2,
+                "election",
+                str(sv["election"].iloc[i]),
+            )
+        )
     endorse = pd.DataFrame({"race": prefix + sv["okrug"].astype(str), "candidate": sv["candidate"]})
     paths["endorsements"] = out / "spb-2021-endorsements.csv"
     endorse.to_csv(paths["endorsements"], index=False)
     st = _read(folder / "spb2021_stations.csv")
-    addr = (
-        st[["street", "building"]].fillna("").astype(str).agg(", ".join, axis=1).str.strip(", ")
-    )
+    addr = st[["street", "building"]].fillna("").astype(str).agg(", ".join, axis=1).str.strip(", ")
     venue = st["venue_name"].fillna("").astype(str)
     address = np.where(venue != "", addr + " (" + venue + ")", addr)
     base = pd.DataFrame(
@@ -144,7 +172,10 @@ def convert_spb(data_dir: str | Path, out_dir: str | Path) -> dict[str, Path]:
         }
     )
     rows = []
-    for col, prefix_s in (("duma_district", "duma-2021/smd/"), ("zaks_district", "spb-zaks-2021/smd/")):
+    for col, prefix_s in (
+        ("duma_district", "duma-2021/smd/"),
+        ("zaks_district", "spb-zaks-2021/smd/"),
+    ):
         has = st[col].notna()
         b = base[has].copy()
         b.insert(1, "race", prefix_s + st.loc[has, col].astype("Int64").astype(str))
@@ -175,7 +206,11 @@ def convert_moscow(data_dir: str | Path, out_dir: str | Path) -> dict[str, Path]
             "region": MOSCOW_REGION,
             "district": m16["okrug"].astype(str),
             "registered": m16["registered_voters"].astype("Int64"),
-            "ballots": (m16["ballots_issued_station"] + m16["ballots_issued_early"] + m16["ballots_issued_outside"]).astype("Int64"),
+            "ballots": (
+                m16["ballots_issued_station"]
+                + m16["ballots_issued_early"]
+                + m16["ballots_issued_outside"]
+            ).astype("Int64"),
             "regime": party16.map(party_key) == REGIME_PARTY_KEY,
         }
     )
@@ -193,15 +228,36 @@ def convert_moscow(data_dir: str | Path, out_dir: str | Path) -> dict[str, Path]
         "regime": regime,
         "endorsed": _bool(m21["smart_vote"]),
     }
-    paper = pd.DataFrame({**common, "unit": race21, "votes": m21["votes_inperson"].astype("Int64"), "channel": "paper"})
-    elec = pd.DataFrame({**common, "unit": race21 + "/electronic", "votes": m21["votes_deg"].astype("Int64"), "channel": "electronic"})
+    paper = pd.DataFrame(
+        {
+            **common,
+            "unit": race21,
+            "votes": m21["votes_inperson"].astype("Int64"),
+            "channel": "paper",
+        }
+    )
+    elec = pd.DataFrame(
+        {
+            **common,
+            "unit": race21 + "/electronic",
+            "votes": m21["votes_deg"].astype("Int64"),
+            "channel": "electronic",
+        }
+    )
     t21 = pd.concat([paper, elec], ignore_index=True)
     paths["duma_2021_smd"] = out / "moscow-duma-2021-smd.csv"
     t21.to_csv(paths["duma_2021_smd"], index=False)
-    cands = pd.DataFrame({"race": race21, "candidate": m21["candidate"], "party": "", "regime": regime})
+    cands = pd.DataFrame(
+        {"race": race21, "candidate": m21["candidate"], "party": "", "regime": regime}
+    )
     paths["duma_2021_candidates"] = out / "moscow-duma-2021-candidates.csv"
     cands.to_csv(paths["duma_2021_candidates"], index=False)
-    endorse = pd.DataFrame({"race": race21[_bool(m21["smart_vote"])], "candidate": m21["candidate"][_bool(m21["smart_vote"])]})
+    endorse = pd.DataFrame(
+        {
+            "race": race21[_bool(m21["smart_vote"])],
+            "candidate": m21["candidate"][_bool(m21["smart_vote"])],
+        }
+    )
     paths["endorsements"] = out / "moscow-2021-endorsements.csv"
     endorse.to_csv(paths["endorsements"], index=False)
     return paths
@@ -256,7 +312,9 @@ def register(app: typer.Typer) -> None:
             elif source in CONVERTERS:
                 paths = CONVERTERS[source](data, out_dir)
             else:
-                raise InputError(Problem("source", f"unknown source {source!r}; one of {[*CONVERTERS, 'all']}"))
+                raise InputError(
+                    Problem("source", f"unknown source {source!r}; one of {[*CONVERTERS, 'all']}")
+                )
         except SmartvoteError as e:
             fail(e)
             return

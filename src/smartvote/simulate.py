@@ -44,13 +44,11 @@ PARTIES: tuple[str, ...] = (
 #: Mean log-weights of the parties (the first is the regime's party).
 PARTY_BASE: tuple[float, ...] = (1.0, 0.35, -0.1, -0.25, -0.6, -1.2)
 
-_SURNAMES = (
-    "Иванов Петров Смирнов Кузнецов Попов Васильев Соколов Михайлов Новиков Фёдоров Морозов "
-    "Волков Алексеев Лебедев Семёнов Егоров Павлов Козлов Степанов Николаев Орлов Андреев "
-    "Макаров Никитин Захаров Зайцев Соловьёв Борисов Яковлев Григорьев Романов Воробьёв"
-).split()
-_FIRST = "Анна Борис Вера Глеб Дарья Егор Жанна Иван Ксения Лев Мария Олег Павел Роман Софья Тимур".split()
-_PATRON = "Андреевич Борисович Викторович Григорьевич Дмитриевич Олегович Павлович Сергеевич".split()
+_SURNAMES = ["Иванов", "Петров", "Смирнов", "Кузнецов", "Попов", "Васильев", "Соколов", "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв", "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв"]
+_FIRST = ["Анна", "Борис", "Вера", "Глеб", "Дарья", "Егор", "Жанна", "Иван", "Ксения", "Лев", "Мария", "Олег", "Павел", "Роман", "Софья", "Тимур"]
+_PATRON = (
+    ["Андреевич", "Борисович", "Викторович", "Григорьевич", "Дмитриевич", "Олегович", "Павлович", "Сергеевич"]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +122,9 @@ class Simulation:
         self.stations.to_csv(paths["stations"], index=False)
         self.endorsements.to_csv(paths["endorsements"], index=False)
         self.truth_stations.to_csv(paths["truth_stations"], index=False)
-        paths["truth"].write_text(json.dumps(self.truth, ensure_ascii=False, indent=2), encoding="utf-8")
+        paths["truth"].write_text(
+            json.dumps(self.truth, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         return paths
 
 
@@ -198,19 +198,30 @@ def _clean_election(
     inv = rng.binomial(R, 0.015)
     valid = R - inv
     votes = rng.multinomial(valid, p)
-    return {"N": N, "B": B, "R": R, "invalid": inv, "valid": valid, "votes": votes, "p": p, "lost": lost}
+    return {
+        "N": N,
+        "B": B,
+        "R": R,
+        "invalid": inv,
+        "valid": valid,
+        "votes": votes,
+        "p": p,
+        "lost": lost,
+    }
 
 
-def _inject_fraud(cfg: SimConfig, e: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _inject_fraud(
+    cfg: SimConfig, e: dict[str, np.ndarray], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     n = cfg.stations
     N, B, R, inv = e["N"].copy(), e["B"].copy(), e["R"].copy(), e["invalid"].copy()
     votes = e["votes"].copy()
     kind = np.array(["clean"] * n, dtype=object)
     order = rng.permutation(n)
-    n_ext = int(round(cfg.extreme_share * n))
-    n_stuff = int(round(cfg.stuffing_share * n))
-    n_sw = int(round(cfg.switching_share * n))
-    n_int = int(round(cfg.integer_share * n))
+    n_ext = round(cfg.extreme_share * n)
+    n_stuff = round(cfg.stuffing_share * n)
+    n_sw = round(cfg.switching_share * n)
+    n_int = round(cfg.integer_share * n)
     ext = order[:n_ext]
     stuff = order[n_ext : n_ext + n_stuff]
     sw = order[n_ext + n_stuff : n_ext + n_stuff + n_sw]
@@ -258,7 +269,10 @@ def _inject_fraud(cfg: SimConfig, e: dict[str, np.ndarray], rng: np.random.Gener
         votes[idx, 0] += add
         added[idx] += add
         valid = R[idx] - inv[idx]
-        k_v = np.minimum(np.ceil(100 * votes[idx, 0] / np.maximum(valid, 1) + 1e-9) + rng.integers(0, 5, n_int), 99)
+        k_v = np.minimum(
+            np.ceil(100 * votes[idx, 0] / np.maximum(valid, 1) + 1e-9) + rng.integers(0, 5, n_int),
+            99,
+        )
         target = np.round(valid * k_v / 100).astype(np.int64)
         need = np.maximum(target - votes[idx, 0], 0)
         others = votes[idx, 1:]
@@ -295,7 +309,9 @@ def _inject_fraud(cfg: SimConfig, e: dict[str, np.ndarray], rng: np.random.Gener
     }
 
 
-def _protocol_frame(cfg: SimConfig, geo: _Geo, e: dict[str, np.ndarray], rng: np.random.Generator) -> pd.DataFrame:
+def _protocol_frame(
+    cfg: SimConfig, geo: _Geo, e: dict[str, np.ndarray], rng: np.random.Generator
+) -> pd.DataFrame:
     n = cfg.stations
     B, R = e["B"], e["R"]
     outside = rng.binomial(B, 0.05)
@@ -353,7 +369,13 @@ def _smd(
     valid = R - inv
     # Clean per-station candidate probabilities from the clean party probabilities.
     p = e["p_clean"]
-    w = np.concatenate([p * np.exp(personal[geo.district, :P]), np.full((n, 1), 0.04) * np.exp(personal[geo.district, P:])], axis=1)
+    w = np.concatenate(
+        [
+            p * np.exp(personal[geo.district, :P]),
+            np.full((n, 1), 0.04) * np.exp(personal[geo.district, P:]),
+        ],
+        axis=1,
+    )
     w /= w.sum(axis=1, keepdims=True)
     # Endorsed: the challenger with the highest expected clean share in the district.
     exp_share = pd.DataFrame(w).groupby(geo.district).mean().to_numpy()
@@ -371,12 +393,17 @@ def _smd(
     clean_valid = np.maximum(valid - e["added"], 0)
     votes = rng.multinomial(clean_valid, w)
     sw = np.minimum(e["switched"], votes[:, 1:].sum(axis=1))
-    take = np.floor(votes[:, 1:] * (sw / np.maximum(votes[:, 1:].sum(axis=1), 1))[:, None]).astype(np.int64)
+    take = np.floor(votes[:, 1:] * (sw / np.maximum(votes[:, 1:].sum(axis=1), 1))[:, None]).astype(
+        np.int64
+    )
     votes[:, 1:] -= take
     votes[:, 0] += take.sum(axis=1) + e["added"]
     rows = []
     region_names = np.array(geo.region_names, dtype=object)[geo.region]
-    unit = np.array([f"{geo.region_names[r]}/{s}" for r, s in zip(geo.region, geo.station_no, strict=True)], dtype=object)
+    unit = np.array(
+        [f"{geo.region_names[r]}/{s}" for r, s in zip(geo.region, geo.station_no, strict=True)],
+        dtype=object,
+    )
     K = P + 1
     for c in range(K):
         party = PARTIES[c] if c < P else ""
@@ -400,7 +427,11 @@ def _smd(
                 }
             )
         )
-    smd = pd.concat(rows, ignore_index=True).sort_values(["race", "unit"], kind="stable").reset_index(drop=True)
+    smd = (
+        pd.concat(rows, ignore_index=True)
+        .sort_values(["race", "unit"], kind="stable")
+        .reset_index(drop=True)
+    )
     tot = pd.DataFrame(votes).groupby(geo.district).sum().to_numpy()
     winners = np.argmax(tot, axis=1)
     cand_rows = []
@@ -435,16 +466,29 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
     clean = _clean_election(cfg, geo, rng, swing=None)
     cur = _inject_fraud(cfg, clean, rng)
     cur["p_clean"] = clean["p"]
-    prev_f = dict(prev, added=np.zeros(cfg.stations, dtype=np.int64), switched=np.zeros(cfg.stations, dtype=np.int64), p_clean=prev["p"])
+    prev_f = dict(
+        prev,
+        added=np.zeros(cfg.stations, dtype=np.int64),
+        switched=np.zeros(cfg.stations, dtype=np.int64),
+        p_clean=prev["p"],
+    )
     # Candidates: the same person stands again in about half of the (district, party) slots.
     used: set[str] = set()
     prev_names = {(d, c): _name(rng, used) for d in range(nd) for c in range(P + 1)}
     again = rng.random((nd, P + 1)) < 0.5
-    cur_names = {(d, c): prev_names[(d, c)] if again[d, c] else _name(rng, used) for d in range(nd) for c in range(P + 1)}
+    cur_names = {
+        (d, c): prev_names[(d, c)] if again[d, c] else _name(rng, used)
+        for d in range(nd)
+        for c in range(P + 1)
+    }
     personal_prev = rng.normal(0, cfg.candidate_sd, (nd, P + 1))
     personal_cur = np.where(again, personal_prev, rng.normal(0, cfg.candidate_sd, (nd, P + 1)))
-    prev_smd, _, prev_info = _smd(cfg, geo, prev_f, cfg.previous, rng, prev_names, personal_prev, 0.0)
-    cur_smd, cands, cur_info = _smd(cfg, geo, cur, cfg.election, rng, cur_names, personal_cur, cfg.tactical_share)
+    prev_smd, _, prev_info = _smd(
+        cfg, geo, prev_f, cfg.previous, rng, prev_names, personal_prev, 0.0
+    )
+    cur_smd, cands, cur_info = _smd(
+        cfg, geo, cur, cfg.election, rng, cur_names, personal_cur, cfg.tactical_share
+    )
     # Incumbents: last time's winner, when standing again.
     inc = {prev_names[(d, int(prev_info["winner_index"][d]))] for d in range(nd)}
     cands["incumbent"] = cands["candidate"].isin(inc)
@@ -456,7 +500,10 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
             "unit": unit,
             "race": [f"{cfg.election}/smd/{d + 1}" for d in geo.district],
             "region": [geo.region_names[r] for r in geo.region],
-            "address": [f"{geo.region_names[r]}, улица {d + 1}-я Избирательная, дом {s}" for r, d, s in zip(geo.region, geo.district, geo.station_no, strict=True)],
+            "address": [
+                f"{geo.region_names[r]}, улица {d + 1}-я Избирательная, дом {s}"
+                for r, d, s in zip(geo.region, geo.district, geo.station_no, strict=True)
+            ],
         }
     )
     endorsements = pd.DataFrame(
@@ -493,7 +540,10 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
         "clean_leader_share": float(clean_W / clean["valid"].sum()),
         "official_turnout": float(cur["B"].sum() / geo.size.sum()),
         "official_leader_share": float(cur["votes"][:, 0].sum() / cur["valid"].sum()),
-        "fraud_stations": {k: int((cur["kind"] == k).sum()) for k in ("stuffing", "extreme", "integer", "switching")},
+        "fraud_stations": {
+            k: int((cur["kind"] == k).sum())
+            for k in ("stuffing", "extreme", "integer", "switching")
+        },
         "integer_hits": int(cur["integer_hit"].sum()),
         "f_incremental": cfg.stuffing_share,
         "f_extreme": cfg.extreme_share,
@@ -504,9 +554,22 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
                 "endorsed": cur_names[(d, int(cur_info["endorsed_index"][d]))],
                 "winner": cur_names[(d, int(cur_info["winner_index"][d]))],
                 "strongest_challenger": cur_names[(d, 1 + int(np.argmax(smd_totals[d, 1:])))],
-                "expected_share": {cur_names[(d, c)]: float(cur_info["expected_share"][d, c]) for c in range(P + 1)},
+                "expected_share": {
+                    cur_names[(d, c)]: float(cur_info["expected_share"][d, c]) for c in range(P + 1)
+                },
             }
             for d in range(nd)
         ],
     }
-    return Simulation(cfg, protocols, cur_smd, prev_protocols, prev_smd, cands, stations, endorsements, truth_stations, truth)
+    return Simulation(
+        cfg,
+        protocols,
+        cur_smd,
+        prev_protocols,
+        prev_smd,
+        cands,
+        stations,
+        endorsements,
+        truth_stations,
+        truth,
+    )

@@ -23,17 +23,38 @@ def register(app: typer.Typer) -> None:
         regions: Annotated[int, typer.Option()] = d.regions,
         districts: Annotated[int, typer.Option(help="single-member districts")] = d.districts,
         election: Annotated[str, typer.Option(help="election name")] = d.election,
-        previous: Annotated[str, typer.Option(help="name of the earlier election on the same stations")] = d.previous,
+        previous: Annotated[
+            str, typer.Option(help="name of the earlier election on the same stations")
+        ] = d.previous,
         turnout: Annotated[float, typer.Option(help="mean clean turnout")] = d.turnout,
-        stuffing_share: Annotated[float, typer.Option(help="share of stations with ballot stuffing")] = d.stuffing_share,
-        stuffing_intensity: Annotated[float, typer.Option(help="θ: stuffed fraction of non-voters ~ |N(0, θ)|")] = d.stuffing_intensity,
-        switch_with_stuffing: Annotated[bool, typer.Option(help="also switch x**α of opponents' votes")] = d.switch_with_stuffing,
-        extreme_share: Annotated[float, typer.Option(help="share of stations near 100%/100%")] = d.extreme_share,
-        integer_share: Annotated[float, typer.Option(help="share of stations rewritten to whole percentages")] = d.integer_share,
-        switching_share: Annotated[float, typer.Option(help="share of stations with vote switching only")] = d.switching_share,
-        switching_fraction: Annotated[float, typer.Option(help="fraction of opponents' votes switched there")] = d.switching_fraction,
-        turnout_support_corr: Annotated[float, typer.Option(help="genuine turnout–support correlation (logit scale)")] = d.turnout_support_corr,
-        tactical_share: Annotated[float, typer.Option(help="share of other challengers' voters switching to the endorsed one")] = d.tactical_share,
+        stuffing_share: Annotated[
+            float, typer.Option(help="share of stations with ballot stuffing")
+        ] = d.stuffing_share,
+        stuffing_intensity: Annotated[
+            float, typer.Option(help="θ: stuffed fraction of non-voters ~ |N(0, θ)|")
+        ] = d.stuffing_intensity,
+        switch_with_stuffing: Annotated[
+            bool, typer.Option(help="also switch x**α of opponents' votes")
+        ] = d.switch_with_stuffing,
+        extreme_share: Annotated[
+            float, typer.Option(help="share of stations near 100%/100%")
+        ] = d.extreme_share,
+        integer_share: Annotated[
+            float, typer.Option(help="share of stations rewritten to whole percentages")
+        ] = d.integer_share,
+        switching_share: Annotated[
+            float, typer.Option(help="share of stations with vote switching only")
+        ] = d.switching_share,
+        switching_fraction: Annotated[
+            float, typer.Option(help="fraction of opponents' votes switched there")
+        ] = d.switching_fraction,
+        turnout_support_corr: Annotated[
+            float, typer.Option(help="genuine turnout–support correlation (logit scale)")
+        ] = d.turnout_support_corr,
+        tactical_share: Annotated[
+            float,
+            typer.Option(help="share of other challengers' voters switching to the endorsed one"),
+        ] = d.tactical_share,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Write a synthetic election in the CIK layout with a ground-truth file beside it."""

@@ -46,7 +46,10 @@ def test_classifies_every_protocol_line_of_2021() -> None:
     roles = classify_columns(list(_station().keys()))
     assert roles[REG_2021] == "registered"
     assert roles["Число избирательных бюллетеней, не учтенных при получении"] == "not_counted"
-    assert roles["Число избирательных бюллетеней, полученных участковой избирательной комиссией"] == "received"
+    assert (
+        roles["Число избирательных бюллетеней, полученных участковой избирательной комиссией"]
+        == "received"
+    )
     assert sorted(r for r in roles.values() if r == "choice") == ["choice", "choice"]
 
 

@@ -81,7 +81,9 @@ def test_stations_join_across_elections_by_district(real_store: Path) -> None:
 @pytest.mark.real_data
 def test_electronic_file_2024(shared_data: Path, tmp_db: Path) -> None:
     with Store(tmp_db) as st:
-        s = st.ingest([shared_data / "ru_federal_precincts" / "2024-electronic-voting.csv"], progress=False)
+        s = st.ingest(
+            [shared_data / "ru_federal_precincts" / "2024-electronic-voting.csv"], progress=False
+        )
         units = st.units("president-2024")
     assert s.election == "president-2024"
     assert (units["channel"] == "electronic").all()
@@ -99,10 +101,14 @@ def test_read_only_missing_database(tmp_path: Path) -> None:
         Store(tmp_path / "missing.duckdb", read_only=True)
 
 
-def test_write_failure_rolls_back(sim_dir: Path, tmp_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_failure_rolls_back(
+    sim_dir: Path, tmp_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with Store(tmp_db) as st:
         st.ingest([sim_dir / "sim-2021.csv"], progress=False)
-        before = st.sql("SELECT (SELECT count(*) FROM units) AS u, (SELECT count(*) FROM results) AS r")
+        before = st.sql(
+            "SELECT (SELECT count(*) FROM units) AS u, (SELECT count(*) FROM results) AS r"
+        )
         calls = {"n": 0}
         real = st._write_one
 
@@ -115,6 +121,8 @@ def test_write_failure_rolls_back(sim_dir: Path, tmp_db: Path, monkeypatch: pyte
         monkeypatch.setattr(st, "_write_one", boom)
         with pytest.raises(RuntimeError):
             st.ingest([sim_dir / "sim-2026.csv", sim_dir / "sim-2026-smd.csv"], progress=False)
-        after = st.sql("SELECT (SELECT count(*) FROM units) AS u, (SELECT count(*) FROM results) AS r")
+        after = st.sql(
+            "SELECT (SELECT count(*) FROM units) AS u, (SELECT count(*) FROM results) AS r"
+        )
         assert before.equals(after)
         assert st.elections()["election"].tolist() == ["sim-2021"]

@@ -12,9 +12,30 @@ from smartvote.io.store import Store
 from smartvote.io.tidy import read_tidy
 
 ROWS = [
-    {"race": "uk-2024/E1", "unit": "uk-2024/E1", "candidate": "Ann Smith", "votes": 20100, "party": "Labour", "regime": "true"},
-    {"race": "uk-2024/E1", "unit": "uk-2024/E1", "candidate": "Bob Jones", "votes": 15000, "party": "Conservative", "regime": "false"},
-    {"race": "uk-2024/E1", "unit": "uk-2024/E1", "candidate": "Cat Brown", "votes": 9000, "party": "Liberal Democrat", "regime": ""},
+    {
+        "race": "uk-2024/E1",
+        "unit": "uk-2024/E1",
+        "candidate": "Ann Smith",
+        "votes": 20100,
+        "party": "Labour",
+        "regime": "true",
+    },
+    {
+        "race": "uk-2024/E1",
+        "unit": "uk-2024/E1",
+        "candidate": "Bob Jones",
+        "votes": 15000,
+        "party": "Conservative",
+        "regime": "false",
+    },
+    {
+        "race": "uk-2024/E1",
+        "unit": "uk-2024/E1",
+        "candidate": "Cat Brown",
+        "votes": 9000,
+        "party": "Liberal Democrat",
+        "regime": "",
+    },
 ]
 
 
@@ -42,7 +63,9 @@ def test_reads_district_totals(tmp_path: Path) -> None:
         ({"candidate": "Ann Smith"}, "unique", 3, "candidate"),
     ],
 )
-def test_errors_name_file_row_rule(tmp_path: Path, patch: dict[str, object], rule: str, row: int, column: str) -> None:
+def test_errors_name_file_row_rule(
+    tmp_path: Path, patch: dict[str, object], rule: str, row: int, column: str
+) -> None:
     rows = [dict(r) for r in ROWS]
     rows[1].update(patch)
     with pytest.raises(InputError) as ei:
@@ -85,7 +108,9 @@ def test_bad_file_leaves_database_unchanged(tmp_path: Path, tmp_db: Path) -> Non
     bad_rows = [dict(r) for r in ROWS]
     bad_rows[0]["votes"] = "x"
     bad = _write(tmp_path, bad_rows, "uk-2029.csv")
-    other = _write(tmp_path, [dict(r, race="uk-2029/E2", unit="uk-2029/E2") for r in ROWS], "uk-2030.csv")
+    other = _write(
+        tmp_path, [dict(r, race="uk-2029/E2", unit="uk-2029/E2") for r in ROWS], "uk-2030.csv"
+    )
     with Store(tmp_db) as st:
         st.ingest([good], progress=False)
         before = st.sql("SELECT count(*) AS n FROM results")["n"].iloc[0]

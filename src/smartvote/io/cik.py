@@ -43,7 +43,9 @@ _LINE_RULES: list[tuple[str, Callable[[str], bool]]] = [
     ("absentee", lambda h: "открепительн" in h),
     (
         "registered",
-        lambda h: bool(re.search(r"(избирателей|участников голосования),? (внесенных|включенных)", h)),
+        lambda h: bool(
+            re.search(r"(избирателей|участников голосования),? (внесенных|включенных)", h)
+        ),
     ),
     ("not_counted", lambda h: "не учтенных" in h and "бюллетен" in h),
     ("received", lambda h: "бюллетен" in h and "получен" in h),
@@ -51,9 +53,9 @@ _LINE_RULES: list[tuple[str, Callable[[str], bool]]] = [
     ("outside", lambda h: "бюллетен" in h and "выданных" in h and "вне помещени" in h),
     (
         "at_station",
-        lambda h: "бюллетен" in h
-        and "выданных" in h
-        and ("в помещени" in h or "в день голосования" in h),
+        lambda h: (
+            "бюллетен" in h and "выданных" in h and ("в помещени" in h or "в день голосования" in h)
+        ),
     ),
     ("issued_total", lambda h: "бюллетен" in h and "выданных" in h),
     ("cancelled", lambda h: "погашенных" in h and "бюллетен" in h),
@@ -223,7 +225,10 @@ def read_cik_frame(
     }
     registered = nums["registered"]
     electronic = (
-        np.asarray(pc.match_substring(pc.utf8_lower(tik_a), "электронн").to_numpy(zero_copy_only=False), dtype=bool)
+        np.asarray(
+            pc.match_substring(pc.utf8_lower(tik_a), "электронн").to_numpy(zero_copy_only=False),
+            dtype=bool,
+        )
         | (registered.fillna(0) > PSEUDO_STATION_REGISTERED).to_numpy(dtype=bool)
         | (not has_station_cols)
         | ((station == "") & has_station_cols)
@@ -241,7 +246,9 @@ def read_cik_frame(
         unit_s = unit_s.where(~dup, unit_s + "@" + pd.Series(tik, index=idx))
         dup2 = unit_s.duplicated(keep=False)
         if dup2.any():
-            unit_s = unit_s.where(~dup2, unit_s + "#" + pd.Series(np.arange(n) + 2, index=idx).astype(str))
+            unit_s = unit_s.where(
+                ~dup2, unit_s + "#" + pd.Series(np.arange(n) + 2, index=idx).astype(str)
+            )
     race = f"{election}/list" if kind == "duma" else f"{election}/{kind}"
 
     def get(role: str) -> pd.Series:
@@ -291,7 +298,9 @@ def read_cik_frame(
         }
     )
     choice_cols = [c for c in header if roles[c] == "choice"]
-    names, parties, positions = [], [], []
+    names: list[str] = []
+    parties: list[str] = []
+    positions: list[int] = []
     for c in choice_cols:
         pos, label = strip_ballot_number(c)
         if kind == "duma":
@@ -301,7 +310,13 @@ def read_cik_frame(
             names.append(label)
             parties.append("")
         positions.append(pos if pos is not None else len(positions) + 1)
-    votes = np.column_stack([_numeric(df, c, file).to_numpy(dtype="float64", na_value=np.nan) for c in choice_cols]) if choice_cols else np.empty((n, 0))
+    votes = (
+        np.column_stack(
+            [_numeric(df, c, file).to_numpy(dtype="float64", na_value=np.nan) for c in choice_cols]
+        )
+        if choice_cols
+        else np.empty((n, 0))
+    )
     k = len(choice_cols)
     # Long results as dictionary-encoded columns: no per-row string objects are made.
     uniq_units = unit_s.to_numpy(dtype=object)
@@ -310,11 +325,11 @@ def read_cik_frame(
         {
             "election": pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), [election]),
             "race": pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), [race]),
-            "unit": pd.Categorical.from_codes(np.repeat(np.arange(n, dtype=np.int32), k), uniq_units),
-            "candidate": pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), names),
-            "votes": pd.arrays.IntegerArray(
-                np.nan_to_num(flat).astype(np.int64), np.isnan(flat)
+            "unit": pd.Categorical.from_codes(
+                np.repeat(np.arange(n, dtype=np.int32), k), uniq_units
             ),
+            "candidate": pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), names),
+            "votes": pd.arrays.IntegerArray(np.nan_to_num(flat).astype(np.int64), np.isnan(flat)),
         }
     )
     totals = np.nansum(votes, axis=0)
@@ -336,24 +351,41 @@ def read_cik_frame(
     extra_cols = [c for c in header if roles[c] == "extra"]
     extra = pd.DataFrame()
     if extra_cols:
-        ev = np.column_stack([_numeric(df, c, file).to_numpy(dtype="float64", na_value=np.nan) for c in extra_cols])
-        m = len(extra_cols)
+        ev = np.column_stack(
+            [_numeric(df, c, file).to_numpy(dtype="float64", na_value=np.nan) for c in extra_cols]
+        )
+        n_extra = len(extra_cols)
         eflat = ev.reshape(-1)
         keep = ~np.isnan(eflat)
         extra = pd.DataFrame(
             {
-                "election": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), [election]),
+                "election": pd.Categorical.from_codes(
+                    np.zeros(int(keep.sum()), dtype=np.int8), [election]
+                ),
                 "race": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), [race]),
-                "unit": pd.Categorical.from_codes(np.repeat(np.arange(n, dtype=np.int32), m)[keep], uniq_units),
-                "line": pd.Categorical.from_codes(np.tile(np.arange(m, dtype=np.int16), n)[keep], extra_cols),
+                "unit": pd.Categorical.from_codes(
+                    np.repeat(np.arange(n, dtype=np.int32), n_extra)[keep], uniq_units
+                ),
+                "line": pd.Categorical.from_codes(
+                    np.tile(np.arange(n_extra, dtype=np.int16), n)[keep], extra_cols
+                ),
                 "value": eflat[keep].astype(np.int64),
             }
         )
     region_of = str(region[0]) if n and (region == region[0]).all() else ""
     races = pd.DataFrame(
-        {"election": [election], "race": [race], "kind": ["list" if kind == "duma" else kind], "district": [""], "region": [region_of], "seats": [1]}
+        {
+            "election": [election],
+            "race": [race],
+            "kind": ["list" if kind == "duma" else kind],
+            "district": [""],
+            "region": [region_of],
+            "seats": [1],
+        }
     )
-    vote_sums = np.where(np.isnan(votes).all(axis=1), np.nan, np.nansum(votes, axis=1)) if k else None
+    vote_sums = (
+        np.where(np.isnan(votes).all(axis=1), np.nan, np.nansum(votes, axis=1)) if k else None
+    )
     return Batch.make(
         election, kind, [Path(file).name], races, units, candidates, results, extra, vote_sums
     )

@@ -24,7 +24,13 @@ def read_header(path: Path) -> list[str]:
             with zipfile.ZipFile(path) as z:
                 names = [n for n in z.namelist() if not n.endswith("/")]
                 if len(names) != 1:
-                    raise InputError(Problem("zip_single_file", f"zip holds {len(names)} files, expected 1", str(path)))
+                    raise InputError(
+                        Problem(
+                            "zip_single_file",
+                            f"zip holds {len(names)} files, expected 1",
+                            str(path),
+                        )
+                    )
                 with z.open(names[0]) as fh:
                     line = io.TextIOWrapper(fh, encoding="utf-8").readline()
         else:

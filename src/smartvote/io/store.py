@@ -73,7 +73,9 @@ class Store:
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         if read_only and not self.path.exists():
-            raise StoreError(Problem("exists", "no database here; run `smartvote ingest` first", str(self.path)))
+            raise StoreError(
+                Problem("exists", "no database here; run `smartvote ingest` first", str(self.path))
+            )
         self.con = duckdb.connect(str(self.path), read_only=read_only)
         if not read_only:
             for stmt in _ddl():
@@ -118,7 +120,10 @@ class Store:
                 )
             con.execute("DELETE FROM units WHERE election = ? AND source = ?", [b.election, src])
             con.execute("DELETE FROM sources WHERE election = ? AND source = ?", [b.election, src])
-            con.execute("INSERT INTO sources (election, source, rows) VALUES (?, ?, ?)", [b.election, src, len(b.units)])
+            con.execute(
+                "INSERT INTO sources (election, source, rows) VALUES (?, ?, ?)",
+                [b.election, src, len(b.units)],
+            )
         con.execute(
             "INSERT INTO elections (election, kind) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [b.election, b.kind],
@@ -156,7 +161,7 @@ class Store:
         progress: bool = True,
     ) -> IngestSummary:
         """Parse every file, then write them all in one transaction; return a summary."""
-        files = [Path(f) for f in files]
+        paths = [Path(f) for f in files]
         batches: list[Batch] = []
         with Progress(
             TextColumn("{task.description}"),
@@ -166,8 +171,8 @@ class Store:
             disable=not progress,
             transient=True,
         ) as bar:
-            task = bar.add_task("ingest", total=len(files) * 2)
-            for f in files:
+            task = bar.add_task("ingest", total=len(paths) * 2)
+            for f in paths:
                 bar.update(task, description=f"reading {f.name}")
                 b = read_any(f, election=election)
                 if regime is not None:
@@ -199,10 +204,16 @@ class Store:
         )
 
     def _check(self, election: str) -> None:
-        n = self.con.execute("SELECT count(*) FROM elections WHERE election = ?", [election]).fetchone()
+        n = self.con.execute(
+            "SELECT count(*) FROM elections WHERE election = ?", [election]
+        ).fetchone()
         if not n or not n[0]:
             known = ", ".join(self.elections()["election"].tolist()) or "none"
-            raise StoreError(Problem("unknown_election", f"no election {election!r} in {self.path} (stored: {known})"))
+            raise StoreError(
+                Problem(
+                    "unknown_election", f"no election {election!r} in {self.path} (stored: {known})"
+                )
+            )
 
     def races(self, election: str) -> pd.DataFrame:
         self._check(election)
@@ -210,7 +221,10 @@ class Store:
 
     def candidates(self, election: str) -> pd.DataFrame:
         self._check(election)
-        return self.sql("SELECT * FROM candidates WHERE election = ? ORDER BY race, ballot_position, candidate", [election])
+        return self.sql(
+            "SELECT * FROM candidates WHERE election = ? ORDER BY race, ballot_position, candidate",
+            [election],
+        )
 
     def results(self, election: str) -> pd.DataFrame:
         """Tidy long results joined with unit totals and candidate attributes."""
@@ -230,7 +244,9 @@ class Store:
 
     def units(self, election: str) -> pd.DataFrame:
         self._check(election)
-        return self.sql("SELECT * FROM units WHERE election = ? ORDER BY race, source_row", [election])
+        return self.sql(
+            "SELECT * FROM units WHERE election = ? ORDER BY race, source_row", [election]
+        )
 
     def flags(self, election: str) -> pd.DataFrame:
         self._check(election)
@@ -278,12 +294,16 @@ class Store:
             q += " AND race = ?"
             params.append(race)
         long = self.sql(q, params)
-        return long.pivot_table(index=["race", "unit"], columns="candidate", values="votes", aggfunc="sum", fill_value=0)
+        return long.pivot_table(
+            index=["race", "unit"], columns="candidate", values="votes", aggfunc="sum", fill_value=0
+        )
 
     def summary(self, election: str, top: int = 5) -> ElectionSummary:
         """Headline figures: stations, registered, turnout, leader, top choices, flags."""
         self._check(election)
-        kind = self.con.execute("SELECT kind FROM elections WHERE election = ?", [election]).fetchone()
+        kind = self.con.execute(
+            "SELECT kind FROM elections WHERE election = ?", [election]
+        ).fetchone()
         row = self.con.execute(
             """
             WITH st AS (
@@ -313,7 +333,8 @@ class Store:
         flags = dict(
             (str(r), int(n))
             for r, n in self.con.execute(
-                "SELECT rule, count(*) FROM flags WHERE election = ? GROUP BY rule ORDER BY rule", [election]
+                "SELECT rule, count(*) FROM flags WHERE election = ? GROUP BY rule ORDER BY rule",
+                [election],
             ).fetchall()
         )
         leader, lshare = (top_rows[0][0], top_rows[0][2]) if top_rows else ("", 0.0)
@@ -343,9 +364,22 @@ def _arrow(frame: pd.DataFrame, columns: dict[str, str]) -> pa.Table:
     for col, t in columns.items():
         s = frame[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
-            arrays.append(pa.DictionaryArray.from_arrays(s.cat.codes.to_numpy(), pa.array(s.cat.categories.to_numpy(dtype=object), type=pa.string())))
+            arrays.append(
+                pa.DictionaryArray.from_arrays(
+                    s.cat.codes.to_numpy(),
+                    pa.array(s.cat.categories.to_numpy(dtype=object), type=pa.string()),
+                )
+            )
         else:
-            arrays.append(pa.array(s.to_numpy(dtype=object, na_value=None) if t != "Int64" else s.astype("Int64").array, type=_ARROW[t], from_pandas=True))
+            arrays.append(
+                pa.array(
+                    s.to_numpy(dtype=object, na_value=None)
+                    if t != "Int64"
+                    else s.astype("Int64").array,
+                    type=_ARROW[t],
+                    from_pandas=True,
+                )
+            )
     return pa.table(arrays, names=list(columns))
 
 

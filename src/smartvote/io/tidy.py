@@ -19,8 +19,18 @@ from smartvote.names import norm_name, party_key
 REQUIRED = ("race", "unit", "candidate", "votes")
 TOTALS = ("registered", "ballots", "valid", "invalid")
 #: Further protocol lines a tidy file may carry (same names as the store's units table).
-PROTOCOL = ("found", "received", "early", "at_station", "outside", "cancelled", "portable",
-            "stationary", "lost", "not_counted")
+PROTOCOL = (
+    "found",
+    "received",
+    "early",
+    "at_station",
+    "outside",
+    "cancelled",
+    "portable",
+    "stationary",
+    "lost",
+    "not_counted",
+)
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 
@@ -67,13 +77,22 @@ def _int(s: pd.Series, file: str, col: str, problems: list[Problem], required: b
         bad = num.isna() & ~txt_empty
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.append(Problem("integer", "must be a whole number", file, i + 2, col, str(s.iloc[i])))
+            problems.append(
+                Problem("integer", "must be a whole number", file, i + 2, col, str(s.iloc[i]))
+            )
             return pd.Series(pd.NA, index=s.index, dtype="Int64")
     arr = num.to_numpy(dtype="float64", na_value=np.nan)
-    for mask, rule in ((arr < 0, "non_negative"), (np.isfinite(arr) & (arr != np.round(arr)), "integer")):
+    for mask, rule in (
+        (arr < 0, "non_negative"),
+        (np.isfinite(arr) & (arr != np.round(arr)), "integer"),
+    ):
         if mask.any():
             i = int(np.flatnonzero(mask)[0])
-            problems.append(Problem(rule, "must be a non-negative whole number", file, i + 2, col, str(s.iloc[i])))
+            problems.append(
+                Problem(
+                    rule, "must be a non-negative whole number", file, i + 2, col, str(s.iloc[i])
+                )
+            )
     if required and txt_empty.any():
         i = int(np.flatnonzero(txt_empty.to_numpy())[0])
         problems.append(Problem("required", "value missing", file, i + 2, col, ""))
@@ -103,8 +122,16 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
             problems.append(Problem("required", "value missing", file, i + 2, col, ""))
         df[col] = s
     votes = _int(df["votes"], file, "votes", problems, required=True)
-    totals = {c: _int(df[c], file, c, problems, required=False) for c in TOTALS + PROTOCOL + ("seats",) if c in df.columns}
-    flags = {c: _bool(df[c], file, c, problems) for c in ("regime", "endorsed", "incumbent") if c in df.columns}
+    totals = {
+        c: _int(df[c], file, c, problems, required=False)
+        for c in TOTALS + PROTOCOL + ("seats",)
+        if c in df.columns
+    }
+    flags = {
+        c: _bool(df[c], file, c, problems)
+        for c in ("regime", "endorsed", "incumbent")
+        if c in df.columns
+    }
     channel = (
         df["channel"].astype("string").fillna("").str.strip().str.lower().replace("", "paper")
         if "channel" in df.columns
@@ -113,23 +140,58 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
     badch = ~channel.isin(["paper", "electronic"])
     if badch.any():
         i = int(np.flatnonzero(badch.to_numpy())[0])
-        problems.append(Problem("channel", "must be paper or electronic", file, i + 2, "channel", str(channel.iloc[i])))
+        problems.append(
+            Problem(
+                "channel",
+                "must be paper or electronic",
+                file,
+                i + 2,
+                "channel",
+                str(channel.iloc[i]),
+            )
+        )
     dup = df.duplicated(subset=["race", "unit", "candidate"], keep="first")
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        problems.append(Problem("unique", "duplicate (race, unit, candidate)", file, i + 2, "candidate", str(df["candidate"].iloc[i])))
+        problems.append(
+            Problem(
+                "unique",
+                "duplicate (race, unit, candidate)",
+                file,
+                i + 2,
+                "candidate",
+                str(df["candidate"].iloc[i]),
+            )
+        )
     if problems:
         raise InputError(problems)
     if election is None and "election" in df.columns:
         names = df["election"].astype("string").fillna("").str.strip().unique().tolist()
         if len(names) != 1 or not names[0]:
-            raise InputError(Problem("one_election", f"column election must hold one name, found {names[:5]}", file, 2, "election"))
+            raise InputError(
+                Problem(
+                    "one_election",
+                    f"column election must hold one name, found {names[:5]}",
+                    file,
+                    2,
+                    "election",
+                )
+            )
         election = str(names[0])
     if election is None:
         election = Path(file).name.split(".")[0]
-    text = {c: (df[c].astype("string").fillna("").str.strip() if c in df.columns else pd.Series("", index=df.index, dtype="string")) for c in ("party", "region", "district", "tik")}
+    text = {
+        c: (
+            df[c].astype("string").fillna("").str.strip()
+            if c in df.columns
+            else pd.Series("", index=df.index, dtype="string")
+        )
+        for c in ("party", "region", "district", "tik")
+    }
     race = df["race"]
-    district = text["district"].where(text["district"] != "", race.str.extract(r"/smd/([^/]+)$", expand=False).fillna(""))
+    district = text["district"].where(
+        text["district"] != "", race.str.extract(r"/smd/([^/]+)$", expand=False).fillna("")
+    )
     # Unit totals are repeated on each candidate row: they must agree within a unit.
     unit_key = race + "\x1f" + df["unit"]
     first = ~unit_key.duplicated()
@@ -151,8 +213,14 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
                     str(s.iloc[i]),
                 )
             )
+
     def tot(c: str) -> pd.Series:
-        return totals[c][first] if c in totals else pd.Series(pd.NA, index=df.index[first], dtype="Int64")
+        return (
+            totals[c][first]
+            if c in totals
+            else pd.Series(pd.NA, index=df.index[first], dtype="Int64")
+        )
+
     units = pd.DataFrame(
         {
             "election": election,
@@ -175,7 +243,15 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
             units[c] = tot(c).to_numpy()
     if "found" not in totals:
         units["found"] = units["valid"] + units["invalid"]
-    results = pd.DataFrame({"election": election, "race": race, "unit": df["unit"], "candidate": df["candidate"], "votes": votes})
+    results = pd.DataFrame(
+        {
+            "election": election,
+            "race": race,
+            "unit": df["unit"],
+            "candidate": df["candidate"],
+            "votes": votes,
+        }
+    )
     cand_first = ~(race + "\x1f" + df["candidate"]).duplicated()
     cands = pd.DataFrame(
         {
