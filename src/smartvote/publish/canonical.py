@@ -43,8 +43,6 @@ def _number(x: int | float) -> str:
         raise ValueError(f"canonical JSON has no {x!r}")
     if x == 0:
         return "0"
-    if x.is_integer() and abs(x) < 1e21:
-        return str(int(x))
     # shortest round-trip digits, then ECMAScript Number::toString layout
     sign = "-" if x < 0 else ""
     mant, _, exp_s = repr(abs(x)).partition("e")

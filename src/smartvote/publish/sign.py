@@ -53,10 +53,14 @@ def generate_keypair(out: Path, *, force: bool = False) -> KeyPair:
     for p in (out, pub):
         if p.exists() and not force:
             raise InputError(
-                Problem(rule="key-exists", detail="refusing to overwrite an existing key", file=str(p))
+                Problem(
+                    rule="key-exists", detail="refusing to overwrite an existing key", file=str(p)
+                )
             )
     if not out.parent.is_dir():
-        raise InputError(Problem(rule="no-directory", detail="directory does not exist", file=str(out.parent)))
+        raise InputError(
+            Problem(rule="no-directory", detail="directory does not exist", file=str(out.parent))
+        )
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -82,7 +86,9 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise InputError(Problem(rule="key-unreadable", detail=str(e.strerror), file=str(path))) from e
+        raise InputError(
+            Problem(rule="key-unreadable", detail=str(e.strerror), file=str(path))
+        ) from e
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as e:
