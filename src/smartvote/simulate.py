@@ -134,6 +134,8 @@ class SimConfig:
     switching_fraction: float = 0.2
     tactical_share: float = 0.0
     previous_swing_sd: float = 0.15
+    #: Draw the single-member races (off: list vote only, for very large benchmarks).
+    smd: bool = True
     candidate_sd: float = 0.35
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,10 +174,14 @@ class Simulation:
             "truth": d / "truth.json",
         }
         self.protocols.to_csv(paths["protocols"], index=False)
-        self.smd.to_csv(paths["smd"], index=False)
+        if not self.config.smd:
+            for k in ("smd", "previous_smd", "candidates"):
+                paths.pop(k)
+        else:
+            self.smd.to_csv(paths["smd"], index=False)
+            self.previous_smd.to_csv(paths["previous_smd"], index=False)
+            self.candidates.to_csv(paths["candidates"], index=False)
         self.previous_protocols.to_csv(paths["previous_protocols"], index=False)
-        self.previous_smd.to_csv(paths["previous_smd"], index=False)
-        self.candidates.to_csv(paths["candidates"], index=False)
         self.stations.to_csv(paths["stations"], index=False)
         self.endorsements.to_csv(paths["endorsements"], index=False)
         self.truth_stations.to_csv(paths["truth_stations"], index=False)
@@ -540,12 +546,23 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
     }
     personal_prev = rng.normal(0, cfg.candidate_sd, (nd, P + 1))
     personal_cur = np.where(again, personal_prev, rng.normal(0, cfg.candidate_sd, (nd, P + 1)))
-    prev_smd, _, prev_info = _smd(
-        cfg, geo, prev_f, cfg.previous, rng, prev_names, personal_prev, 0.0
-    )
-    cur_smd, cands, cur_info = _smd(
-        cfg, geo, cur, cfg.election, rng, cur_names, personal_cur, cfg.tactical_share
-    )
+    if cfg.smd:
+        prev_smd, _, prev_info = _smd(
+            cfg, geo, prev_f, cfg.previous, rng, prev_names, personal_prev, 0.0
+        )
+        cur_smd, cands, cur_info = _smd(
+            cfg, geo, cur, cfg.election, rng, cur_names, personal_cur, cfg.tactical_share
+        )
+    else:
+        empty = np.zeros(nd, dtype=np.int64)
+        prev_smd = cur_smd = pd.DataFrame()
+        cands = pd.DataFrame(columns=["race", "candidate", "party", "regime"])
+        prev_info = cur_info = {
+            "winner_index": empty,
+            "endorsed_index": empty + 1,
+            "totals": np.zeros((nd, P + 1)),
+            "expected_share": np.zeros((nd, P + 1)),
+        }
     # Incumbents: last time's winner, when standing again.
     inc = {prev_names[(d, int(prev_info["winner_index"][d]))] for d in range(nd)}
     cands["incumbent"] = cands["candidate"].isin(inc)

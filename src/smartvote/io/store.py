@@ -77,6 +77,7 @@ class Store:
                 Problem("exists", "no database here; run `smartvote ingest` first", str(self.path))
             )
         self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             for stmt in _ddl():
                 self.con.execute(stmt)

@@ -1,0 +1,135 @@
+"""``smartvote demo``: the whole pipeline on an embedded default, ending with a served page.
+
+Steps, each printed as it runs (docs/ pages in brackets):
+
+1. simulate a national election with known fraud and a known tactical-voting effect;
+2. ingest it (and the real 2021 Duma file when ``../shared/data`` is present) and print
+   the summaries [1-ingest];
+3. forensics reports of the simulated (and real 2021) election [5-forensics];
+4. recommendations for the simulated races (and the Duma 2021 districts we hold data
+   for) [2-recommend];
+5. the assessment of the simulated campaign [4-assess];
+6. publish the recommendations as a signed bundle and serve the voter page on
+   127.0.0.1 [3-publish].
+
+Everything is written under ``--out`` (default ``demo-output/``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from smartvote.io.store import Store
+from smartvote.simulate import SimConfig, simulate
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SHARED = ROOT / ".." / "shared" / "data"
+
+#: The embedded default election of the demo.
+DEMO_CONFIG = SimConfig(
+    seed=2026,
+    stations=20_000,
+    regions=20,
+    districts=40,
+    stuffing_share=0.15,
+    stuffing_intensity=0.3,
+    extreme_share=0.01,
+    integer_share=0.03,
+    tactical_share=0.25,
+)
+
+
+def _stage(module: str, name: str) -> Callable[..., Any]:
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def run_demo(
+    out: Path,
+    shared: Path | None = DEFAULT_SHARED,
+    serve: bool = True,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    echo: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run every stage; return what each produced (paths and headline figures)."""
+    from smartvote.cli import print_summary
+
+    out.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {}
+    echo("== 1. simulate")
+    sim = simulate(DEMO_CONFIG)
+    paths = sim.write(out / "simulated")
+    result["simulated"] = {k: str(v) for k, v in paths.items()}
+    t = sim.truth
+    echo(
+        f"   {DEMO_CONFIG.stations:,} stations; truth: excess votes {t['excess_votes']:,}, "
+        f"clean turnout {t['clean_turnout']:.1%}, clean leader share {t['clean_leader_share']:.1%}"
+    )
+    real = shared is not None and (shared / "ru_federal_precincts" / "2021.csv.zip").exists()
+    db = out / "smartvote.duckdb"
+    if db.exists():
+        db.unlink()
+    echo("== 2. ingest")
+    with Store(db) as st:
+        st.ingest(
+            [paths["protocols"], paths["smd"], paths["previous_protocols"], paths["previous_smd"]],
+            progress=True,
+        )
+        elections = [DEMO_CONFIG.election]
+        if real and shared is not None:
+            st.ingest([shared / "ru_federal_precincts" / "2021.csv.zip"], progress=True)
+            elections.append("duma-2021")
+        else:
+            echo(f"   (no real data at {shared}: the real 2021 election is skipped)")
+        for e in elections:
+            print_summary(st.summary(e))
+    result["db"] = str(db)
+
+    echo("== 3. forensics")
+    forensics_demo = _stage("smartvote.forensics.demo", "forensics_demo")
+    result["forensics"] = {}
+    for e in elections:
+        report = out / f"forensics-{e}.html"
+        result["forensics"][e] = forensics_demo(db, e, report)
+        echo(f"   {e}: report {report}")
+
+    echo("== 4. recommend")
+    recommend_demo = _stage("smartvote.recommend.demo", "recommend_demo")
+    recs_path = out / "recommendations.json"
+    result["recommend"] = recommend_demo(paths, recs_path, shared if real else None, out)
+    echo(f"   recommendations: {recs_path}")
+
+    echo("== 5. assess")
+    assess_demo = _stage("smartvote.assess.demo", "assess_demo")
+    result["assess"] = assess_demo(paths, out / "assessment.html")
+    echo(f"   report: {out / 'assessment.html'}")
+
+    echo("== 6. publish")
+    publish_demo = _stage("smartvote.publish.demo", "publish_demo")
+    bundle = out / "bundle"
+    result["publish"] = publish_demo(recs_path, paths["stations"], bundle, out / "demo.key")
+    if serve:
+        serve_bundle = _stage("smartvote.publish.demo", "serve_bundle")
+        echo(f"   serving {bundle} on http://{host}:{port}/ (Ctrl-C to stop)")
+        serve_bundle(bundle, host, port)
+    return result
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def demo(
+        out: Annotated[Path, typer.Option(help="output folder")] = Path("demo-output"),
+        shared: Annotated[Path, typer.Option(help="real data folder")] = DEFAULT_SHARED,
+        serve: Annotated[bool, typer.Option(help="serve the voter page at the end")] = True,
+        host: Annotated[str, typer.Option()] = "127.0.0.1",
+        port: Annotated[int, typer.Option()] = 8000,
+    ) -> None:
+        """Run the whole pipeline on an embedded default election and serve the voter page."""
+        from smartvote.cli import out as console
+
+        run_demo(out, shared, serve=serve, host=host, port=port, echo=console.print)
