@@ -59,7 +59,8 @@ def _jsonable(o: Any) -> Any:
 
 def fail(e: SmartvoteError) -> None:
     for p in e.problems:
-        console.print(f"[red]error:[/red] {p}", markup=True, highlight=False)
+        # Plain text: data in messages must never be read as markup, nor wrapped.
+        sys.stderr.write(f"error: {p}\n")
     raise typer.Exit(2)
 
 

@@ -321,13 +321,21 @@ class Store:
         ).fetchone()
         assert row is not None
         stations, electronic, registered, ballots, valid, races = (int(x) for x in row)
+        # Headline choices come from the election-wide race (party list, president,
+        # referendum) when there is one; otherwise from all races, by party.
+        main = self.con.execute(
+            "SELECT race FROM races WHERE election = ? AND kind IN ('list', 'president', 'referendum')",
+            [election],
+        ).fetchall()
+        race_filter = "AND r.race = ?" if len(main) == 1 else ""
+        params = [election] + ([main[0][0]] if len(main) == 1 else [])
         tops = self.con.execute(
-            """
+            f"""
             SELECT coalesce(nullif(c.party, ''), r.candidate) AS choice, sum(r.votes) AS v
             FROM results r LEFT JOIN candidates c USING (election, race, candidate)
-            WHERE r.election = ? GROUP BY 1 ORDER BY v DESC NULLS LAST
+            WHERE r.election = ? {race_filter} GROUP BY 1 ORDER BY v DESC NULLS LAST
             """,
-            [election],
+            params,
         ).fetchall()
         total_votes = sum(int(v or 0) for _, v in tops) or 1
         top_rows = tuple((str(c), int(v or 0), float(v or 0) / total_votes) for c, v in tops[:top])

@@ -1,0 +1,78 @@
+"""The command line: JSON output, summaries, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from smartvote.cli import app
+
+runner = CliRunner()
+
+
+def test_ingest_show_elections_json(sim_dir: Path, tmp_db: Path) -> None:
+    r = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(sim_dir / "sim-2026.csv"),
+            str(sim_dir / "sim-2026-smd.csv"),
+            "--db",
+            str(tmp_db),
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.stdout)
+    assert s["election"] == "sim-2026" and s["stations"] == 8000
+    r = runner.invoke(app, ["show", "sim-2026", "--db", str(tmp_db), "--json"])
+    show = json.loads(r.stdout)
+    truth = json.loads((sim_dir / "truth.json").read_text(encoding="utf-8"))
+    assert show["stations"] == 4000
+    assert show["registered"] == truth["registered"]
+    assert show["leader"] == truth["leader"]
+    assert abs(show["leader_share"] - truth["official_leader_share"]) < 1e-9
+    assert abs(show["turnout"] - truth["official_turnout"]) < 1e-9
+    r = runner.invoke(app, ["elections", "--db", str(tmp_db), "--json"])
+    assert [e["election"] for e in json.loads(r.stdout)] == ["sim-2026"]
+
+
+def test_bad_file_exits_2_with_location(tmp_path: Path, tmp_db: Path) -> None:
+    p = tmp_path / "bad.csv"
+    pd.DataFrame({"race": ["r"], "unit": ["u"], "candidate": ["c"], "votes": ["lots"]}).to_csv(
+        p, index=False
+    )
+    r = runner.invoke(app, ["ingest", str(p), "--db", str(tmp_db)])
+    assert r.exit_code == 2
+    assert "bad.csv" in r.output and "row 2" in r.output and "[integer]" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_unknown_format(tmp_path: Path, tmp_db: Path) -> None:
+    p = tmp_path / "x.csv"
+    p.write_text("a,b\n1,2\n", encoding="utf-8")
+    r = runner.invoke(app, ["ingest", str(p), "--db", str(tmp_db)])
+    assert r.exit_code == 2 and "[format]" in r.output
+
+
+def test_simulate_command(tmp_path: Path) -> None:
+    r = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--out",
+            str(tmp_path),
+            "--stations",
+            "300",
+            "--stuffing-share",
+            "0.2",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["truth"]["fraud_stations"]["stuffing"] == 60
+    assert Path(d["files"]["protocols"]).exists()
