@@ -128,3 +128,44 @@ def test_reingest_replaces_not_duplicates(tmp_path: Path, tmp_db: Path) -> None:
         st.ingest([p], progress=False)
         assert st.sql("SELECT count(*) AS n FROM results")["n"].iloc[0] == 3
         assert st.summary("uk-2024").stations == 1
+
+
+def test_two_files_of_one_race_stay_aligned(tmp_path: Path, tmp_db: Path) -> None:
+    paper = [dict(r, channel="paper") for r in ROWS]
+    # The second file lists the candidates in another order and adds one.
+    elec = [
+        {
+            "race": "uk-2024/E1",
+            "unit": "uk-2024/E1/e",
+            "candidate": "Cat Brown",
+            "votes": 7,
+            "channel": "electronic",
+        },
+        {
+            "race": "uk-2024/E1",
+            "unit": "uk-2024/E1/e",
+            "candidate": "Dan Green",
+            "votes": 5,
+            "channel": "electronic",
+        },
+        {
+            "race": "uk-2024/E1",
+            "unit": "uk-2024/E1/e",
+            "candidate": "Ann Smith",
+            "votes": 3,
+            "channel": "electronic",
+        },
+    ]
+    p1 = _write(tmp_path, paper, "uk-2024.csv")
+    p2 = _write(tmp_path, elec, "uk-2024-e.csv")
+    with Store(tmp_db) as st:
+        st.ingest([p1], progress=False)
+        st.ingest([p2], election="uk-2024", progress=False)
+        res = st.results("uk-2024").set_index(["unit", "candidate"])["votes"]
+    assert res[("uk-2024/E1", "Ann Smith")] == 20100
+    assert res[("uk-2024/E1", "Cat Brown")] == 9000
+    assert res[("uk-2024/E1/e", "Cat Brown")] == 7
+    assert res[("uk-2024/E1/e", "Dan Green")] == 5
+    assert res[("uk-2024/E1/e", "Ann Smith")] == 3
+    assert ("uk-2024/E1/e", "Bob Jones") not in res.index
+    assert ("uk-2024/E1", "Dan Green") not in res.index

@@ -116,6 +116,9 @@ class Batch:
     results: pd.DataFrame
     extra: pd.DataFrame
     flags: pd.DataFrame
+    #: Optional dense votes (units × candidates, NaN = no number) of a single-race batch,
+    #: columns in ``candidates`` order: lets the store write without re-pivoting.
+    matrix: np.ndarray | None = None
 
     @classmethod
     def make(
@@ -129,6 +132,7 @@ class Batch:
         results: pd.DataFrame,
         extra: pd.DataFrame | None = None,
         vote_sums: np.ndarray | None = None,
+        matrix: np.ndarray | None = None,
     ) -> Batch:
         """Conform every frame and run the protocol checks.
 
@@ -147,6 +151,7 @@ class Batch:
             results=results,
             extra=conform(extra if extra is not None else pd.DataFrame(), EXTRA_COLUMNS),
             flags=conform(protocol_flags(units, results, vote_sums), FLAG_COLUMNS),
+            matrix=matrix,
         )
 
 

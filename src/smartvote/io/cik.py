@@ -387,7 +387,16 @@ def read_cik_frame(
         np.where(np.isnan(votes).all(axis=1), np.nan, np.nansum(votes, axis=1)) if k else None
     )
     return Batch.make(
-        election, kind, [Path(file).name], races, units, candidates, results, extra, vote_sums
+        election,
+        kind,
+        [Path(file).name],
+        races,
+        units,
+        candidates,
+        results,
+        extra,
+        vote_sums,
+        matrix=votes,
     )
 
 

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -30,7 +31,6 @@ from smartvote.io.batch import (
     EXTRA_COLUMNS,
     FLAG_COLUMNS,
     RACE_COLUMNS,
-    RESULT_COLUMNS,
     UNIT_COLUMNS,
     Batch,
 )
@@ -43,10 +43,19 @@ TABLES: dict[str, dict[str, str]] = {
     "races": RACE_COLUMNS,
     "candidates": CANDIDATE_COLUMNS,
     "units": UNIT_COLUMNS,
-    "results": RESULT_COLUMNS,
     "flags": FLAG_COLUMNS,
     "protocol_extra": EXTRA_COLUMNS,
 }
+
+#: ``results`` is a view over compact storage: one list of votes per unit
+#: (``unit_votes``), aligned with the race's ordered choices (``choices``). A national
+#: file is ~100k lists instead of ~1.4M rows, which is what makes ingest fast.
+RESULTS_VIEW = """
+CREATE OR REPLACE VIEW results AS
+SELECT v.election, v.race, v.unit, c.candidate, v.votes[c.idx] AS votes
+FROM unit_votes v JOIN choices c ON c.election = v.election AND c.race = v.race
+WHERE v.votes[c.idx] IS NOT NULL
+"""
 
 
 def default_db_path() -> Path:
@@ -64,6 +73,15 @@ def _ddl() -> list[str]:
     for name, cols in TABLES.items():
         body = ", ".join(f'"{c}" {_SQLTYPE[t]}' for c, t in cols.items())
         out.append(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+    out.append(
+        "CREATE TABLE IF NOT EXISTS unit_votes (election VARCHAR, race VARCHAR, unit VARCHAR, "
+        "votes BIGINT[])"
+    )
+    out.append(
+        "CREATE TABLE IF NOT EXISTS choices (election VARCHAR, race VARCHAR, idx INTEGER, "
+        "candidate VARCHAR)"
+    )
+    out.append(RESULTS_VIEW)
     return out
 
 
@@ -114,7 +132,7 @@ class Store:
     def _write_one(self, con: duckdb.DuckDBPyConnection, b: Batch) -> None:
         for src in b.sources:
             old = "SELECT race, unit FROM units WHERE election = ? AND source = ?"
-            for t in ("results", "flags", "protocol_extra"):
+            for t in ("unit_votes", "flags", "protocol_extra"):
                 con.execute(
                     f"DELETE FROM {t} WHERE election = ? AND (race, unit) IN ({old})",
                     [b.election, b.election, src],
@@ -138,9 +156,9 @@ class Store:
             "DELETE FROM candidates WHERE (race, candidate) IN (SELECT race, candidate FROM _b_cands)"
         )
         con.execute("INSERT INTO candidates SELECT * FROM _b_cands")
+        self._write_votes(con, b)
         for table, frame in (
             ("units", b.units),
-            ("results", b.results),
             ("flags", b.flags),
             ("protocol_extra", b.extra),
         ):
@@ -153,6 +171,90 @@ class Store:
             con.unregister(name)
         for n in ("_b_races", "_b_cands"):
             con.unregister(n)
+
+    def _write_votes(self, con: duckdb.DuckDBPyConnection, b: Batch) -> None:
+        """Votes as one list per unit, aligned with each race's ordered choices.
+
+        A race keeps the choice order it was first stored with; candidates new to it are
+        appended, so units written by different files of one race stay aligned.
+        """
+        if not len(b.results) and b.matrix is None:
+            return
+        cands = b.candidates[["race", "candidate"]].astype(str)
+        if b.matrix is None:
+            extra = b.results[["race", "candidate"]].astype(str).drop_duplicates()
+            cands = pd.concat([cands, extra]).drop_duplicates()
+        existing = self.sql(
+            "SELECT race, candidate, idx FROM choices WHERE election = ?", [b.election]
+        )
+        existing = existing[existing["race"].isin(set(cands["race"]))]
+        known = set(zip(existing["race"], existing["candidate"], strict=True))
+        new = cands[
+            [(r, c) not in known for r, c in zip(cands["race"], cands["candidate"], strict=True)]
+        ].copy()
+        start = existing.groupby("race")["idx"].max() if len(existing) else pd.Series(dtype="int64")
+        new["idx"] = (
+            new.groupby("race").cumcount() + 1 + new["race"].map(start).fillna(0).astype(int)
+        )
+        if len(new):
+            new.insert(0, "election", b.election)
+            con.register(
+                "_b_choices",
+                pa.Table.from_pandas(
+                    new[["election", "race", "idx", "candidate"]], preserve_index=False
+                ),
+            )
+            con.execute(
+                "INSERT INTO choices SELECT election, race, idx::INTEGER, candidate FROM _b_choices"
+            )
+            con.unregister("_b_choices")
+        index = pd.concat(
+            [existing[["race", "candidate", "idx"]], new[["race", "candidate", "idx"]]]
+        )
+        width = index.groupby("race")["idx"].max()
+        units = b.units[["race", "unit"]].astype(str)
+        k = units["race"].map(width).fillna(0).to_numpy(dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(k)])
+        flat = np.full(int(offsets[-1]), np.nan)
+        if b.matrix is not None:
+            col_idx = (
+                cands.merge(index, on=["race", "candidate"], how="left")["idx"].to_numpy(
+                    dtype=np.int64
+                )
+                - 1
+            )
+            pos = offsets[:-1, None] + col_idx[None, :]
+            flat[pos.reshape(-1)] = b.matrix.reshape(-1)
+        else:
+            r = b.results[["race", "unit", "candidate", "votes"]]
+            row = pd.Series(np.arange(len(units)), index=pd.MultiIndex.from_frame(units))
+            ri = row.reindex(pd.MultiIndex.from_frame(r[["race", "unit"]].astype(str))).to_numpy()
+            ci = pd.Series(
+                index["idx"].to_numpy(),
+                index=pd.MultiIndex.from_frame(index[["race", "candidate"]].astype(str)),
+            )
+            cj = ci.reindex(
+                pd.MultiIndex.from_frame(r[["race", "candidate"]].astype(str))
+            ).to_numpy()
+            ok = ~np.isnan(ri.astype(float))
+            flat[offsets[ri[ok].astype(np.int64)] + cj[ok].astype(np.int64) - 1] = (
+                r["votes"].astype("float64").to_numpy(na_value=np.nan)[ok]
+            )
+        values = pa.array(np.nan_to_num(flat).astype(np.int64), mask=np.isnan(flat))
+        lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
+        tab = pa.table(
+            {
+                "election": pa.array(
+                    [b.election] * len(units), type=pa.string()
+                ).dictionary_encode(),
+                "race": pa.array(units["race"].to_numpy(dtype=object), type=pa.string()),
+                "unit": pa.array(units["unit"].to_numpy(dtype=object), type=pa.string()),
+                "votes": lists,
+            }
+        )
+        con.register("_b_votes", tab)
+        con.execute("INSERT INTO unit_votes SELECT * FROM _b_votes")
+        con.unregister("_b_votes")
 
     def ingest(
         self,
