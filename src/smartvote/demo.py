@@ -105,8 +105,20 @@ def run_demo(
     echo(f"   recommendations: {recs_path}")
 
     echo("== 5. assess")
-    assess_demo = _stage("smartvote.assess.demo", "assess_demo")
-    result["assess"] = assess_demo(paths, out / "assessment.html")
+    assess = _stage("smartvote.assess.assessment", "assess")
+    from_simulation = _stage("smartvote.assess.inputs", "from_simulation")
+    write_report = _stage("smartvote.assess.report", "write_report")
+    a = assess(from_simulation(sim), rng_seed=DEMO_CONFIG.seed)
+    doc = a.to_dict()
+    truth_gain = [r["tactical_gain"] for r in sim.truth["races"]]
+    eff = doc["effect"]
+    echo(
+        f"   effect {eff['estimate_pp']:+.1f} pp [{eff['ci_low_pp']:+.1f}, {eff['ci_high_pp']:+.1f}] "
+        f"({eff['method']}); injected {100 * sum(truth_gain) / len(truth_gain):+.1f} pp on average; "
+        f"endorsed won {doc['endorsed_won']} of {len(doc['races'])}"
+    )
+    write_report(a, out / "assessment.html", title="Simulated campaign (smartvote demo)")
+    result["assess"] = doc
     echo(f"   report: {out / 'assessment.html'}")
 
     echo("== 6. publish")

@@ -134,6 +134,12 @@ class SimConfig:
     switching_fraction: float = 0.2
     tactical_share: float = 0.0
     previous_swing_sd: float = 0.15
+    #: Correlation (0–1) of regional and station party support between the previous and
+    #: this election; 0 redraws them independently.
+    support_persistence: float = 0.0
+    #: Whom the campaign endorses: ``truth`` (the challenger strongest this time, in
+    #: expectation) or ``previous`` (the strongest last time, as a real campaign must).
+    endorse_from: str = "truth"
     #: Draw the single-member races (off: list vote only, for very large benchmarks).
     smd: bool = True
     candidate_sd: float = 0.35
@@ -242,7 +248,11 @@ def _geography(cfg: SimConfig, rng: np.random.Generator) -> _Geo:
 
 
 def _clean_election(
-    cfg: SimConfig, geo: _Geo, rng: np.random.Generator, swing: np.ndarray | None
+    cfg: SimConfig,
+    geo: _Geo,
+    rng: np.random.Generator,
+    swing: np.ndarray | None,
+    prior: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     n, k, P = cfg.stations, len(geo.region_names), len(PARTIES)
     t_region = rng.normal(logit(cfg.turnout), cfg.turnout_region_sd, k)
@@ -250,7 +260,13 @@ def _clean_election(
     s_region = rng.normal(0, cfg.support_region_sd, (k, P))
     z = rng.normal(0, 1, n)
     lt = t_region[geo.region] + cfg.turnout_station_sd * z
-    eta = base + s_region[geo.region] + rng.normal(0, cfg.support_station_sd, (n, P))
+    s_station = rng.normal(0, cfg.support_station_sd, (n, P))
+    rho = cfg.support_persistence
+    if prior is not None and rho > 0:
+        keep = np.sqrt(max(0.0, 1 - rho**2))
+        s_region = rho * prior["s_region"] + keep * s_region
+        s_station = rho * prior["s_station"] + keep * s_station
+    eta = base + s_region[geo.region] + s_station
     eta[:, 0] += cfg.turnout_support_corr * z
     p = np.exp(eta - eta.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)
@@ -270,6 +286,8 @@ def _clean_election(
         "votes": votes,
         "p": p,
         "lost": lost,
+        "s_region": s_region,
+        "s_station": s_station,
     }
 
 
@@ -423,6 +441,7 @@ def _smd(
     names: dict[tuple[int, int], str],
     personal: np.ndarray,
     tactical: float,
+    endorse: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Single-member results: candidate c of party j in district d gets the party's share
     times ``exp(personal[d, j])``; plus one independent per district (index P)."""
@@ -442,7 +461,8 @@ def _smd(
     w /= w.sum(axis=1, keepdims=True)
     # Endorsed: the challenger with the highest expected clean share in the district.
     exp_share = pd.DataFrame(w).groupby(geo.district).mean().to_numpy()
-    endorsed = 1 + np.argmax(exp_share[:, 1:], axis=1)
+    endorsed = 1 + np.argmax(exp_share[:, 1:], axis=1) if endorse is None else endorse
+    others_share = 1.0 - exp_share[:, 0] - exp_share[np.arange(nd), endorsed]
     if tactical > 0:
         e_st = endorsed[geo.district]
         moved = np.zeros_like(w)
@@ -513,6 +533,7 @@ def _smd(
         "winner_index": winners,
         "totals": tot,
         "expected_share": exp_share,
+        "tactical_gain": tactical * others_share,
     }
     return smd, pd.DataFrame(cand_rows), info
 
@@ -526,7 +547,7 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
     nd = int(geo.district.max()) + 1
     swing = rng.normal(0, cfg.previous_swing_sd, P)
     prev = _clean_election(cfg, geo, rng, swing=swing)
-    clean = _clean_election(cfg, geo, rng, swing=None)
+    clean = _clean_election(cfg, geo, rng, swing=None, prior=prev)
     cur = _inject_fraud(cfg, clean, rng)
     cur["p_clean"] = clean["p"]
     prev_f = dict(
@@ -550,8 +571,25 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
         prev_smd, _, prev_info = _smd(
             cfg, geo, prev_f, cfg.previous, rng, prev_names, personal_prev, 0.0
         )
+        endorse = None
+        if cfg.endorse_from == "previous":
+            # The campaign only knows last time: the challenger of the party (or the
+            # independent slot) that was strongest in the district then.
+            endorse = 1 + np.argmax(prev_info["expected_share"][:, 1:], axis=1)
+        elif cfg.endorse_from != "truth":
+            raise ValueError(
+                f"endorse_from must be 'truth' or 'previous', not {cfg.endorse_from!r}"
+            )
         cur_smd, cands, cur_info = _smd(
-            cfg, geo, cur, cfg.election, rng, cur_names, personal_cur, cfg.tactical_share
+            cfg,
+            geo,
+            cur,
+            cfg.election,
+            rng,
+            cur_names,
+            personal_cur,
+            cfg.tactical_share,
+            endorse,
         )
     else:
         empty = np.zeros(nd, dtype=np.int64)
@@ -562,6 +600,7 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
             "endorsed_index": empty + 1,
             "totals": np.zeros((nd, P + 1)),
             "expected_share": np.zeros((nd, P + 1)),
+            "tactical_gain": np.zeros(nd),
         }
     # Incumbents: last time's winner, when standing again.
     inc = {prev_names[(d, int(prev_info["winner_index"][d]))] for d in range(nd)}
@@ -628,6 +667,7 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
                 "endorsed": cur_names[(d, int(cur_info["endorsed_index"][d]))],
                 "winner": cur_names[(d, int(cur_info["winner_index"][d]))],
                 "strongest_challenger": cur_names[(d, 1 + int(np.argmax(smd_totals[d, 1:])))],
+                "tactical_gain": float(cur_info["tactical_gain"][d]),
                 "expected_share": {
                     cur_names[(d, c)]: float(cur_info["expected_share"][d, c]) for c in range(P + 1)
                 },

@@ -1,0 +1,19 @@
+"""Assessment of an endorsement campaign (METHODS.md §3, DESIGN.md ``assess``)."""
+
+from smartvote.assess.assessment import Assessment, assess
+from smartvote.assess.demo import assess_demo
+from smartvote.assess.designs import DesignResult, did, split_ticket, swing
+from smartvote.assess.inputs import AssessInput, from_simulation, load
+
+__all__ = [
+    "AssessInput",
+    "Assessment",
+    "DesignResult",
+    "assess",
+    "assess_demo",
+    "did",
+    "from_simulation",
+    "load",
+    "split_ticket",
+    "swing",
+]

@@ -1,0 +1,161 @@
+"""Per-race table of an endorsement campaign: what the endorsed candidate got, whether
+they won, what they would have got without the endorsement, and whether they won on
+paper ballots alone or on stations that look clean.
+
+Expected share without the endorsement: the transfer model of
+:mod:`smartvote.assess.designs` with ``k = t/(1 − t)`` from the headline design: the
+endorsed candidate loses ``k × O`` (``O``: the other non-regime candidates' total share),
+each other non-regime candidate gets ``s × (1 + k)`` back, the regime candidate is
+unchanged. A race is *decisive* when the endorsed candidate won and would not have
+without the effect; ``p_decisive`` is the share of bootstrap draws of ``k`` in which that
+holds (its uncertainty).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from smartvote.assess import _shpilkin
+from smartvote.assess.designs import DesignResult
+
+#: Shift of the turnout threshold (fraction) for the clean-count sensitivity check.
+CLEAN_SHIFT = 0.02
+
+
+def _cf_margin(
+    se: float, o: float, others: np.ndarray, regime: np.ndarray, k: np.ndarray
+) -> np.ndarray:
+    """Endorsed margin (fraction) without the effect, for each value of ``k``."""
+    best_o = others.max() if len(others) else 0.0
+    best_r = regime.max() if len(regime) else 0.0
+    return se - k * o - np.maximum(best_r, best_o * (1 + k))
+
+
+def clean_counts(
+    units: pd.DataFrame, smd: pd.DataFrame, cur: pd.DataFrame
+) -> dict[float, pd.DataFrame]:
+    """Shpilkin corrections of every race at the threshold and ±CLEAN_SHIFT."""
+    reg = cur[cur["regime"]][["race", "candidate"]]
+    w = smd.merge(reg, on=["race", "candidate"]).groupby(["race", "unit"])["votes"].sum()
+    return {s: _shpilkin.correct(units, w, shift=s) for s in (0.0, -CLEAN_SHIFT, CLEAN_SHIFT)}
+
+
+def race_table(
+    cur: pd.DataFrame,
+    effect: DesignResult | None,
+    clean: dict[float, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """One row per race with an endorsed candidate (see module docstring)."""
+    k = effect.k if effect is not None and effect.k is not None else None
+    draws = effect.k_draws if effect is not None else np.empty(0)
+    k_lo, k_hi = np.percentile(draws, [2.5, 97.5]) if len(draws) else (np.nan, np.nan)
+    rows: list[dict[str, Any]] = []
+    exc = {
+        s: (c.set_index("race")["excess"] if len(c) else pd.Series(dtype=float))
+        for s, c in (clean or {}).items()
+    }
+    for race, g in cur.groupby("race", sort=True):
+        e = g[g["endorsed"]]
+        if not len(e):
+            continue
+        er = e.iloc[0]
+        rest = g[~g["endorsed"]]
+        se = float(er["share"])
+        best = rest.sort_values("votes", ascending=False).head(1)
+        winner = g.sort_values("votes", ascending=False).iloc[0]
+        won = bool(er["rank"] == 1 and (g["rank"] == 1).sum() == 1)
+        margin = se - (float(best["share"].iloc[0]) if len(best) else 0.0)
+        others = rest[~rest["regime"]]["share"].to_numpy(dtype=float)
+        regime = rest[rest["regime"]]["share"].to_numpy(dtype=float)
+        o = float(others.sum())
+        regime_row = g[g["regime"]]
+        row: dict[str, Any] = {
+            "race": race,
+            "district": er["district"],
+            "region": er["region"],
+            "endorsed": er["candidate"],
+            "party": er["party"] or er["party_key"],
+            "votes": int(er["votes"]),
+            "share": 100 * se,
+            "rank": int(er["rank"]),
+            "won": won,
+            "winner": winner["candidate"],
+            "margin_pp": 100 * margin,
+            "regime_candidate": regime_row["candidate"].iloc[0] if len(regime_row) else None,
+            "regime_share": 100 * float(regime_row["share"].iloc[0]) if len(regime_row) else None,
+            "regime_won": bool(
+                len(regime_row) and winner["candidate"] in set(regime_row["candidate"])
+            ),
+            "valid": float(er["denom"]),
+            "others_share": 100 * o,
+            "effect_pp": None,
+            "effect_low_pp": None,
+            "effect_high_pp": None,
+            "expected_share": None,
+            "expected_margin_pp": None,
+            "decisive": None,
+            "p_decisive": None,
+        }
+        if k is not None:
+            row["effect_pp"] = 100 * k * o
+            row["effect_low_pp"] = 100 * float(k_lo) * o
+            row["effect_high_pp"] = 100 * float(k_hi) * o
+            row["expected_share"] = 100 * (se - k * o)
+            cf = float(_cf_margin(se, o, others, regime, np.array([k]))[0])
+            row["expected_margin_pp"] = 100 * cf
+            row["decisive"] = bool(won and cf < 0)
+            if len(draws):
+                row["p_decisive"] = float(
+                    np.mean(won & (_cf_margin(se, o, others, regime, draws) < 0))
+                )
+        # Paper ballots alone.
+        if bool(er["has_electronic"]):
+            pw = g.sort_values("paper_votes", ascending=False)
+            pbest = rest["paper_share"].max() if len(rest) else 0.0
+            row["paper_share"] = 100 * float(er["paper_share"])
+            row["paper_winner"] = pw["candidate"].iloc[0]
+            row["won_on_paper"] = bool(er["paper_rank"] == 1 and (g["paper_rank"] == 1).sum() == 1)
+            row["paper_margin_pp"] = 100 * (float(er["paper_share"]) - float(pbest))
+            eden = float(er["denom"]) - float(er["paper_denom"])
+            row["electronic_share"] = (
+                100 * (float(er["votes"]) - float(er["paper_votes"])) / eden if eden > 0 else None
+            )
+        else:
+            row.update(
+                paper_share=None,
+                paper_winner=None,
+                won_on_paper=None,
+                paper_margin_pp=None,
+                electronic_share=None,
+            )
+        # Stations that look clean (Shpilkin correction of the regime candidate).
+        row.update(
+            won_on_clean_stations=None,
+            clean_margin_pp=None,
+            clean_robust=None,
+            falsified_votes=None,
+        )
+        if clean and race in exc[0.0].index and len(regime_row):
+            verdicts = []
+            for s in (0.0, -CLEAN_SHIFT, CLEAN_SHIFT):
+                x = float(exc[s].get(race, 0.0))
+                votes = g.set_index("candidate")["votes"].astype(float).copy()
+                rc = regime_row["candidate"].iloc[0]
+                votes[rc] -= x
+                den = float(er["denom"]) - x
+                ev = float(votes[er["candidate"]])
+                rival = float(votes.drop(er["candidate"]).max()) if len(votes) > 1 else 0.0
+                verdicts.append(ev > rival)
+                if s == 0.0:
+                    row["clean_margin_pp"] = 100 * (ev - rival) / den if den > 0 else None
+                    row["falsified_votes"] = x
+            row["won_on_clean_stations"] = verdicts[0]
+            row["clean_robust"] = len(set(verdicts)) == 1
+        row["could_have_won"] = bool(
+            not won and (row["won_on_paper"] or row["won_on_clean_stations"])
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,132 @@
+"""``smartvote assess``: effect of an endorsement campaign, seats it won or could have won,
+and what falsification took away (METHODS.md §3; docs/4-assess.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``assess`` command to the CLI."""
+
+    @app.command("assess")
+    def assess_cmd(
+        results: Annotated[
+            list[Path],
+            typer.Option(
+                "--results",
+                help="results: single-member (tidy/CIK) and party-list (CIK) files; repeat the option",
+            ),
+        ],
+        endorsements: Annotated[
+            Path | None,
+            typer.Option(
+                "--endorsements",
+                help="endorsements file (race, candidate[, party]); default: endorsed flags in the results",
+            ),
+        ] = None,
+        baseline: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--baseline",
+                help="previous election's files (single-member and list); repeat the option",
+            ),
+        ] = None,
+        report: Annotated[
+            Path | None, typer.Option("--report", help="write an HTML report with figures")
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed", help="bootstrap seed")] = 0,
+        boot: Annotated[int, typer.Option("--boot", help="bootstrap replicates", min=100)] = 2000,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="print machine-readable JSON on stdout")
+        ] = False,
+    ) -> None:
+        """Assess an endorsement campaign: effect (three designs), per-race table, totals."""
+        from smartvote.assess import assess, load
+        from smartvote.cli import emit_json, fail
+        from smartvote.errors import SmartvoteError
+
+        try:
+            a = assess(load(results, endorsements, baseline or None), rng_seed=seed, n_boot=boot)
+            if report is not None:
+                from smartvote.assess.report import write_report
+
+                write_report(a, report)
+        except SmartvoteError as e:
+            fail(e)
+            return
+        doc = a.to_dict()
+        if report is not None:
+            doc["report"] = str(report)
+        if as_json:
+            emit_json(doc)
+            return
+        _print(doc)
+
+
+def _fmt(x: Any, nd: int = 1) -> str:
+    return "—" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
+
+
+def _print(doc: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from smartvote.cli import out
+
+    e = doc["effect"]
+    t = Table(title=f"endorsement effect: {', '.join(doc['elections'])}")
+    for c in ("design", "estimate, pp", "95% CI", "raw contrast", "n", "note"):
+        t.add_column(c)
+    for d in doc["designs"]:
+        ci = f"{_fmt(d['ci_low_pp'])} … {_fmt(d['ci_high_pp'])}" if d["ran"] else ""
+        t.add_row(
+            d["design"],
+            _fmt(d["estimate_pp"]),
+            ci,
+            _fmt(d["contrast_pp"]),
+            str(d["n"]),
+            escape(d["reason"] or d["pairing"]),
+        )
+    out.print(t)
+    out.print(
+        f"headline: {escape(e['method'])}: {_fmt(e['estimate_pp'])} pp [{_fmt(e['ci_low_pp'])}, {_fmt(e['ci_high_pp'])}]"
+    )
+    r = Table(title="races")
+    for c in (
+        "race",
+        "endorsed",
+        "share",
+        "rank",
+        "margin",
+        "expected",
+        "decisive",
+        "paper",
+        "clean",
+    ):
+        r.add_column(c)
+    for x in doc["races"]:
+        r.add_row(
+            escape(x["race"]),
+            escape(str(x["endorsed"])),
+            _fmt(x["share"]),
+            str(x["rank"]),
+            _fmt(x["margin_pp"]),
+            _fmt(x["expected_share"]),
+            _fmt(x["decisive"]),
+            _fmt(x["won_on_paper"]),
+            _fmt(x["won_on_clean_stations"]),
+        )
+    out.print(r)
+    tt = Table(title="totals")
+    tt.add_column("figure")
+    tt.add_column("value", justify="right")
+    for k, v in doc["totals"].items():
+        if not isinstance(v, list):
+            tt.add_row(k, _fmt(v))
+    out.print(tt)
+    if "report" in doc:
+        out.print(f"report: {escape(doc['report'])}")

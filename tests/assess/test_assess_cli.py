@@ -1,0 +1,163 @@
+"""``smartvote assess`` end to end on written simulated files: JSON contract, report, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import typer
+from typer.testing import CliRunner
+
+from smartvote.assess import assess, load
+from smartvote.assess.demo import assess_demo, injected_effect_pp
+from smartvote.assess.report import render
+from smartvote.assess_commands import register
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps typer's sub-command layout
+        pass
+
+    return app
+
+
+def _args(d: Path, baseline: bool = True) -> list[str]:
+    a = ["assess", "--results", str(d / "sim-2026-smd.csv"), "--results", str(d / "sim-2026.csv")]
+    a += ["--endorsements", str(d / "sim-2026-endorsements.csv"), "--boot", "300"]
+    if baseline:
+        a += ["--baseline", str(d / "sim-2021-smd.csv"), "--baseline", str(d / "sim-2021.csv")]
+    return a
+
+
+def test_cli_json_contract_and_truth(sim_dir: Path, tmp_path: Path) -> None:
+    report = tmp_path / "r.html"
+    res = CliRunner().invoke(_app(), [*_args(sim_dir), "--json", "--report", str(report)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    e = doc["effect"]
+    for k in ("estimate_pp", "ci_low_pp", "ci_high_pp", "method"):
+        assert k in e
+    assert e["design"] == "did"
+    truth = injected_effect_pp(
+        json.loads((sim_dir / "truth.json").read_text(encoding="utf-8")), 0.2
+    )
+    assert e["ci_low_pp"] <= truth <= e["ci_high_pp"]
+    assert {d["design"] for d in doc["designs"]} == {"did", "swing", "split_ticket"}
+    assert len(doc["races"]) == 40
+    r0 = doc["races"][0]
+    for k in (
+        "endorsed",
+        "share",
+        "rank",
+        "won",
+        "margin_pp",
+        "expected_share",
+        "decisive",
+        "won_on_clean_stations",
+    ):
+        assert k in r0
+    won = sum(r["won"] for r in doc["races"])
+    assert doc["endorsed_won"] == won
+    assert set(doc["decisive"]) == {r["race"] for r in doc["races"] if r["decisive"]}
+    assert doc["totals"]["falsified_votes_contested"] > 0
+    # Decisive races are races the endorsed candidate won.
+    assert all(r["won"] for r in doc["races"] if r["decisive"])
+    html = report.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html and "Decisive races by region" in html
+
+
+def test_cli_without_baseline_runs_split_ticket_only(sim_dir: Path) -> None:
+    res = CliRunner().invoke(_app(), [*_args(sim_dir, baseline=False), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["effect"]["design"] == "split_ticket"
+    ran = {d["design"]: d["ran"] for d in doc["designs"]}
+    assert ran == {"did": False, "swing": False, "split_ticket": True}
+
+
+def test_cli_bad_endorsements_file_is_a_clear_error(sim_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "e.csv"
+    bad.write_text("district,name\n1,x\n", encoding="utf-8")
+    args = _args(sim_dir, baseline=False)
+    args[args.index("--endorsements") + 1] = str(bad)
+    res = CliRunner().invoke(_app(), args)
+    assert res.exit_code == 2
+    assert "endorsement_columns" in res.output
+
+
+def _tiny(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """Two hand-made races with an electronic channel; the endorsed name is hostile HTML."""
+    rows = []
+    for race, (r, a, b) in {"x/smd/1": (100, 120, 30), "x/smd/2": (100, 80, 30)}.items():
+        for ch, f in (("paper", 1.0), ("electronic", 0.5)):
+            unit = race if ch == "paper" else race + "/electronic"
+            el = 60 if ch == "electronic" else 0
+            rows += [
+                dict(
+                    race=race,
+                    unit=unit,
+                    candidate="Regime R",
+                    votes=int(r * f) + el,
+                    party="P",
+                    regime=True,
+                    channel=ch,
+                    region="Reg <b>",
+                ),
+                dict(
+                    race=race,
+                    unit=unit,
+                    candidate=name if race == "x/smd/1" else "Opp A",
+                    votes=int(a * f),
+                    party="Q",
+                    regime=False,
+                    channel=ch,
+                    region="Reg <b>",
+                ),
+                dict(
+                    race=race,
+                    unit=unit,
+                    candidate="Other O",
+                    votes=int(b * f),
+                    party="S",
+                    regime=False,
+                    channel=ch,
+                    region="Reg <b>",
+                ),
+            ]
+    res = tmp_path / "x.csv"
+    pd.DataFrame(rows).to_csv(res, index=False)
+    endo = tmp_path / "endo.csv"
+    pd.DataFrame(
+        {"race": ["x/smd/1", "x/smd/2", "x/smd/9"], "candidate": [name, "Opp A", "Nobody"]}
+    ).to_csv(endo, index=False)
+    return res, endo
+
+
+def test_paper_winner_and_escaped_report(tmp_path: Path) -> None:
+    name = "<script>alert(1)</script> Иванов"
+    res, endo = _tiny(tmp_path, name)
+    a = assess(load([res], endo), n_boot=100)
+    doc = a.to_dict()
+    r1 = next(r for r in doc["races"] if r["race"] == "x/smd/1")
+    # race 1: paper 120 vs 100 regime (endorsed ahead); electronic 60 vs 110: lost overall.
+    assert r1["won_on_paper"] is True and r1["won"] is False and r1["could_have_won"] is True
+    assert abs(r1["share"] - 100 * 180 / (180 + 210 + 45)) < 1e-9
+    assert r1["rank"] == 2
+    assert doc["paper_winners"][0]["paper_winner"] == name
+    assert doc["effect"]["estimate_pp"] is None  # no list votes, no baseline: no design
+    assert all(not d["ran"] and d["reason"] for d in doc["designs"])
+    html = render(a)
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Reg <b>" not in html
+
+
+def test_assess_demo_reports_truth(tmp_path: Path) -> None:
+    d = assess_demo(n_boot=300, report=tmp_path / "demo.html")
+    assert d["truth"]["effect_pp"] > 0
+    assert d["effect"]["ci_low_pp"] <= d["truth"]["effect_pp"] <= d["effect"]["ci_high_pp"]
+    assert (tmp_path / "demo.html").stat().st_size > 10_000
