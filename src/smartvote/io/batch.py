@@ -96,8 +96,8 @@ def conform(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
         # the store hands frames to DuckDB through Arrow, which types them.
         if isinstance(s.dtype, pd.CategoricalDtype) or str(s.dtype) == dtype:
             data[col] = s.array
-        elif dtype == "string" and s.dtype == object:
-            data[col] = s.to_numpy()
+        elif dtype == "string" and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            data[col] = s.array  # any string storage: Arrow takes it without a copy
         else:
             data[col] = s.astype(dtype).array
     return pd.DataFrame(data, copy=False)

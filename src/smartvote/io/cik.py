@@ -121,6 +121,16 @@ def _text(s: pd.Series) -> pa.Array:
     return pc.utf8_trim_whitespace(pc.fill_null(arr, ""))
 
 
+def _strings(values: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """Python strings to an Arrow-backed pandas array in one C pass."""
+    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.string()))
+
+
+def _const(value: str, n: int) -> pd.Categorical:
+    """A constant column as a one-category categorical (no per-row strings)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [value])
+
+
 def _station_number(uik: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(uik, r"^\s*УИК\s*№?\s*", ""))
 
@@ -271,13 +281,15 @@ def read_cik_frame(
     valid = get("valid") if "valid" in nums else found - invalid
     units = pd.DataFrame(
         {
-            "election": election,
-            "race": race,
-            "unit": unit_s,
-            "region": region,
-            "district": district,
-            "tik": tik,
-            "channel": np.where(electronic, "electronic", "paper"),
+            "election": _const(election, n),
+            "race": _const(race, n),
+            "unit": _strings(unit_s.to_numpy(dtype=object)),
+            "region": pd.arrays.ArrowStringArray(region_a),
+            "district": pd.arrays.ArrowStringArray(district_a),
+            "tik": pd.arrays.ArrowStringArray(tik_a),
+            "channel": pd.Categorical.from_codes(
+                electronic.astype(np.int8), ["paper", "electronic"]
+            ),
             "registered": registered,
             "ballots": ballots,
             "found": found,
@@ -292,8 +304,8 @@ def read_cik_frame(
             "stationary": get("stationary"),
             "lost": get("lost"),
             "not_counted": get("not_counted"),
-            "url": np.asarray(ident("url").to_numpy(zero_copy_only=False), dtype=object),
-            "source": Path(file).name,
+            "url": pd.arrays.ArrowStringArray(ident("url")),
+            "source": _const(Path(file).name, n),
             "source_row": np.arange(n) + 2,
         }
     )

@@ -482,15 +482,11 @@ def _arrow(frame: pd.DataFrame, columns: dict[str, str]) -> pa.Table:
                 )
             )
         else:
-            arrays.append(
-                pa.array(
-                    s.to_numpy(dtype=object, na_value=None)
-                    if t != "Int64"
-                    else s.astype("Int64").array,
-                    type=_ARROW[t],
-                    from_pandas=True,
-                )
-            )
+            values = s.array if t != "Int64" else s.astype("Int64").array
+            arr = pa.array(values, from_pandas=True)
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            arrays.append(arr if arr.type == _ARROW[t] else arr.cast(_ARROW[t]))
     return pa.table(arrays, names=list(columns))
 
 
