@@ -99,10 +99,24 @@ def run_demo(
         echo(f"   {e}: report {report}")
 
     echo("== 4. recommend")
-    recommend_demo = _stage("smartvote.recommend.demo", "recommend_demo")
+    recommend_demo = _stage("smartvote.recommend.run", "recommend_demo")
+    run_recommend = _stage("smartvote.recommend.run", "run_recommend")
+    print_recommendations = _stage("smartvote.recommend.commands", "print_recommendations")
     recs_path = out / "recommendations.json"
-    result["recommend"] = recommend_demo(paths, recs_path, shared if real else None, out)
+    recs = recommend_demo(paths["protocols"].parent, recs_path)
+    print_recommendations(recs, title=f"recommendations: {DEMO_CONFIG.election} (simulated)")
+    result["recommend"] = {"simulated": str(recs_path), "races": len(recs)}
     echo(f"   recommendations: {recs_path}")
+    if real and shared is not None:
+        from smartvote.convert import convert_moscow, convert_spb
+
+        conv = out / "converted"
+        spb, msk = convert_spb(shared, conv), convert_moscow(shared, conv)
+        fed = shared / "ru_federal_precincts"
+        history = [fed / "2011.csv.zip", fed / "2016.csv.zip", msk["duma_2016_smd"]]
+        real_recs = run_recommend(spb["duma_candidates"], history, stations=spb["stations"]).to_list()
+        print_recommendations(real_recs, title="recommendations: Duma 2021, St Petersburg (history to 2016)")
+        result["recommend"]["duma-2021-spb"] = real_recs
 
     echo("== 5. assess")
     assess = _stage("smartvote.assess.assessment", "assess")

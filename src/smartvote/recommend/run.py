@@ -1,0 +1,161 @@
+"""End-to-end runs from files: recommend, backtest, and the demo step.
+
+Thin glue over :mod:`history` (read and join), :mod:`forecast` (predictive shares),
+:mod:`select` (simulate and choose), :mod:`listrace`, :mod:`spoilers` and :mod:`backtest`,
+so that the command line, the demo and scripts share one code path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from smartvote.recommend import _inputs
+from smartvote.recommend.backtest import BacktestResult, actual_totals, score
+from smartvote.recommend.forecast import Forecast, Relation, Uncertainty, build_forecast
+from smartvote.recommend.history import HistElection, load_history
+from smartvote.recommend.listrace import is_list_race, recommend_lists
+from smartvote.recommend.select import Recommendation, choose, simulate_races
+from smartvote.recommend.spoilers import spoiler_flags
+
+__all__ = ["RecommendRun", "recommend_demo", "run_backtest", "run_recommend"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendRun:
+    """Recommendations plus the forecast table they came from (for scoring and display)."""
+
+    recommendations: tuple[Recommendation, ...]
+    table: pd.DataFrame  # candidates with forecast columns and probabilities
+    forecast: Forecast | None
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self.recommendations]
+
+
+def run_recommend(
+    candidates: str | Path | pd.DataFrame,
+    history: Sequence[str | Path] | list[HistElection],
+    stations: str | Path | pd.DataFrame | None = None,
+    polls: str | Path | pd.DataFrame | None = None,
+    threshold: float | None = None,
+    spoilers: str | Path | pd.DataFrame | None = None,
+    overrides: str | Path | pd.DataFrame | None = None,
+    sims: int = 10_000,
+    switch: float = 0.25,
+    seed: int = 0,
+    join: str = "auto",
+    relation: Relation | None = None,
+    uncertainty: Uncertainty | None = None,
+) -> RecommendRun:
+    """Forecast every race in ``candidates`` and choose the endorsements."""
+    cands = (
+        candidates if isinstance(candidates, pd.DataFrame) else _inputs.read_candidates(candidates)
+    )
+    hist: list[HistElection] = (
+        [h for h in history if isinstance(h, HistElection)]
+        if history and isinstance(history[0], HistElection)
+        else load_history([h for h in history if not isinstance(h, HistElection)])
+    )
+    st = _maybe(stations, _inputs.read_stations)
+    pl = _maybe(polls, _inputs.read_polls)
+    sp = _maybe(spoilers, _inputs.read_spoiler_parties)
+    ov = _maybe(overrides, _inputs.read_overrides)
+    flags = spoiler_flags(cands, sp)
+    is_list = cands["race"].map(is_list_race)
+    recs: list[Recommendation] = []
+    table = pd.DataFrame()
+    fc = None
+    smd = cands[~is_list]
+    if len(smd):
+        fc = build_forecast(
+            smd,
+            list(hist),
+            stations=st,
+            polls=pl,
+            join=join,
+            relation=relation,
+            uncertainty=uncertainty,
+        )  # type: ignore[arg-type]
+        probs = simulate_races(fc, sims=sims, switch=switch, seed=seed)
+        recs.extend(choose(fc, probs, switch=switch, sims=sims, overrides=ov, spoilers=flags))
+        table = pd.concat([fc.cands.reset_index(drop=True), probs], axis=1)
+    if is_list.any():
+        recs.extend(
+            recommend_lists(
+                cands[is_list],
+                list(hist),
+                threshold if threshold is not None else 0.05,
+                stations=st,
+                polls=pl,
+                sims=sims,
+                seed=seed,
+            )
+        )  # type: ignore[arg-type]
+    order = {r: i for i, r in enumerate(dict.fromkeys(cands["race"]))}
+    recs.sort(key=lambda r: order.get(r.race, 0))
+    return RecommendRun(tuple(recs), table, fc)
+
+
+def _maybe(x: Any, reader: Any) -> pd.DataFrame | None:
+    if x is None:
+        return None
+    if isinstance(x, pd.DataFrame):
+        return x
+    out: pd.DataFrame = reader(x)
+    return out
+
+
+def run_backtest(
+    candidates: str | Path | pd.DataFrame,
+    history: Sequence[str | Path] | list[HistElection],
+    actual: str | Path,
+    endorsements: str | Path | pd.DataFrame | None = None,
+    **kw: Any,
+) -> tuple[BacktestResult, RecommendRun]:
+    """Recommend with history only, then score against ``actual`` (a results file)."""
+    from smartvote.io import read_any
+
+    cands = (
+        candidates if isinstance(candidates, pd.DataFrame) else _inputs.read_candidates(candidates)
+    )
+    run = run_recommend(cands, history, **kw)
+    act = actual_totals(read_any(Path(actual)), cands)
+    endo = _maybe(endorsements, _inputs.read_endorsements)
+    res = score(list(run.recommendations), run.table, act, endo)
+    fc = run.forecast
+    used = {
+        "history": [h.election if isinstance(h, HistElection) else str(h) for h in history],
+        "relation": fc.relation.to_dict() if fc else None,
+        "uncertainty": fc.uncertainty.to_dict() if fc else None,
+    }
+    res = replace(res, data_used=used)
+    return res, run
+
+
+def recommend_demo(
+    sim_dir: str | Path, out_path: str | Path | None = None, sims: int = 10_000
+) -> list[dict[str, Any]]:
+    """The demo step: recommend for a simulated election written by ``Simulation.write``.
+
+    Reads ``<e>-candidates.csv``, ``<e>-stations.csv`` and every ``<p>.csv`` /
+    ``<p>-smd.csv`` of the earlier election in ``sim_dir``; writes the JSON list to
+    ``out_path`` when given and returns it. (Real data: call :func:`run_recommend` with the
+    converted files.)
+    """
+    d = Path(sim_dir)
+    truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))
+    e, p = truth["config"]["election"], truth["config"]["previous"]
+    hist = [f for f in (d / f"{p}.csv", d / f"{p}-smd.csv") if f.exists()]
+    run = run_recommend(
+        d / f"{e}-candidates.csv", hist, stations=d / f"{e}-stations.csv", sims=sims
+    )
+    data = run.to_list()
+    if out_path is not None:
+        Path(out_path).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    return data
