@@ -91,7 +91,7 @@ def run_demo(
     result["db"] = str(db)
 
     echo("== 3. forensics")
-    forensics_demo = _stage("smartvote.forensics.demo", "forensics_demo")
+    forensics_demo = _stage("smartvote.forensics.suite", "forensics_demo")
     result["forensics"] = {}
     for e in elections:
         report = out / f"forensics-{e}.html"

@@ -27,6 +27,13 @@ DbOpt = Annotated[
     typer.Option("--db", help="DuckDB file (default $SMARTVOTE_DB or ./smartvote.duckdb)"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON on stdout")]
+NomOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--nominations",
+        help="candidate, party: parties of presidential candidates (default: shipped table)",
+    ),
+]
 HistOpt = Annotated[
     list[Path], typer.Option("--history", help="earlier results (CIK or tidy), repeatable")
 ]
@@ -90,6 +97,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--election", help="stored election to use as history (with --db)"),
         ] = None,
         join: JoinOpt = "auto",
+        nominations: NomOpt = None,
         sims: SimsOpt = 10_000,
         switch: SwitchOpt = 0.25,
         seed: SeedOpt = 0,
@@ -124,6 +132,7 @@ def register(app: typer.Typer) -> None:
                 switch=switch,
                 seed=seed,
                 join=join,
+                nominations=nominations,
             )
         except SmartvoteError as e:
             fail(e)
@@ -154,6 +163,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--election", help="stored election as history (with --db)"),
         ] = None,
         join: JoinOpt = "auto",
+        nominations: NomOpt = None,
         sims: SimsOpt = 10_000,
         switch: SwitchOpt = 0.25,
         seed: SeedOpt = 0,
@@ -182,6 +192,7 @@ def register(app: typer.Typer) -> None:
                 switch=switch,
                 seed=seed,
                 join=join,
+                nominations=nominations,
             )
         except SmartvoteError as e:
             fail(e)

@@ -44,12 +44,14 @@ the regime's candidate on the official count).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from smartvote.recommend.history import HistElection, Targets, aggregate
+from smartvote.recommend.swing import apply_nominations, fit_swing, load_nominations, local_shift
 
 __all__ = [
     "Forecast",
@@ -238,32 +240,59 @@ def _fit_carry(tr: pd.DataFrame) -> tuple[float, bool]:
 
 
 def calibrate_swing(history: list[HistElection], targets: Targets) -> Uncertainty:
-    """National swing and local drift from the two most recent list elections over ``targets``."""
+    """National swing and local drift from consecutive list elections over ``targets``.
+
+    Every consecutive pair of list elections that reaches the target areas contributes
+    (e.g. 2007 → 2011 and 2011 → 2016), pooled: ``σ_swing`` is the spread of the parties'
+    mean log change (centred within each pair, ``ddof`` = one per pair), ``σ_drift`` the
+    root mean square of the area-level change around its party's mean. One pair alone is a
+    handful of party swings; pooling pairs halves the sampling error of both spreads.
+    """
     lists = [h for h in history if "list" in h.kinds]
     if len(lists) < 2:
         return Uncertainty()
-    h1, h2 = lists[-2], lists[-1]
-    a1 = aggregate(h1, targets, kinds=("list",))
-    a2 = aggregate(h2, targets, kinds=("list",))
-    if a1.empty or a2.empty:
+    shares = {}
+    for h in lists:
+        a = aggregate(h, targets, kinds=("list",))
+        if len(a):
+            shares[h.election] = (
+                a[a["party_key"] != ""].groupby(["target", "party_key"])["share"].sum()
+            )
+    swings: list[np.ndarray] = []
+    resids: list[np.ndarray] = []
+    pairs: list[str] = []
+    races: set[str] = set()
+    parties: set[str] = set()
+    for h1, h2 in pairwise(lists):
+        if h1.election not in shares or h2.election not in shares:
+            continue
+        both = pd.concat(
+            [shares[h1.election].rename("s1"), shares[h2.election].rename("s2")],
+            axis=1,
+            join="inner",
+        )
+        both = both[(both["s1"] >= 0.01) & (both["s2"] >= 0.01)]
+        if both.index.get_level_values("party_key").nunique() < 3 or len(both) < 10:
+            continue
+        d = pd.Series(np.log(both["s2"]) - np.log(both["s1"]), index=both.index)
+        party = d.index.get_level_values("party_key")
+        swing = d.groupby(party).mean()
+        swings.append((swing - swing.mean()).to_numpy())
+        resids.append((d - swing.reindex(party).to_numpy()).to_numpy())
+        pairs.extend([h1.election, h2.election])
+        races |= set(d.index.get_level_values("target"))
+        parties |= set(swing.index)
+    if not swings:
         return Uncertainty()
-    s1 = a1[a1["party_key"] != ""].groupby(["target", "party_key"])["share"].sum()
-    s2 = a2[a2["party_key"] != ""].groupby(["target", "party_key"])["share"].sum()
-    both = pd.concat([s1.rename("s1"), s2.rename("s2")], axis=1, join="inner")
-    both = both[(both["s1"] >= 0.01) & (both["s2"] >= 0.01)]
-    if both.index.get_level_values("party_key").nunique() < 3 or len(both) < 10:
-        return Uncertainty()
-    d = pd.Series(np.log(both["s2"]) - np.log(both["s1"]), index=both.index)
-    party = d.index.get_level_values("party_key")
-    swing = d.groupby(party).mean()
-    resid = d - swing.reindex(party).to_numpy()
+    sw = np.concatenate(swings)
+    dof = max(len(sw) - len(swings), 1)
     return Uncertainty(
-        sigma_swing=float(swing.std(ddof=1)),
-        sigma_drift=float(np.sqrt(np.mean(resid.to_numpy() ** 2))),
+        sigma_swing=float(np.sqrt(np.sum(sw**2) / dof)),
+        sigma_drift=float(np.sqrt(np.mean(np.concatenate(resids) ** 2))),
         calibrated=True,
-        pair=(h1.election, h2.election),
-        parties=int(swing.size),
-        races=int(d.index.get_level_values("target").nunique()),
+        pair=tuple(dict.fromkeys(pairs)),
+        parties=len(parties),
+        races=len(races),
     )
 
 
@@ -281,12 +310,23 @@ def build_forecast(
     join: str = "auto",
     relation: Relation | None = None,
     uncertainty: Uncertainty | None = None,
+    nominations: pd.DataFrame | None = None,
+    use_signal: bool = True,
+    party_from_history: bool = True,
 ) -> Forecast:
     """Mean and sd of every candidate's log share, with the evidence used (see module doc).
 
     ``relation`` / ``uncertainty`` replace the fitted ones (e.g. to apply a relation learned
-    elsewhere, for out-of-sample evaluation).
+    elsewhere, for out-of-sample evaluation). ``nominations`` (candidate → party of
+    presidential-type elections; the shipped table by default) feeds the learned swing
+    (:mod:`smartvote.recommend.swing`); ``use_signal=False`` switches that off (for
+    before/after comparisons). ``party_from_history``: a candidate listed without a party
+    takes the party they stood for in their latest earlier single-member race.
     """
+    if use_signal:
+        history = apply_nominations(
+            history, nominations if nominations is not None else load_nominations()
+        )
     rel, train = fit_relation(history)
     if relation is not None:
         rel = relation
@@ -294,6 +334,14 @@ def build_forecast(
     targets = Targets.make(cands["race"].unique().tolist(), stations=stations, districts=dist)
     unc = uncertainty if uncertainty is not None else calibrate_swing(history, targets)
     c = cands.copy().reset_index(drop=True)
+    c["party_source"] = np.where(c["party_key"] != "", "candidates", "")
+    if party_from_history and len(train):
+        # A candidate without a party in the file: the party of their latest earlier race.
+        known = train[train["party_key"] != ""].sort_values("year")
+        last_party = known.groupby("name_key")["party_key"].last()
+        fill = (c["party_key"] == "") & ~c["regime"] & c["name_key"].isin(last_party.index)
+        c.loc[fill, "party_key"] = c.loc[fill, "name_key"].map(last_party)
+        c.loc[fill, "party_source"] = "earlier race"
     regime_parties = {
         str(p)
         for h in history
@@ -339,6 +387,13 @@ def build_forecast(
         take = need & val.notna()
         c.loc[take, "list_share"] = val[take]
         c.loc[take, "list_source"] = h.election
+    # (a+) learned swing from the last list election to the target (swing.py).
+    swing_model = fit_swing(history) if use_signal else None
+    c["swing_shift"] = 0.0
+    if swing_model is not None and swing_model.learned:
+        c["swing_shift"] = local_shift(
+            swing_model, history, targets, c, c["list_source"].astype(object), join=join
+        )
     # (a') no list vote (first-past-the-post systems, or a party absent from the list): the
     # party's share in the most recent earlier single-member race reaching this race.
     c["smd_share"] = np.nan
@@ -400,7 +455,7 @@ def build_forecast(
     mu = np.where(
         has_list,
         rel.alpha
-        + rel.beta * _log(c["list_share"].fillna(FLOOR))
+        + rel.beta * (_log(c["list_share"].fillna(FLOOR)) + c["swing_shift"].to_numpy(float))
         + rel.regime * c["regime"].to_numpy(float)
         + rel.carry * c["personal"].to_numpy(float),
         rel.alpha0 + rel.regime * c["regime"].to_numpy(float),
@@ -421,12 +476,23 @@ def build_forecast(
     # (d) polls.
     c["poll_share"] = np.nan
     if polls is not None and len(polls):
-        mu, sd_local = _apply_polls(c, polls, mu, sd_local, history)
+        mu, sd_local = _apply_polls(c, polls, mu, sd_local, history, rel.beta)
     c["mu"] = mu
     c["sd_local"] = sd_local
     c["swing_beta"] = np.where(
         c["swing_group"] != "", np.where(c["basis"] == "list", rel.beta, 1.0), 0.0
     )
+    if swing_model is not None and swing_model.learned and unc.sigma_swing > 0:
+        # Parties with a signal: the unexplained part of their swing is σ_u, not σ_swing.
+        sig = c["party_key"].isin(list(swing_model.national_shift)) & (c["basis"] == "list")
+        ratio = min(swing_model.sigma_u / unc.sigma_swing, 1.0)
+        c.loc[sig, "swing_beta"] = c.loc[sig, "swing_beta"] * ratio
+    for r in used:
+        used[r]["swing"] = (
+            swing_model.to_dict()
+            if swing_model is not None
+            else {"learned": False, "reason": "signal elections not used"}
+        )
     for r in used:
         used[r]["relation"] = (
             "learned"
@@ -442,6 +508,7 @@ def _apply_polls(
     mu: np.ndarray,
     sd: np.ndarray,
     history: list[HistElection],
+    beta: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Precision-weighted combination of the model and polls on the log scale."""
     mu, sd = mu.copy(), sd.copy()
@@ -481,6 +548,9 @@ def _apply_polls(
                 continue
             shift = float(np.log(max(row["share"], FLOOR)) - np.log(nat[pk]))
             m = (c["party_key"] == pk).to_numpy() & np.isnan(c["poll_share"].to_numpy(float))
-            mu[m] += shift
+            # The poll replaces the swing predicted from older signal elections.
+            # On the list scale the relation's β applies, as to the list share itself.
+            scale = np.where((c["basis"] == "list").to_numpy(), beta, 1.0)
+            mu[m] += scale[m] * (shift - c["swing_shift"].to_numpy(float)[m])
             c.loc[m, "poll_share"] = float(row["share"])
     return mu, sd

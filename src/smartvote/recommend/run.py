@@ -52,8 +52,17 @@ def run_recommend(
     join: str = "auto",
     relation: Relation | None = None,
     uncertainty: Uncertainty | None = None,
+    nominations: str | Path | pd.DataFrame | None = None,
+    use_signal: bool = True,
 ) -> RecommendRun:
-    """Forecast every race in ``candidates`` and choose the endorsements."""
+    """Forecast every race in ``candidates`` and choose the endorsements.
+
+    ``nominations``: candidate → party table for presidential-type history elections (the
+    shipped ``smartvote/data/nominations.csv`` when None); ``use_signal=False`` ignores
+    those elections (the forecast before the learned swing, for comparisons).
+    """
+    from smartvote.recommend.swing import load_nominations
+
     cands = (
         candidates if isinstance(candidates, pd.DataFrame) else _inputs.read_candidates(candidates)
     )
@@ -81,6 +90,12 @@ def run_recommend(
             join=join,
             relation=relation,
             uncertainty=uncertainty,
+            nominations=(
+                nominations
+                if isinstance(nominations, pd.DataFrame) or nominations is None
+                else load_nominations(nominations)
+            ),
+            use_signal=use_signal,
         )  # type: ignore[arg-type]
         probs = simulate_races(fc, sims=sims, switch=switch, seed=seed)
         recs.extend(choose(fc, probs, switch=switch, sims=sims, overrides=ov, spoilers=flags))
@@ -133,6 +148,7 @@ def run_backtest(
         "history": [h.election if isinstance(h, HistElection) else str(h) for h in history],
         "relation": fc.relation.to_dict() if fc else None,
         "uncertainty": fc.uncertainty.to_dict() if fc else None,
+        "swing": next(iter(fc.data_used.values()), {}).get("swing") if fc else None,
     }
     res = replace(res, data_used=used)
     return res, run

@@ -1,0 +1,144 @@
+"""Forensics benchmark: prints figures for docs/5-forensics.md.
+
+1. The whole suite on the 2021 Duma file (ingest, then suite from the store; target < 10 s
+   for the suite).
+2. The integer test alone (exact null) against the published way: a straightforward
+   per-station Python Monte Carlo loop over 1,000 replicates, timed on a subsample and
+   extrapolated (target: ≥ 50× faster). The vectorised 1,000-replicate Monte Carlo
+   (``--monte-carlo``) is timed too.
+3. A simulated 1,000,000-station election (target < 2 min for the suite).
+
+Usage: ``.venv/bin/python benchmarks/forensics.py [--data ../shared/data] [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from smartvote.forensics import integer as it
+from smartvote.forensics._frame import simulation_frame
+from smartvote.forensics.suite import run_store, run_suite
+
+
+def baseline_loop(
+    N: np.ndarray, B: np.ndarray, R: np.ndarray, W: np.ndarray, reps: int, seed: int = 0
+) -> tuple[float, float]:
+    """The published method written the plain way: per replicate, per station, draw and test."""
+    rng = np.random.default_rng(seed)
+    counts = []
+    n = len(N)
+    Nl, Bl, Rl, Wl = N.tolist(), B.tolist(), R.tolist(), W.tolist()
+    for _ in range(reps):
+        c = 0
+        for i in range(n):
+            b = rng.binomial(Nl[i], Bl[i] / Nl[i])
+            w = rng.binomial(Rl[i], Wl[i] / Rl[i])
+            t = 100.0 * b / Nl[i]
+            v = 100.0 * w / Rl[i]
+            if (abs(t - round(t)) <= 0.05 and round(t) <= 99) or (
+                abs(v - round(v)) <= 0.05 and round(v) <= 99
+            ):
+                c += 1
+        counts.append(c)
+    return float(np.mean(counts)), float(np.std(counts))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument(
+        "--data", default=str(Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+    )
+    ap.add_argument("--quick", action="store_true", help="skip the 1,000,000-station simulation")
+    ap.add_argument("--baseline-stations", type=int, default=1500)
+    a = ap.parse_args()
+    print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}")
+    f2021 = Path(a.data) / "ru_federal_precincts" / "2021.csv.zip"
+    if f2021.exists():
+        from smartvote.io import Store
+
+        with tempfile.TemporaryDirectory() as d:
+            db = Path(d) / "b.duckdb"
+            t0 = time.perf_counter()
+            with Store(db) as st:
+                st.ingest([f2021], progress=False)
+            t_ing = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            res = run_store(db, "duma-2021")
+            t_suite = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            res.to_dict()
+            t_json = time.perf_counter() - t0
+        print(
+            f"[2021] ingest {t_ing:.2f} s; suite (read stations + all methods) {t_suite:.2f} s; JSON {t_json:.2f} s"
+        )
+        print(f"[2021] per method (s): {res.timings}")
+        st2 = res.stations
+        mask = it.included(st2)
+        N, B, R, W = st2.N[mask], st2.B[mask], st2.R[mask], st2.W[mask]
+        t0 = time.perf_counter()
+        r = it.integer_test(st2, calibration_reps=0)
+        t_exact = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        r_cal = it.integer_test(st2)
+        t_cal = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        mc = it.monte_carlo(N, B, R, W, reps=1000)
+        t_mc = time.perf_counter() - t0
+        m = min(a.baseline_stations, N.size)
+        sub = np.random.default_rng(0).choice(N.size, m, replace=False)
+        t0 = time.perf_counter()
+        baseline_loop(N[sub], B[sub], R[sub], W[sub], reps=1000)
+        t_sub = time.perf_counter() - t0
+        t_base = t_sub * N.size / m
+        print(
+            f"[2021] integer test: {N.size:,} stations, observed {r.observed}, expected {r.expected:.1f} (MC {mc['expected']:.1f} ± {mc['se_of_expected']:.1f}), sd {r.sd:.1f} (MC {mc['sd']:.1f})"
+        )
+        print(
+            f"[2021] integer exact null: {t_exact:.3f} s; with calibration ({r_cal.calibration_reps} reps): {t_cal:.2f} s"
+        )
+        print(f"[2021] integer vectorised Monte Carlo, 1,000 replicates: {t_mc:.2f} s")
+        print(
+            f"[2021] baseline per-station Python loop, 1,000 replicates: {t_sub:.1f} s on {m:,} stations -> "
+            f"{t_base:.0f} s extrapolated to {N.size:,} (linear in stations)"
+        )
+        print(
+            f"[2021] speed-up exact vs baseline: {t_base / t_exact:,.0f}x; with calibration: {t_base / t_cal:,.0f}x; vectorised MC vs baseline: {t_base / t_mc:,.0f}x"
+        )
+    else:
+        print(f"no data at {f2021}: skipping the 2021 figures")
+    if not a.quick:
+        from smartvote.simulate import simulate
+
+        t0 = time.perf_counter()
+        s = simulate(
+            seed=1,
+            stations=1_000_000,
+            regions=80,
+            districts=225,
+            stuffing_share=0.1,
+            extreme_share=0.01,
+            integer_share=0.01,
+        )
+        t_sim = time.perf_counter() - t0
+        frame = simulation_frame(s.protocols)
+        t0 = time.perf_counter()
+        res = run_suite(frame, election="sim-1m")
+        t_suite = time.perf_counter() - t0
+        d = res.to_dict()
+        print(
+            f"[sim 1M] simulate {t_sim:.1f} s (not part of the target); suite {t_suite:.1f} s; per method {res.timings}"
+        )
+        print(
+            f"[sim 1M] truth added {s.truth['added_ballots']:,} / excess {s.truth['excess_votes']:,}; Shpilkin {d['shpilkin']['excess_votes']:,.0f} ± {d['shpilkin']['excess_sd']:,.0f}; "
+            f"low-ref {d['shpilkin']['excess_low_reference']:,.0f}; Klimek f_i {d['klimek']['f_incremental']:.3f} (truth 0.1), f_e {d['klimek']['f_extreme']:.3f} (truth 0.01)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""``smartvote forensics ELECTION_OR_FILE``: every method of METHODS.md §1, as JSON and HTML.
+
+No ``from __future__ import annotations`` here: typer reads the annotations at runtime and
+the option types are imported from :mod:`smartvote.cli` inside :func:`register`.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``forensics`` command to the CLI."""
+    from smartvote.cli import DbOpt, JsonOpt
+
+    @app.command()
+    def forensics(
+        target: Annotated[
+            str,
+            typer.Argument(help="stored election name, or a CIK/tidy file to ingest on the fly"),
+        ],
+        db: DbOpt = None,
+        report: Annotated[
+            Path | None, typer.Option("--report", help="write a self-contained HTML report here")
+        ] = None,
+        stations: Annotated[
+            Path | None,
+            typer.Option("--stations", help="write the station list (signals) as CSV here"),
+        ] = None,
+        monte_carlo: Annotated[
+            bool,
+            typer.Option(
+                "--monte-carlo", help="also run the 1,000-replicate Monte Carlo integer null"
+            ),
+        ] = False,
+        election: Annotated[
+            str | None, typer.Option(help="election name when TARGET is a file")
+        ] = None,
+        seed: Annotated[int, typer.Option(help="random seed of the bootstraps")] = 0,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Measure falsification in polling-station data (Shpilkin, integer percentages,
+        Klimek, Rozenas, electronic vs paper, digits) and optionally write an HTML report."""
+        from rich.table import Table
+
+        from smartvote.cli import console, db_path, emit_json, fail, out
+        from smartvote.errors import SmartvoteError
+        from smartvote.forensics.suite import Options, run_file, run_store
+        from smartvote.report.forensics import write_report
+
+        opts = Options(monte_carlo=1000 if monte_carlo else 0, rng_seed=seed)
+        try:
+            p = Path(target)
+            if p.is_file():
+                res = run_file(p, election=election, options=opts)
+            else:
+                res = run_store(db_path(db), target, opts)
+        except SmartvoteError as e:
+            fail(e)
+            return
+        d = res.to_dict()
+        if report is not None:
+            write_report(res, report, d)
+            d["report"] = str(report)
+        if stations is not None:
+            stations.parent.mkdir(parents=True, exist_ok=True)
+            res.station_list.to_csv(stations, index=False)
+            d["station_list"]["csv"] = str(stations)
+        if as_json:
+            emit_json(d)
+            return
+        s, i, k = d["shpilkin"], d["integer"], d["klimek"]
+        t = Table(title=f"forensics: {res.election} (leader {d['leader']})")
+        t.add_column("figure")
+        t.add_column("value", justify="right")
+        t.add_row("stations (excluded)", f"{d['stations']:,} ({sum(d['excluded'].values()):,})")
+        t.add_row("turnout / leader share", f"{d['turnout']:.2%} / {d['leader_share']:.2%}")
+        t.add_row("Shpilkin excess votes", f"{s['excess_votes']:,.0f} ± {s['excess_sd']:,.0f}")
+        t.add_row("  sensitivity range", f"{s['sensitivity'][0]:,.0f} … {s['sensitivity'][1]:,.0f}")
+        t.add_row(
+            "  clean turnout / leader share",
+            f"{s['clean_turnout']:.2%} / {s['clean_leader_share']:.2%}",
+        )
+        t.add_row(
+            "integer stations obs / exp",
+            f"{i['observed']:,} / {i['expected']:,.1f} (sd {i['sd']:.1f})",
+        )
+        t.add_row(
+            "  p (binomial / calibrated)", f"{i['p_value']:.2g} / {i['p_value_calibrated']:.2g}"
+        )
+        if k:
+            t.add_row(
+                "Klimek f_i, f_e",
+                f"{k['f_incremental']:.3f}, {k['f_extreme']:.3f} (fit ratio {k['fit_quality']['ratio']:.1f})",
+            )
+        if d["spikes"]:
+            t.add_row("Rozenas spike share", f"{d['spikes']['share']:.2%}")
+        if d["electronic"].get("present"):
+            t.add_row("electronic premium (pp)", f"{d['electronic']['mean_difference_pp']:.1f}")
+        t.add_row("time (s)", f"{res.timings['total']:.1f}")
+        out.print(t)
+        if report is not None:
+            console.print(f"report: {report}")

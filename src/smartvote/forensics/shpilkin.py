@@ -1,0 +1,319 @@
+"""Shpilkin's excess votes: how many of the leader's votes the turnout curves cannot explain.
+
+Method (S. Shpilkin, 2009–2021 analyses; formalised in Kobak, Shpilkin & Pshenichnikov
+2016, *Statistical anomalies in 2011–2012 Russian elections revealed by 2D correlation
+analysis*, arXiv:1205.0741). Stations are binned by turnout in 1-point bins; in each bin
+the leader's votes ``L_b`` and all other valid votes ``O_b`` are summed. In a clean
+election every party's votes follow the same turnout curve, so ``L_b ≈ k·O_b``. Ballot
+stuffing moves stations to higher turnout and adds only leader votes, lifting ``L`` above
+the scaled ``O`` curve on the high-turnout side. Recipe:
+
+1. the *clean peak* is the mode of the (lightly smoothed) other-votes curve. When that
+   mode lies more than 10 points above the official turnout it is taken to be a stuffed
+   high-turnout blob (as in very falsified elections) and the mode of the curve at or
+   below official turnout + 5 points is used instead; the reason is reported;
+2. ``k = ΣL / ΣO`` over the bins at or below the peak;
+3. excess = ``Σ_{b > peak} (L_b − k·O_b)`` (not clipped at zero, so that it is unbiased
+   on clean data and can be negative); clean turnout = ``(B − excess)/N`` and clean
+   leader share = ``(W − excess)/(valid − excess)``.
+
+Uncertainty: a Poisson bootstrap over stations that re-chooses the peak in every
+replicate. Sensitivity: the excess for every peak within ±3 points of the chosen one, the
+other peak rule, and the 2-D variant, reported as a range. The *low-reference* variant
+estimates ``k`` from the low-turnout quarter of the voters and sums above it, which also
+catches stuffing that leaves stations below the clean peak, at the price of more variance.
+The *2-D variant* takes the centre of the dense clean core of the voter-weighted
+(turnout, result) plane as the clean turnout and result and sums, over stations with
+higher turnout, the leader's votes above ``O·s₀/(1 − s₀)``.
+
+Assumptions and known biases: the leader's share does not depend on turnout in clean
+stations. A genuine turnout–support correlation (rural areas, ethnic republics) inflates
+the excess; vote switching between parties (rather than stuffing) is invisible to it and
+deflates it; stuffing that leaves a station below the peak is missed by the basic recipe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import gaussian_filter
+
+from smartvote.forensics._boot import grouped_sums, poisson_weights
+from smartvote.forensics._frame import BoolA, FloatA, IntA, Stations
+
+BINS = 101  # turnout 0, 1, …, 100 %
+_KERNEL = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
+BLOB_MARGIN = 10
+SEARCH_MARGIN = 5
+SENSITIVITY = 3
+LOW_QUANTILE = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class GroupShpilkin:
+    """Vectorised Shpilkin estimates for G groups (arrays of length G); ``reps`` holds the
+    bootstrap replicates (boot, G) so that sums over groups get their own sd."""
+
+    excess: FloatA
+    peak: IntA
+    global_mode: IntA
+    blob: BoolA
+    k: FloatA
+    official_turnout: FloatA
+    clean_turnout: FloatA
+    clean_leader_share: FloatA
+    sd: FloatA
+    reps: FloatA
+    leader_curve: FloatA
+    other_curve: FloatA
+
+
+@dataclass(frozen=True, slots=True)
+class Shpilkin:
+    """National estimate (sum of the regional estimates) with its evidence.
+
+    ``leader_curve`` and ``other_curve`` are the national per-bin sums and
+    ``expected_curve`` the leader's votes expected from the regional scalings (for the
+    figure)."""
+
+    excess_votes: float
+    excess_sd: float
+    excess_ci: tuple[float, float]
+    clean_turnout: float
+    clean_leader_share: float
+    official_turnout: float
+    official_leader_share: float
+    peak_turnout: int
+    peak_rule: str
+    peak_reason: str
+    global_mode: int
+    regions_blob_rule: int
+    k: float
+    sensitivity: tuple[float, float]
+    sensitivity_by_shift: dict[int, float]
+    excess_pooled: float
+    excess_pooled_sd: float
+    excess_low_reference: float
+    excess_low_reference_sd: float
+    clean_turnout_low_reference: float
+    clean_leader_share_low_reference: float
+    core_turnout: float
+    core_leader_share: float
+    excess_2d: float
+    clean_turnout_2d: float
+    clean_leader_share_2d: float
+    leader_curve: FloatA
+    other_curve: FloatA
+    expected_curve: FloatA
+    regional: GroupShpilkin
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("regional")
+        for k in ("leader_curve", "other_curve", "expected_curve"):
+            d.pop(k)
+        d["sensitivity_by_shift"] = {str(k): v for k, v in self.sensitivity_by_shift.items()}
+        d["method"] = (
+            "Shpilkin excess votes in 1-point turnout bins, computed per region and summed "
+            "(pooled national curve as a variant); Poisson bootstrap over stations"
+        )
+        return d
+
+
+def turnout_bin(t: FloatA) -> IntA:
+    return np.clip(np.floor(t * 100 + 1e-9).astype(np.int64), 0, BINS - 1)
+
+
+def _smooth(c: FloatA) -> FloatA:
+    p = np.pad(c, [(0, 0)] * (c.ndim - 1) + [(2, 2)], mode="constant")
+    out = np.zeros_like(c)
+    for i, w in enumerate(_KERNEL):
+        out += w * p[..., i : i + c.shape[-1]]
+    return out
+
+
+def choose_peak(Oc: FloatA, official: FloatA) -> tuple[IntA, IntA, BoolA]:
+    """Clean peak per row of the other-votes curves ``O`` (rows, BINS), see module doc.
+
+    Returns (peak, global mode, whether the global mode was rejected as a blob)."""
+    s = _smooth(Oc)
+    glob = np.argmax(s, axis=-1)
+    off = np.round(official * 100).astype(np.int64)
+    blob = glob > off + BLOB_MARGIN
+    b = np.arange(BINS)
+    masked = np.where(b[None, :] <= (off + SEARCH_MARGIN)[:, None], s, -1.0)
+    low = np.argmax(masked, axis=-1)
+    return np.where(blob, low, glob), glob, blob
+
+
+def low_reference(Ncurve: FloatA, q: float = LOW_QUANTILE) -> IntA:
+    """Turnout bin below which a share ``q`` of each row's voters lie."""
+    c = np.cumsum(Ncurve, axis=-1)
+    return np.argmax(c >= q * c[:, -1:], axis=-1)
+
+
+def excess_at(L: FloatA, Oc: FloatA, ref: IntA) -> tuple[FloatA, FloatA]:
+    """Excess above each row's reference bin and its k (vectorised with cumulative sums)."""
+    cl, co = np.cumsum(L, axis=-1), np.cumsum(Oc, axis=-1)
+    r = np.arange(L.shape[0])
+    ref = np.clip(ref, 0, BINS - 1)
+    lo_l, lo_o = cl[r, ref], co[r, ref]
+    k = np.divide(lo_l, lo_o, out=np.zeros_like(lo_l), where=lo_o > 0)
+    return (cl[:, -1] - lo_l) - k * (co[:, -1] - lo_o), k
+
+
+def _reference(
+    L: FloatA, Oc: FloatA, Nc: FloatA, official: FloatA, reference: str
+) -> tuple[IntA, IntA, BoolA]:
+    peak, glob, blob = choose_peak(Oc, official)
+    if reference == "low":
+        return np.minimum(low_reference(Nc), peak), glob, blob
+    return peak, glob, blob
+
+
+def by_group(
+    st: Stations,
+    groups: IntA,
+    G: int,
+    *,
+    boot: int = 100,
+    rng_seed: int = 0,
+    reference: str = "peak",
+) -> GroupShpilkin:
+    """Shpilkin estimates for every group at once (regions, districts), with bootstrap.
+
+    ``reference='peak'`` is the published recipe; ``'low'`` scales the curves on the
+    low-turnout quarter of each group's voters (capped at the peak)."""
+    idx = groups * BINS + turnout_bin(st.t)
+    W, Ov, Nv, Bv, Vv = (x.astype(np.float64) for x in (st.W, st.O, st.N, st.B, st.valid))
+
+    def sums(w: FloatA | None) -> tuple[FloatA, FloatA, FloatA, FloatA]:
+        ww = np.ones((1, st.n)) if w is None else w
+        r = ww.shape[0]
+        L = grouped_sums(idx, G * BINS, ww, W).reshape(r * G, BINS)
+        Oc = grouped_sums(idx, G * BINS, ww, Ov).reshape(r * G, BINS)
+        Nc = grouped_sums(idx, G * BINS, ww, Nv).reshape(r * G, BINS)
+        B = grouped_sums(groups, G, ww, Bv).ravel()
+        return L, Oc, Nc, B
+
+    L, Oc, Nc, B = sums(None)
+    N = Nc.sum(axis=1)
+    V = np.bincount(groups, weights=Vv, minlength=G)
+    official = np.divide(B, N, out=np.zeros(G), where=N > 0)
+    ref, glob, blob = _reference(L, Oc, Nc, official, reference)
+    ex, k = excess_at(L, Oc, ref)
+    reps = np.zeros((0, G))
+    if boot > 1:
+        rng = np.random.default_rng(rng_seed)
+        out = []
+        for w in poisson_weights(st.n, boot, rng):
+            Lb, Ob, Ncb, Bb = sums(w)
+            Nb = Ncb.sum(axis=1)
+            off_b = np.divide(Bb, Nb, out=np.zeros_like(Bb), where=Nb > 0)
+            rb, _, _ = _reference(Lb, Ob, Ncb, off_b, reference)
+            out.append(excess_at(Lb, Ob, rb)[0].reshape(w.shape[0], G))
+        reps = np.concatenate(out)
+    sd = reps.std(axis=0, ddof=1) if reps.shape[0] > 1 else np.full(G, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ct = (B - ex) / N
+        cs = (L.sum(axis=1) - ex) / (V - ex)
+    return GroupShpilkin(ex, ref, glob, blob, k, official, ct, cs, sd, reps, L, Oc)
+
+
+def core_centres(
+    st: Stations, groups: IntA, G: int, official: FloatA, bins: int = 100
+) -> tuple[FloatA, FloatA]:
+    """Centre of the dense clean core of each group's voter-weighted (turnout, leader share)
+    plane: the mode of the Gaussian-smoothed 2-D histogram, searched below the group's
+    official turnout + 5 points and below a 95 % result (so that an extreme-fraud blob
+    cannot win)."""
+    s = np.divide(st.W, st.valid, out=np.zeros(st.n), where=st.valid > 0)
+    i = np.clip((st.t * bins).astype(np.int64), 0, bins - 1)
+    j = np.clip((s * bins).astype(np.int64), 0, bins - 1)
+    h = np.bincount(
+        (groups * bins + i) * bins + j, weights=st.N.astype(float), minlength=G * bins * bins
+    )
+    h = gaussian_filter(h.reshape(G, bins, bins), sigma=(0.0, 2.0, 2.0), mode="constant")
+    ti = np.minimum(bins, np.round(official * bins).astype(np.int64) + SEARCH_MARGIN + 1)
+    rows = np.arange(bins)
+    h = np.where(rows[None, :, None] >= ti[:, None, None], -1.0, h)
+    h[:, :, int(0.95 * bins) :] = -1.0
+    flat = np.argmax(h.reshape(G, -1), axis=1)
+    a, b = np.unravel_index(flat, (bins, bins))
+    return (a + 0.5) / bins, (b + 0.5) / bins
+
+
+def shpilkin(st: Stations, *, boot: int = 200, rng_seed: int = 0) -> Shpilkin:
+    """National Shpilkin estimate of ``st`` (regional estimates summed), with bootstrap sd,
+    peak sensitivity, the pooled-curve, low-reference and 2-D variants."""
+    G = max(1, len(st.region_names))
+    reg = by_group(st, st.region, G, boot=boot, rng_seed=rng_seed)
+    low = by_group(st, st.region, G, boot=boot, rng_seed=rng_seed + 1, reference="low")
+    z = np.zeros(st.n, dtype=np.int64)
+    pooled = by_group(st, z, 1, boot=boot, rng_seed=rng_seed + 2)
+    Ntot, Btot = float(st.N.sum()), float(st.B.sum())
+    Vtot, Wtot = float(st.valid.sum()), float(st.W.sum())
+    ex = float(reg.excess.sum())
+    sd = float(reg.reps.sum(axis=1).std(ddof=1)) if reg.reps.shape[0] > 1 else float("nan")
+    ex_low = float(low.excess.sum())
+    sd_low = float(low.reps.sum(axis=1).std(ddof=1)) if low.reps.shape[0] > 1 else float("nan")
+    # Sensitivity: every regional peak shifted by the same −3 … +3 points.
+    by_shift = {}
+    for d in range(-SENSITIVITY, SENSITIVITY + 1):
+        by_shift[d] = float(excess_at(reg.leader_curve, reg.other_curve, reg.peak + d)[0].sum())
+    # 2-D variant, per region.
+    t0, s0 = core_centres(st, st.region, G, reg.official_turnout)
+    above = st.t > t0[st.region]
+    k2 = s0 / np.maximum(1 - s0, 1e-9)
+    ex2 = float((st.W - k2[st.region] * st.O)[above].sum())
+    w_core = np.bincount(st.region, weights=st.N.astype(float), minlength=G)
+    core_t = float((t0 * w_core).sum() / w_core.sum())
+    core_s = float((s0 * w_core).sum() / w_core.sum())
+    sens = [*by_shift.values(), float(pooled.excess[0]), ex_low, ex2]
+    nb = int(reg.blob.sum())
+    reason = (
+        f"national other-votes curve: global mode at {int(pooled.global_mode[0])}% lies more than "
+        f"{BLOB_MARGIN} points above the official turnout ({100 * Btot / Ntot:.1f}%), treated as a "
+        f"stuffed blob; chose the mode at or below official turnout + {SEARCH_MARGIN}"
+        if pooled.blob[0]
+        else "national other-votes curve: global mode of the 5-bin smoothed curve, within "
+        f"{BLOB_MARGIN} points of the official turnout ({100 * Btot / Ntot:.1f}%)"
+    )
+    reason += (
+        f"; each region's peak chosen by the same rule ({nb} of {G} regions used the blob rule)"
+    )
+    expected = (reg.k[:, None] * reg.other_curve).sum(axis=0)
+    return Shpilkin(
+        excess_votes=ex,
+        excess_sd=sd,
+        excess_ci=(ex - 1.96 * sd, ex + 1.96 * sd),
+        clean_turnout=(Btot - ex) / Ntot,
+        clean_leader_share=(Wtot - ex) / (Vtot - ex),
+        official_turnout=Btot / Ntot,
+        official_leader_share=Wtot / Vtot,
+        peak_turnout=int(pooled.peak[0]),
+        peak_rule="below-official mode" if pooled.blob[0] else "global mode",
+        peak_reason=reason,
+        global_mode=int(pooled.global_mode[0]),
+        regions_blob_rule=nb,
+        k=float(pooled.k[0]),
+        sensitivity=(float(min(sens)), float(max(sens))),
+        sensitivity_by_shift=by_shift,
+        excess_pooled=float(pooled.excess[0]),
+        excess_pooled_sd=float(pooled.sd[0]),
+        excess_low_reference=ex_low,
+        excess_low_reference_sd=sd_low,
+        clean_turnout_low_reference=(Btot - ex_low) / Ntot,
+        clean_leader_share_low_reference=(Wtot - ex_low) / (Vtot - ex_low),
+        core_turnout=core_t,
+        core_leader_share=core_s,
+        excess_2d=ex2,
+        clean_turnout_2d=(Btot - ex2) / Ntot,
+        clean_leader_share_2d=(Wtot - ex2) / (Vtot - ex2),
+        leader_curve=pooled.leader_curve[0],
+        other_curve=pooled.other_curve[0],
+        expected_curve=expected,
+        regional=reg,
+    )

@@ -1,0 +1,55 @@
+"""The station list: which protocols drive each forensic signal.
+
+Observers check suspicious protocols against photographs of the signed originals; this
+table names them. One row per included station that raises at least one signal:
+
+* ``integer_turnout`` / ``integer_result``: turnout or result within ±0.05 of a whole
+  percentage (Kobak et al. 2016 rules, see :mod:`smartvote.forensics.integer`);
+* ``extreme``: turnout and the leader's result both ≥ 95 % (Klimek's extreme corner);
+* ``excess_votes``: the station's leader votes above its region's Shpilkin expectation
+  ``W − k·O`` when its turnout is above the region's clean peak (positive part; listed
+  from 50 votes).
+
+Sorted by excess votes; written as CSV by ``smartvote forensics --stations PATH`` and
+embedded as a download in the HTML report.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from smartvote.forensics._frame import Stations
+from smartvote.forensics.integer import IntegerTest
+from smartvote.forensics.shpilkin import GroupShpilkin
+
+EXTREME = 0.95
+
+
+def station_list(
+    st: Stations, integer: IntegerTest, regional: GroupShpilkin, min_excess: float = 50.0
+) -> pd.DataFrame:
+    """Stations with at least one signal (see module doc), most excess votes first."""
+    t, v = st.t, st.v
+    it = np.zeros(st.n, dtype=bool)
+    iv = np.zeros(st.n, dtype=bool)
+    it[integer.mask] = integer.hit_t
+    iv[integer.mask] = integer.hit_v
+    extreme = (t >= EXTREME) & (v >= EXTREME)
+    peak = regional.peak[st.region] / 100.0
+    k = regional.k[st.region]
+    ex = np.where(t > peak + 0.01, np.maximum(st.W - k * st.O, 0.0), 0.0)
+    df = st.frame.copy()
+    df["registered"] = st.N
+    df["ballots"] = st.B
+    df["found"] = st.R
+    df["leader_votes"] = st.W
+    df["turnout_pct"] = np.round(100 * t, 2)
+    df["result_pct"] = np.round(100 * v, 2)
+    df["integer_turnout"] = it
+    df["integer_result"] = iv
+    df["extreme"] = extreme
+    df["excess_votes"] = np.round(ex).astype(np.int64)
+    keep = it | iv | extreme | (ex >= max(min_excess, 1.0))
+    out = df[keep].sort_values(["excess_votes", "turnout_pct"], ascending=False, kind="stable")
+    return out.reset_index(drop=True)

@@ -1,0 +1,334 @@
+"""Run every forensic method and assemble the ``forensics`` JSON of DESIGN.md.
+
+:func:`run_suite` takes the station frame of :meth:`smartvote.io.Store.stations` (and,
+optionally, candidate votes by district and channel for the electronic comparison) and
+returns a :class:`ForensicsResult`: ``to_dict()`` is the JSON contract (``stations``,
+``registered``, ``turnout``, ``leader``, ``leader_share``, ``shpilkin``, ``integer``,
+``klimek``, ``spikes``, ``digits``, ``regions``, ``districts``, ``electronic``,
+``excluded``), and the result keeps the arrays the HTML report draws.
+
+Per region the suite is cheap: Shpilkin's curves for all regions come from one grouped
+``bincount`` (with a grouped bootstrap), and the integer test's per-station null
+probabilities, computed once, are summed per region. The Klimek fit, the spike test and
+the digit tests are national only.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from smartvote.forensics import fingerprint as fp
+from smartvote.forensics import integer as it
+from smartvote.forensics import shpilkin as sh
+from smartvote.forensics._frame import Stations, choose_race, prepare
+from smartvote.forensics.digits import digit_tests
+from smartvote.forensics.electronic import electronic
+from smartvote.forensics.klimek import Klimek, klimek
+from smartvote.forensics.spikes import Spikes, spikes
+from smartvote.forensics.stations import station_list
+
+
+@dataclass(slots=True)
+class Options:
+    """Effort knobs (defaults keep a 100k-station election under ~10 s on 2 cores)."""
+
+    shpilkin_boot: int = 60
+    integer_calibration_reps: int = 30
+    integer_calibration_stations: int = 8000
+    monte_carlo: int = 0
+    klimek_boot: int = 20
+    spike_resamples: int = 30
+    digit_boot: int = 100
+    rng_seed: int = 0
+
+
+@dataclass(slots=True)
+class ForensicsResult:
+    """Everything the suite measured; ``to_dict()`` is the JSON contract."""
+
+    election: str
+    stations: Stations
+    shpilkin: sh.Shpilkin
+    regional: sh.GroupShpilkin
+    districts: sh.GroupShpilkin
+    integer: it.IntegerTest
+    klimek: Klimek | None
+    spikes: Spikes | None
+    digits: dict[str, Any]
+    electronic: dict[str, Any]
+    station_list: pd.DataFrame
+    fingerprint: fp.Fingerprint
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def regions_table(self) -> list[dict[str, Any]]:
+        st, reg = self.stations, self.regional
+        G = len(st.region_names)
+        ig = it.by_group(self.integer, st.region, G)
+        cnt = np.bincount(st.region, minlength=G)
+        N = np.bincount(st.region, weights=st.N.astype(float), minlength=G)
+        B = np.bincount(st.region, weights=st.B.astype(float), minlength=G)
+        W = np.bincount(st.region, weights=st.W.astype(float), minlength=G)
+        V = np.bincount(st.region, weights=st.valid.astype(float), minlength=G)
+        out = []
+        for g in range(G):
+            out.append(
+                {
+                    "region": st.region_names[g],
+                    "stations": int(cnt[g]),
+                    "registered": int(N[g]),
+                    "turnout": _f(B[g] / N[g]) if N[g] else None,
+                    "leader_share": _f(W[g] / V[g]) if V[g] else None,
+                    "shpilkin": {
+                        "excess_votes": _f(reg.excess[g]),
+                        "sd": _f(reg.sd[g]),
+                        "clean_turnout": _f(reg.clean_turnout[g]),
+                        "clean_leader_share": _f(reg.clean_leader_share[g]),
+                        "peak_turnout": int(reg.peak[g]),
+                        "peak_rule": "below-official mode" if reg.blob[g] else "global mode",
+                    },
+                    "integer": {
+                        "stations": int(ig["stations"][g]),
+                        "observed": int(ig["observed"][g]),
+                        "expected": _f(ig["expected"][g]),
+                        "excess_stations": _f(ig["observed"][g] - ig["expected"][g]),
+                        "sd": _f(ig["sd"][g]),
+                        "p_value": _f(ig["p_value"][g]),
+                        "sd_calibrated": _f(ig["sd_calibrated"][g]),
+                        "p_value_calibrated": _f(ig["p_value_calibrated"][g]),
+                    },
+                    "klimek": None,
+                }
+            )
+        return out
+
+    def districts_table(self) -> list[dict[str, Any]]:
+        st, d = self.stations, self.districts
+        G = len(st.district_names)
+        cnt = np.bincount(st.district, minlength=G)
+        N = np.bincount(st.district, weights=st.N.astype(float), minlength=G)
+        reg = (
+            pd.Series(np.asarray(st.region_names, dtype=object)[st.region])
+            .groupby(st.district)
+            .first()
+        )
+        return [
+            {
+                "district": st.district_names[g],
+                "region": str(reg.get(g, "")),
+                "stations": int(cnt[g]),
+                "registered": int(N[g]),
+                "turnout": _f(d.official_turnout[g]),
+                "excess_votes": _f(d.excess[g]),
+                "sd": _f(d.sd[g]),
+                "clean_turnout": _f(d.clean_turnout[g]),
+                "clean_leader_share": _f(d.clean_leader_share[g]),
+                "peak_turnout": int(d.peak[g]),
+            }
+            for g in range(G)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        st = self.stations
+        h = st.headline()
+        tot = st.totals
+        return _clean_json(
+            {
+                "election": self.election,
+                "leader": st.leader,
+                "stations": h["stations"],
+                "registered": h["registered"],
+                "turnout": h["turnout"],
+                "leader_share": h["leader_share"],
+                "ballots": h["ballots"],
+                "leader_votes": h["leader_votes"],
+                "valid": h["valid"],
+                "all_units": {
+                    "units": tot.get("units"),
+                    "registered": tot.get("registered_all"),
+                    "turnout": tot["ballots_all"] / tot["registered_all"]
+                    if tot.get("registered_all")
+                    else None,
+                    "leader_share": tot["leader_votes_all"] / tot["valid_all"]
+                    if tot.get("valid_all")
+                    else None,
+                },
+                "excluded": st.excluded,
+                "shpilkin": self.shpilkin.to_dict(),
+                "integer": self.integer.to_dict(),
+                "klimek": self.klimek.to_dict() if self.klimek is not None else None,
+                "spikes": self.spikes.to_dict() if self.spikes is not None else None,
+                "digits": self.digits,
+                "fingerprint": {
+                    "share_in_95_corner": self.fingerprint.share_in_corner(0.95),
+                    "weight": self.fingerprint.weight,
+                },
+                "regions": self.regions_table(),
+                "districts": self.districts_table(),
+                "electronic": self.electronic,
+                "station_list": {"rows": len(self.station_list)},
+                "timings_s": self.timings,
+            }
+        )
+
+
+def _f(x: Any) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _clean_json(o: Any) -> Any:
+    """Plain JSON: numpy scalars to Python, NaN/inf to null, tuples to lists."""
+    if isinstance(o, dict):
+        return {str(k): _clean_json(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_clean_json(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return [_clean_json(v) for v in o.tolist()]
+    if isinstance(o, np.bool_ | bool):
+        return bool(o)
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, float | np.floating):
+        return _f(o)
+    return o
+
+
+def run_suite(
+    frame: pd.DataFrame,
+    *,
+    election: str = "",
+    channel_votes: pd.DataFrame | None = None,
+    options: Options | None = None,
+) -> ForensicsResult:
+    """Every method on the station frame (see module doc)."""
+    o = options or Options()
+    timings: dict[str, float] = {}
+
+    def tick(name: str, t0: float) -> float:
+        t1 = time.perf_counter()
+        timings[name] = round(t1 - t0, 3)
+        return t1
+
+    t = time.perf_counter()
+    frame = choose_race(frame)
+    st = prepare(frame)
+    t = tick("prepare", t)
+    shp = sh.shpilkin(st, boot=o.shpilkin_boot, rng_seed=o.rng_seed)
+    regional = shp.regional
+    districts = sh.by_group(
+        st,
+        st.district,
+        max(1, len(st.district_names)),
+        boot=o.shpilkin_boot,
+        rng_seed=o.rng_seed + 7,
+    )
+    t = tick("shpilkin", t)
+    integ = it.integer_test(
+        st,
+        calibration_reps=o.integer_calibration_reps,
+        calibration_stations=o.integer_calibration_stations,
+        monte_carlo_reps=o.monte_carlo,
+        rng_seed=o.rng_seed,
+    )
+    t = tick("integer", t)
+    kl = klimek(st, boot=o.klimek_boot, rng_seed=o.rng_seed) if st.n >= 50 else None
+    t = tick("klimek", t)
+    spk = spikes(st, resamples=o.spike_resamples, rng_seed=o.rng_seed) if st.n >= 50 else None
+    t = tick("spikes", t)
+    dig = digit_tests(st, boot=o.digit_boot, rng_seed=o.rng_seed)
+    t = tick("digits", t)
+    el = electronic(frame, channel_votes)
+    t = tick("electronic", t)
+    lst = station_list(st, integ, regional)
+    fpr = fp.fingerprint(st)
+    tick("station_list", t)
+    timings["total"] = round(sum(timings.values()), 3)
+    return ForensicsResult(
+        election, st, shp, regional, districts, integ, kl, spk, dig, el, lst, fpr, timings
+    )
+
+
+def channel_votes_from_store(store: Any, election: str, race: str) -> pd.DataFrame:
+    """Candidate votes summed by (district, channel, candidate) for districts that have an
+    electronic unit (one SQL aggregate in the store)."""
+    return store.sql(
+        """
+        WITH el AS (
+            SELECT DISTINCT coalesce(nullif(district, ''), race) AS d FROM units
+            WHERE election = ? AND race = ? AND channel = 'electronic'
+        )
+        SELECT coalesce(nullif(u.district, ''), u.race) AS district,
+               CASE WHEN u.channel = 'electronic' THEN 'electronic' ELSE 'paper' END AS channel,
+               r.candidate, sum(r.votes) AS votes
+        FROM results r JOIN units u USING (election, race, unit)
+        WHERE r.election = ? AND r.race = ? AND coalesce(nullif(u.district, ''), u.race) IN (SELECT d FROM el)
+        GROUP BY ALL
+        """,
+        [election, race, election, race],
+    )
+
+
+def run_store(
+    db_path: str | Path, election: str, options: Options | None = None
+) -> ForensicsResult:
+    """The suite on a stored election."""
+    from smartvote.io import Store
+
+    with Store(db_path, read_only=True) as store:
+        frame = choose_race(store.stations(election))
+        race = str(frame["race"].iloc[0]) if len(frame) else ""
+        cv = (
+            channel_votes_from_store(store, election, race)
+            if (frame.get("channel") == "electronic").any()
+            else None
+        )
+    return run_suite(frame, election=election, channel_votes=cv, options=options)
+
+
+def run_file(
+    path: str | Path, election: str | None = None, options: Options | None = None
+) -> ForensicsResult:
+    """The suite on a file, ingested into a temporary DuckDB store first."""
+    import tempfile
+
+    from smartvote.io import Store
+
+    with tempfile.TemporaryDirectory(prefix="smartvote-forensics-") as d:
+        db = Path(d) / "tmp.duckdb"
+        with Store(db) as store:
+            s = store.ingest([path], election=election, progress=False)
+        return run_store(db, s.election, options)
+
+
+def forensics_demo(db_path: str | Path, election: str, report_path: str | Path) -> dict[str, Any]:
+    """For ``smartvote demo``: run the suite on a stored election, write the HTML report
+    (and the station list beside it as CSV); return the JSON with the paths."""
+    from smartvote.report.forensics import write_report
+
+    res = run_store(db_path, election)
+    rp = Path(report_path)
+    write_report(res, rp)
+    csv = rp.with_suffix(".stations.csv")
+    res.station_list.to_csv(csv, index=False)
+    d = res.to_dict()
+    d["report"] = str(rp)
+    d["station_list_csv"] = str(csv)
+    return d
+
+
+__all__ = [
+    "ForensicsResult",
+    "Options",
+    "forensics_demo",
+    "prepare",
+    "run_file",
+    "run_store",
+    "run_suite",
+]

@@ -1,0 +1,1 @@
+"""Self-contained HTML reports: :mod:`html` (generic helpers), :mod:`forensics`."""

@@ -1,0 +1,125 @@
+"""Integer-percentage test: exact null against brute force, null calibration, recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from tests.forensics.conftest import YEARS, sim_stations
+
+from smartvote.forensics import integer as it
+from smartvote.forensics._frame import from_arrays, prepare
+
+
+def test_is_integer_exact() -> None:
+    n = np.array([1000, 1000, 1000, 1000, 150, 2000, 100])
+    b = np.array([700, 701, 699, 700, 100, 1401, 100])
+    # 70.0, 70.1, 69.9, 70.0, 66.67, 70.05 (edge, included), 100 (k > 99: excluded)
+    assert is_list(it.is_integer(b, n)) == [True, False, False, True, False, True, False]
+
+
+def is_list(a: np.ndarray) -> list[bool]:
+    return [bool(x) for x in a]
+
+
+def test_window_prob_matches_brute_force() -> None:
+    rng = np.random.default_rng(3)
+    n = rng.integers(100, 4000, 200)
+    p = rng.uniform(0.02, 0.98, 200)
+    got = it.window_prob(n, p)
+    want = []
+    for ni, pi in zip(n, p, strict=True):
+        b = np.arange(ni + 1)
+        want.append(stats.binom.pmf(b[it.is_integer(b, np.full(b.size, ni))], ni, pi).sum())
+    np.testing.assert_allclose(got, want, atol=1e-7)
+
+
+def test_excluded_rows_and_rules() -> None:
+    st = from_arrays(
+        N=[50, 1000, 1000, 1000], B=[20, 995, 500, 500], R=[20, 990, 500, 0], W=[10, 500, 496, 0]
+    )
+    # R = 0 is dropped by prepare; N < 100, t > 0.99 and v > 0.99 are excluded by the test.
+    assert st.n == 3
+    assert it.included(st).tolist() == [False, False, False]
+
+
+def test_null_z_is_standard_normal_over_seeds() -> None:
+    """Clean simulated elections: z over 40 seeds has mean 0 and sd 1 within the tolerances
+    that 40 draws allow (mean ± 3/√40, sd within ±3 standard errors of a sample sd)."""
+    zs = []
+    for seed in range(40):
+        st, _, _ = sim_stations(seed=100 + seed, stations=3000)
+        zs.append(it.integer_test(st, calibration_reps=0).z)
+    z = np.array(zs)
+    k = z.size
+    assert abs(z.mean()) < 3 / np.sqrt(k)
+    se_sd = 1 / np.sqrt(2 * (k - 1))
+    assert 1 - 3 * se_sd < z.std(ddof=1) < 1 + 3 * se_sd
+
+
+def test_calibrated_null() -> None:
+    zs = []
+    for seed in range(8):
+        st, _, _ = sim_stations(seed=100 + seed, stations=3000)
+        r = it.integer_test(st, calibration_reps=20, calibration_stations=3000, rng_seed=seed)
+        assert 0.6 < r.sd_calibrated / r.sd < 1.6
+        zs.append(r.z_calibrated)
+    assert abs(np.mean(zs)) < 3 / np.sqrt(8) * 1.3
+    assert max(abs(z) for z in zs) < 4
+
+
+@pytest.mark.parametrize(("share", "seed"), [(0.02, 1), (0.02, 2), (0.04, 3), (0.08, 4)])
+def test_recovers_integer_rewriting(share: float, seed: int) -> None:
+    """Excess = rewritten stations that land on whole percentages minus the chance that
+    those stations would have been integer anyway; the estimate is within 3 sd of it."""
+    st, truth, ts = sim_stations(seed=seed, stations=10_000, integer_share=share)
+    r = it.integer_test(st, calibration_reps=0)
+    assert len(ts) == st.n
+    prob = np.zeros(st.n)
+    prob[r.mask] = r.prob
+    rewritten = (ts["fraud"] == "integer").to_numpy()
+    want = int(truth["integer_hits"]) - float(prob[rewritten & r.mask].sum())
+    assert abs(r.excess_stations - want) < 3 * r.sd
+    assert r.p_value < 1e-3
+
+
+def test_monte_carlo_matches_exact_on_simulation() -> None:
+    st, _, _ = sim_stations(seed=7, stations=5000)
+    r = it.integer_test(st, calibration_reps=0, monte_carlo_reps=1000)
+    assert r.monte_carlo is not None
+    assert abs(r.monte_carlo["expected"] - r.expected) < 4 * r.monte_carlo["se_of_expected"]
+    assert abs(r.monte_carlo["sd"] / r.sd - 1) < 0.15
+
+
+def test_by_group_sums_to_national() -> None:
+    st, _, _ = sim_stations(seed=1, stations=5000)
+    r = it.integer_test(st, calibration_reps=0)
+    g = it.by_group(r, st.region, len(st.region_names))
+    assert g["observed"].sum() == r.observed
+    assert g["expected"].sum() == pytest.approx(r.expected)
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("year", YEARS)
+def test_exact_null_agrees_with_monte_carlo_real(
+    year: str, federal: Callable[[str], pd.DataFrame]
+) -> None:
+    """Every federal file: exact expectation and sd against 1,000 Monte Carlo replicates, on
+    a random 10,000-station subsample (the null is a sum over stations, so a subsample
+    checks the same thing at a fraction of the cost)."""
+    st = prepare(federal(year))
+    mask = it.included(st)
+    idx = np.flatnonzero(mask)
+    rng = np.random.default_rng(int(year))
+    sub = rng.choice(idx, size=min(10_000, idx.size), replace=False)
+    N, B, R, W = st.N[sub], st.B[sub], st.R[sub], st.W[sub]
+    qt, qv = it.station_probs(N, B, R, W)
+    p = 1 - (1 - qt) * (1 - qv)
+    mc = it.monte_carlo(N, B, R, W, reps=1000, rng_seed=1)
+    assert abs(mc["expected"] - p.sum()) < 4 * mc["se_of_expected"]
+    sd = float(np.sqrt((p * (1 - p)).sum()))
+    # The sd of a sample sd of 1,000 normal draws is sd/√1998 ≈ 2.2 %.
+    assert abs(mc["sd"] / sd - 1) < 4 / np.sqrt(2 * 999)
