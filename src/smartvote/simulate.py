@@ -349,12 +349,13 @@ def _inject_fraud(
         R[idx] += add
         votes[idx, 0] += add
         added[idx] += add
-        valid = R[idx] - inv[idx]
+        # The leader's result as the forensics define it: W / R (ballots found).
+        found = R[idx]
         k_v = np.minimum(
-            np.ceil(100 * votes[idx, 0] / np.maximum(valid, 1) + 1e-9) + rng.integers(0, 5, n_int),
+            np.ceil(100 * votes[idx, 0] / np.maximum(found, 1) + 1e-9) + rng.integers(0, 5, n_int),
             99,
         )
-        target = np.round(valid * k_v / 100).astype(np.int64)
+        target = np.minimum(np.round(found * k_v / 100).astype(np.int64), found - inv[idx])
         need = np.maximum(target - votes[idx, 0], 0)
         others = votes[idx, 1:]
         tot = np.maximum(others.sum(axis=1), 1)
