@@ -114,8 +114,12 @@ def run_demo(
         spb, msk = convert_spb(shared, conv), convert_moscow(shared, conv)
         fed = shared / "ru_federal_precincts"
         history = [fed / "2011.csv.zip", fed / "2016.csv.zip", msk["duma_2016_smd"]]
-        real_recs = run_recommend(spb["duma_candidates"], history, stations=spb["stations"]).to_list()
-        print_recommendations(real_recs, title="recommendations: Duma 2021, St Petersburg (history to 2016)")
+        real_recs = run_recommend(
+            spb["duma_candidates"], history, stations=spb["stations"]
+        ).to_list()
+        print_recommendations(
+            real_recs, title="recommendations: Duma 2021, St Petersburg (history to 2016)"
+        )
         result["recommend"]["duma-2021-spb"] = real_recs
 
     echo("== 5. assess")
