@@ -63,16 +63,24 @@ def main() -> None:
         base = best("read_csv", DATA, db, args.repeat)
         ing = best("ingest", DATA, db, args.repeat)
         print(f"2021.csv.zip: {ing['rows']:,} stations")
-        print(f"  pandas.read_csv (baseline): {base['seconds']:.2f} s, peak {base['peak_mib']:.0f} MiB")
-        print(f"  smartvote ingest:           {ing['seconds']:.2f} s, peak {ing['peak_mib']:.0f} MiB")
-        print(f"  ratio ingest / read_csv:    {ing['seconds'] / base['seconds']:.1f}x (target <= 3x)")
+        print(
+            f"  pandas.read_csv (baseline): {base['seconds']:.2f} s, peak {base['peak_mib']:.0f} MiB"
+        )
+        print(
+            f"  smartvote ingest:           {ing['seconds']:.2f} s, peak {ing['peak_mib']:.0f} MiB"
+        )
+        print(
+            f"  ratio ingest / read_csv:    {ing['seconds'] / base['seconds']:.1f}x (target <= 3x)"
+        )
     else:
         print(f"(real data not found at {DATA}: skipping the 2021 file)")
     from smartvote.simulate import simulate
 
     rows = []
     for size in [int(s) for s in args.sizes.split(",") if s]:
-        sim = simulate(seed=0, stations=size, districts=225, regions=85, stuffing_share=0.1, smd=False)
+        sim = simulate(
+            seed=0, stations=size, districts=225, regions=85, stuffing_share=0.1, smd=False
+        )
         path = sim.write(tmp / f"s{size}")["protocols"]
         r = best("read_csv", path, db, 1)
         i = best("ingest", path, db, 1)
