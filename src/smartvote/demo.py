@@ -41,6 +41,8 @@ DEMO_CONFIG = SimConfig(
     extreme_share=0.01,
     integer_share=0.03,
     tactical_share=0.25,
+    support_persistence=0.8,
+    endorse_from="previous",
 )
 
 
@@ -55,6 +57,7 @@ def run_demo(
     host: str = "127.0.0.1",
     port: int = 8000,
     echo: Callable[[str], None] = print,
+    config: SimConfig = DEMO_CONFIG,
 ) -> dict[str, Any]:
     """Run every stage; return what each produced (paths and headline figures)."""
     from smartvote.cli import print_summary
@@ -62,12 +65,12 @@ def run_demo(
     out.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {}
     echo("== 1. simulate")
-    sim = simulate(DEMO_CONFIG)
+    sim = simulate(config)
     paths = sim.write(out / "simulated")
     result["simulated"] = {k: str(v) for k, v in paths.items()}
     t = sim.truth
     echo(
-        f"   {DEMO_CONFIG.stations:,} stations; truth: excess votes {t['excess_votes']:,}, "
+        f"   {config.stations:,} stations; truth: excess votes {t['excess_votes']:,}, "
         f"clean turnout {t['clean_turnout']:.1%}, clean leader share {t['clean_leader_share']:.1%}"
     )
     real = shared is not None and (shared / "ru_federal_precincts" / "2021.csv.zip").exists()
@@ -80,7 +83,7 @@ def run_demo(
             [paths["protocols"], paths["smd"], paths["previous_protocols"], paths["previous_smd"]],
             progress=True,
         )
-        elections = [DEMO_CONFIG.election]
+        elections = [config.election]
         if real and shared is not None:
             st.ingest([shared / "ru_federal_precincts" / "2021.csv.zip"], progress=True)
             elections.append("duma-2021")
@@ -95,8 +98,15 @@ def run_demo(
     result["forensics"] = {}
     for e in elections:
         report = out / f"forensics-{e}.html"
-        result["forensics"][e] = forensics_demo(db, e, report)
-        echo(f"   {e}: report {report}")
+        f = forensics_demo(db, e, report)
+        result["forensics"][e] = f
+        sh, it = f["shpilkin"], f["integer"]
+        truth_note = f" (truth {t['excess_votes']:,})" if e == config.election else ""
+        echo(
+            f"   {e}: Shpilkin excess votes {sh['excess_votes']:,.0f}{truth_note}, clean turnout "
+            f"{sh['clean_turnout']:.1%}; integer percentages {it['observed']:,} observed vs "
+            f"{it['expected']:,.0f} expected (p {it['p_value']:.2g}); report {report}"
+        )
 
     echo("== 4. recommend")
     recommend_demo = _stage("smartvote.recommend.run", "recommend_demo")
@@ -104,8 +114,13 @@ def run_demo(
     print_recommendations = _stage("smartvote.recommend.commands", "print_recommendations")
     recs_path = out / "recommendations.json"
     recs = recommend_demo(paths["protocols"].parent, recs_path)
-    print_recommendations(recs, title=f"recommendations: {DEMO_CONFIG.election} (simulated)")
-    result["recommend"] = {"simulated": str(recs_path), "races": len(recs)}
+    print_recommendations(recs, title=f"recommendations: {config.election} (simulated)")
+    strongest = {r["race"]: r["strongest_challenger"] for r in sim.truth["races"]}
+    hits = sum(r.get("endorsed") == strongest.get(r["race"]) for r in recs)
+    echo(
+        f"   picks that were the strongest challenger in the simulated result: {hits} of {len(recs)}"
+    )
+    result["recommend"] = {"simulated": str(recs_path), "races": len(recs), "correct": hits}
     echo(f"   recommendations: {recs_path}")
     if real and shared is not None:
         from smartvote.convert import convert_moscow, convert_spb
@@ -126,7 +141,7 @@ def run_demo(
     assess = _stage("smartvote.assess.assessment", "assess")
     from_simulation = _stage("smartvote.assess.inputs", "from_simulation")
     write_report = _stage("smartvote.assess.report", "write_report")
-    a = assess(from_simulation(sim), rng_seed=DEMO_CONFIG.seed)
+    a = assess(from_simulation(sim), rng_seed=config.seed)
     doc = a.to_dict()
     truth_gain = [r["tactical_gain"] for r in sim.truth["races"]]
     eff = doc["effect"]
