@@ -155,12 +155,17 @@ def run_demo(
     echo(f"   report: {out / 'assessment.html'}")
 
     echo("== 6. publish")
-    publish_demo = _stage("smartvote.publish.demo", "publish_demo")
+    publish_demo = _stage("smartvote.publish.commands", "publish_demo")
     bundle = out / "bundle"
-    result["publish"] = publish_demo(recs_path, paths["stations"], bundle, out / "demo.key")
+    pub = publish_demo(recs_path, paths["stations"], bundle, out / "demo.key")
+    result["publish"] = pub
+    echo(
+        f"   bundle {bundle} (version {pub.get('version')}), key fingerprint {pub.get('fingerprint', '')}"
+    )
+    echo(f"   verify it: {pub.get('verify_command', '')}")
     if serve:
-        serve_bundle = _stage("smartvote.publish.demo", "serve_bundle")
-        echo(f"   serving {bundle} on http://{host}:{port}/ (Ctrl-C to stop)")
+        serve_bundle = _stage("smartvote.web.app", "serve_bundle")
+        echo(f"   serving the voter page on http://{host}:{port}/ (Ctrl-C to stop)")
         serve_bundle(bundle, host, port)
     return result
 

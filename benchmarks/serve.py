@@ -1,0 +1,281 @@
+"""Election-day load on `smartvote serve`, against nginx serving the same entries as files.
+
+Builds a synthetic signed bundle of 100,000 stations, reports its size (total and per
+region, gzip), serves it with ``smartvote serve --workers 2`` and with Debian's nginx on
+127.0.0.1, and drives each with wrk (bounded connections, bounded time) for two requests:
+a shard fetch (a random region's ``data/*.json``) and an API lookup (a random station's
+``/api/v1/stations/{id}``; nginx serves the same answer bytes from one file per station).
+
+    .venv/bin/python benchmarks/serve.py [--duration 60] [--connections 64] [--stations 100000]
+
+Needs ``wrk`` and ``nginx`` (``apt-get install wrk nginx``); without them it reports sizes
+and says what it skipped. Everything runs on 127.0.0.1 and is torn down at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from smartvote.publish.bundle import build_bundle
+from smartvote.publish.recommendations import check_recommendations
+from smartvote.publish.samples import synthetic_recommendations, synthetic_station_rows
+from smartvote.publish.sign import generate_keypair, load_private_key
+from smartvote.publish.stations import group_stations
+from smartvote.web.app import BundleIndex
+
+NGINX_CONF = """
+worker_processes {workers};
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    client_body_temp_path {tmp}/nginx-body;
+    proxy_temp_path {tmp}/nginx-proxy;
+    fastcgi_temp_path {tmp}/nginx-fastcgi;
+    uwsgi_temp_path {tmp}/nginx-uwsgi;
+    scgi_temp_path {tmp}/nginx-scgi;
+    types {{ application/json json; text/html html; }}
+    default_type application/json;
+    server {{
+        listen 127.0.0.1:{port};
+        location /api/ {{ root {api_root}; }}
+        location / {{ root {bundle}; }}
+    }}
+}}
+"""
+
+WRK_LUA = """
+local paths = {{}}
+for line in io.lines("{paths}") do paths[#paths + 1] = line end
+math.randomseed({seed})
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, timeout: float = 120) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up in {timeout} s")
+
+
+def _wrk(
+    url: str, paths_file: Path, tmp: Path, duration: int, connections: int, threads: int
+) -> dict[str, Any]:
+    lua = tmp / f"wrk-{paths_file.stem}.lua"
+    lua.write_text(WRK_LUA.format(paths=paths_file, seed=1))
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "5s",
+        "--latency",
+        "-s",
+        str(lua),
+        url,
+    ]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, check=True)
+    out = r.stdout
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (
+        sum(int(x) for x in sock.groups()) if sock else 0
+    )
+    return {"rps": rps, "p50_ms": ms("50"), "p99_ms": ms("99"), "requests": total, "errors": errors}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--stations", type=int, default=100_000)
+    ap.add_argument("--regions", type=int, default=85)
+    ap.add_argument("--duration", type=int, default=60, help="seconds per load run (4 runs)")
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    ap.add_argument("--workers", type=int, default=2, help="server worker processes (both servers)")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = ap.parse_args()
+    t_start = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="smartvote-bench-"))
+    tmp.chmod(0o755)  # nginx workers run as an unprivileged user when started by root
+    procs: list[subprocess.Popen[bytes]] = []
+    res: dict[str, Any] = {"stations": args.stations, "regions": args.regions, "duration_s": args.duration,
+                           "connections": args.connections, "workers": args.workers}  # fmt: skip
+    try:
+        # ---- build
+        generate_keypair(tmp / "key")
+        rows = synthetic_station_rows(
+            args.stations, n_regions=args.regions, rng_seed=1, races_per_region=5
+        )
+        recs = check_recommendations(
+            synthetic_recommendations({r["race"] for r in rows}, rng_seed=1)
+        )
+        t0 = time.perf_counter()
+        bundle = tmp / "bundle"
+        pub = build_bundle(recs, group_stations(rows), load_private_key(tmp / "key"), bundle)
+        res["publish_s"] = round(time.perf_counter() - t0, 2)
+        man = json.loads((bundle / "manifest.json").read_bytes())
+
+        def gz(p: Path) -> int:
+            return len(gzip.compress(p.read_bytes(), 9))
+
+        files = [bundle / f for f in man["files"]] + [
+            bundle / "manifest.json",
+            bundle / "manifest.sig",
+        ]
+        shard_gz = [gz(bundle / r["shard"]) for r in man["regions"]]
+        res["bundle_bytes"] = sum(p.stat().st_size for p in files)
+        res["bundle_gzip_bytes"] = sum(gz(p) for p in files)
+        res["shards_gzip_bytes"] = sum(shard_gz)
+        res["shard_gzip_median_bytes"] = int(statistics.median(shard_gz))
+        res["shard_gzip_max_bytes"] = max(shard_gz)
+        res["shard_max_bytes"] = pub.largest_shard_bytes
+        res["offline_gzip_max_bytes"] = max(gz(bundle / r["offline"]) for r in man["regions"])
+        print(
+            f"bundle: {args.stations:,} stations, {args.regions} regions, published in {res['publish_s']} s"
+        )
+        print(f"  total {res['bundle_bytes'] / 1e6:.1f} MB, gzip {res['bundle_gzip_bytes'] / 1e6:.2f} MB "
+              f"(data shards {res['shards_gzip_bytes'] / 1e6:.2f} MB gzip)")  # fmt: skip
+        print(f"  per region shard gzip: median {res['shard_gzip_median_bytes'] / 1e3:.1f} kB, "
+              f"max {res['shard_gzip_max_bytes'] / 1e3:.1f} kB; largest shard raw {res['shard_max_bytes'] / 1e3:.0f} kB; "
+              f"largest offline page gzip {res['offline_gzip_max_bytes'] / 1e3:.0f} kB")  # fmt: skip
+
+        missing = [
+            t
+            for t in ("wrk", "nginx")
+            if shutil.which(t) is None and not Path(f"/usr/sbin/{t}").exists()
+        ]
+        if "wrk" in missing:
+            print("wrk not installed (apt-get install wrk): load runs skipped")
+            return 0
+
+        # ---- request lists (the same for both servers)
+        index = BundleIndex(bundle)
+        ids = list(index.api)
+        rng = random.Random(1)
+        sample = rng.sample(ids, min(20_000, len(ids)))
+        api_paths = tmp / "api-paths.txt"
+        api_paths.write_text(
+            "".join("/api/v1/stations/" + urllib.parse.quote(s) + "\n" for s in sample)
+        )
+        shard_paths = tmp / "shard-paths.txt"
+        shard_paths.write_text("".join("/" + r["shard"] + "\n" for r in man["regions"]))
+
+        # ---- smartvote serve
+        port = _port()
+        exe = Path(sys.executable).with_name("smartvote")
+        t0 = time.perf_counter()
+        procs.append(subprocess.Popen([str(exe), "serve", str(bundle), "--port", str(port), "--workers", str(args.workers)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+        _wait(f"http://127.0.0.1:{port}/healthz")
+        res["serve_startup_s"] = round(time.perf_counter() - t0, 1)
+        # /healthz answers once the first worker is ready; give the others the same time
+        time.sleep(max(5.0, res["serve_startup_s"]))
+        servers = {"smartvote": f"http://127.0.0.1:{port}"}
+
+        # ---- nginx with the same entries as static files
+        if "nginx" not in missing:
+            api_root = tmp / "nginx-api"
+            for sid, item in index.api.items():
+                p = api_root / "api" / "v1" / "stations" / sid
+                p.parent.mkdir(parents=True, exist_ok=True)
+                p.write_bytes(item.body)
+            nport = _port()
+            conf = tmp / "nginx.conf"
+            conf.write_text(
+                NGINX_CONF.format(
+                    workers=args.workers, tmp=tmp, port=nport, api_root=api_root, bundle=bundle
+                )
+            )
+            nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+            procs.append(subprocess.Popen([nginx, "-c", str(conf), "-g", "daemon off;"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+            _wait(f"http://127.0.0.1:{nport}/manifest.json")
+            check = urllib.request.urlopen(
+                f"http://127.0.0.1:{nport}{sample[0] and '/api/v1/stations/' + urllib.parse.quote(sample[0])}"
+            ).read()
+            assert check == index.api[sample[0]].body
+            servers["nginx"] = f"http://127.0.0.1:{nport}"
+        else:
+            print("nginx not installed (apt-get install nginx): baseline skipped")
+        del index
+
+        # ---- load
+        for name, url in servers.items():
+            for kind, paths in (("shard", shard_paths), ("api", api_paths)):
+                _wrk(url, paths, tmp, 3, args.connections, args.threads)  # warm-up
+                r = _wrk(url, paths, tmp, args.duration, args.connections, args.threads)
+                res[f"{name}_{kind}"] = r
+                print(f"{name:9s} {kind:5s}: {r['rps']:10,.0f} req/s  p50 {r['p50_ms']:6.2f} ms  "
+                      f"p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}  ({r['requests']:,} requests)")  # fmt: skip
+        if "nginx" in servers:
+            for kind in ("shard", "api"):
+                ratio = res[f"smartvote_{kind}"]["rps"] / res[f"nginx_{kind}"]["rps"]
+                res[f"ratio_{kind}"] = round(ratio, 3)
+                print(f"smartvote / nginx, {kind}: {ratio:.0%} of nginx's rate")
+        res["total_s"] = round(time.monotonic() - t_start, 1)
+        print(f"done in {res['total_s']} s")
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=2))
+        return 0
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGINT if p is procs[0] else signal.SIGQUIT)
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    raise SystemExit(main())

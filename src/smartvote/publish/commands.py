@@ -1,0 +1,217 @@
+"""CLI commands of the publish stage: ``keygen``, ``publish``, ``verify``, ``serve``.
+
+Also the library entry points other stages call: :func:`publish_files` (what ``publish``
+does) and :func:`publish_demo` (keygen if needed, publish, verify; for ``smartvote demo``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from smartvote.errors import SmartvoteError
+from smartvote.publish.bundle import PublishResult, build_bundle
+from smartvote.publish.recommendations import load_recommendations
+from smartvote.publish.sign import generate_keypair, load_private_key
+from smartvote.publish.stations import FORMATS, load_stations
+from smartvote.publish.verify import load_public_key, verify_bundle
+
+__all__ = ["publish_demo", "publish_files", "register"]
+
+
+def publish_files(
+    recommendations: Path,
+    stations: Path,
+    key: Path,
+    out: Path,
+    *,
+    stations_format: str = "tidy",
+    election: str | None = None,
+    version: int | None = None,
+    previous_version: int | None = None,
+) -> PublishResult:
+    """Read the inputs, check them and write a signed bundle to ``out``."""
+    recs = load_recommendations(recommendations)
+    sts = load_stations(stations, stations_format)
+    k = load_private_key(key)
+    return build_bundle(
+        recs, sts, k, out, election=election, version=version, previous=previous_version
+    )
+
+
+def publish_demo(
+    recommendations_path: Path,
+    stations_path: Path,
+    out_dir: Path,
+    key_path: Path,
+    *,
+    stations_format: str = "tidy",
+    election: str | None = None,
+) -> dict[str, Any]:
+    """Publish for ``smartvote demo``: make the key if missing, publish, verify.
+
+    Returns the publication summary plus ``public_key`` (path), ``verified`` (the
+    verifier's summary) and ``verify_command`` (how a voter or mirror checks the bundle).
+    """
+    pub = key_path.with_name(key_path.name + ".pub")
+    if not key_path.exists():
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        generate_keypair(key_path)
+    res = publish_files(
+        recommendations_path,
+        stations_path,
+        key_path,
+        out_dir,
+        stations_format=stations_format,
+        election=election,
+    )
+    checked = verify_bundle(out_dir, load_public_key(pub))
+    return {
+        **res.to_dict(),
+        "public_key": str(pub),
+        "verified": checked,
+        "verify_command": f"smartvote verify {out_dir} --public-key {pub}",
+    }
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON on stdout")]
+
+
+def register(app: typer.Typer) -> None:
+    from smartvote.cli import emit_json, fail, out
+
+    @app.command()
+    def keygen(
+        key_out: Annotated[
+            Path, typer.Option("--out", help="private key file (the public key goes to OUT.pub)")
+        ],
+        force: Annotated[bool, typer.Option("--force", help="overwrite an existing key")] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Make an Ed25519 signing key: OUT (mode 0600, never printed) and OUT.pub."""
+        try:
+            kp = generate_keypair(key_out, force=force)
+        except SmartvoteError as e:
+            fail(e)
+            return
+        if as_json:
+            emit_json(kp.to_dict())
+            return
+        out.print(f"private key: {kp.private_path} (mode 0600; keep it offline, never publish it)")
+        out.print(f"public key:  {kp.public_path}")
+        out.print(f"fingerprint: {kp.fingerprint}")
+
+    @app.command()
+    def publish(
+        recommendations: Annotated[Path, typer.Option(help="JSON of `smartvote recommend`")],
+        stations: Annotated[
+            Path, typer.Option(help="stations CSV (unit, race[, region, address])")
+        ],
+        key: Annotated[Path, typer.Option(help="private key from `smartvote keygen`")],
+        bundle_out: Annotated[
+            Path, typer.Option("--out", help="bundle directory (replaced atomically)")
+        ],
+        stations_format: Annotated[
+            str,
+            typer.Option(
+                help=f"stations file layout: {' or '.join(FORMATS)} (spb2021_stations.csv)"
+            ),
+        ] = "tidy",
+        election: Annotated[
+            str | None, typer.Option(help="election name (default: from race ids)")
+        ] = None,
+        version: Annotated[
+            int | None, typer.Option(help="explicit version (must exceed the previous)")
+        ] = None,
+        previous_version: Annotated[
+            int | None, typer.Option(help="last published version, when OUT does not hold it")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write a signed static bundle: manifest, shards, voter page, offline and print copies."""
+        try:
+            res = publish_files(
+                recommendations,
+                stations,
+                key,
+                bundle_out,
+                stations_format=stations_format,
+                election=election,
+                version=version,
+                previous_version=previous_version,
+            )
+        except SmartvoteError as e:
+            fail(e)
+            return
+        if as_json:
+            emit_json(res.to_dict())
+            return
+        out.print(f"published {res.election!r} version {res.version} to {res.out}")
+        out.print(
+            f"{res.stations:,} stations, {res.races:,} races, {res.regions:,} regions, "
+            f"{res.files:,} files, {res.bytes_total / 1e6:.1f} MB"
+        )
+        out.print(f"key fingerprint {res.fingerprint}")
+        if res.races_without_recommendation:
+            out.print(
+                f"[yellow]{len(res.races_without_recommendation)} races have no "
+                "recommendation[/yellow]"
+            )
+        if res.recommendations_without_station:
+            out.print(
+                f"[yellow]{len(res.recommendations_without_station)} recommendations "
+                "reach no station[/yellow]"
+            )
+
+    @app.command()
+    def verify(
+        source: Annotated[str, typer.Argument(help="bundle directory or mirror URL")],
+        public_key: Annotated[str, typer.Option(help="KEY.pub (PEM) or the raw key in base64")],
+        previous: Annotated[
+            int | None, typer.Option(help="reject a bundle older than this version")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Check signature, every hash and the version; exit 0 only when all pass."""
+        try:
+            res = verify_bundle(source, load_public_key(public_key), previous=previous)
+        except SmartvoteError as e:
+            if as_json:
+                emit_json({"ok": False, "problems": [str(p) for p in e.problems]})
+                raise typer.Exit(2) from e
+            fail(e)
+            return
+        if as_json:
+            emit_json(res)
+            return
+        out.print(
+            f"OK: {source} version {res['version']} ({res['election']}): signature, "
+            f"{res['files']} file hashes, {res['regions']} shards, "
+            f"{res['stations']:,} stations check"
+        )
+
+    @app.command()
+    def serve(
+        bundle: Annotated[Path, typer.Argument(help="bundle directory")],
+        host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="port")] = 8000,
+        workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+        public_key: Annotated[
+            str | None, typer.Option(help="verify the bundle with this key before serving")
+        ] = None,
+    ) -> None:
+        """Serve a bundle and its station API (no access log, no cookies, strict headers)."""
+        from smartvote.web.app import serve_bundle
+
+        try:
+            if public_key is not None:
+                verify_bundle(bundle, load_public_key(public_key))
+            out.print(
+                f"serving {bundle} on http://{host}:{port}/  "
+                "(API: /api/v1/stations/ID, /api/v1/openapi.json)"
+            )
+            serve_bundle(bundle, host, port, workers=workers)
+        except SmartvoteError as e:
+            fail(e)

@@ -1,0 +1,191 @@
+"""Stations: which races are on the ballot at each polling station.
+
+The tidy format (DESIGN.md) is a CSV with ``unit, race`` and optional ``region``,
+``address``, one row per station × race. :func:`convert_spb2021` adapts the St Petersburg
+2021 stations file (``uik, raion, duma_district, zaks_district, street, building, …``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from smartvote.errors import InputError, Problem
+
+__all__ = [
+    "FORMATS",
+    "StationBallot",
+    "convert_spb2021",
+    "group_stations",
+    "load_stations",
+    "read_stations_rows",
+]
+
+FORMATS = ("tidy", "spb2021")
+SPB_REGION = "Санкт-Петербург"
+
+
+@dataclass(frozen=True, slots=True)
+class StationBallot:
+    """One polling station and the races on its ballot, in file order."""
+
+    unit: str
+    region: str
+    address: str
+    races: tuple[str, ...]
+
+    @property
+    def number(self) -> str:
+        return self.unit.rsplit("/", 1)[-1]
+
+
+def _open_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+    except FileNotFoundError as e:
+        raise InputError(Problem(rule="file-missing", detail="no such file", file=str(path))) from e
+    except UnicodeDecodeError as e:
+        raise InputError(Problem(rule="encoding", detail="not UTF-8", file=str(path))) from e
+    except csv.Error as e:
+        raise InputError(Problem(rule="csv", detail=str(e), file=str(path))) from e
+    return header, rows
+
+
+def convert_spb2021(path: Path) -> list[dict[str, str]]:
+    """Rows of the tidy stations format from ``spb2021_stations.csv``.
+
+    Unit ids are ``Санкт-Петербург/{uik}``; races ``duma-2021/smd/{duma_district}`` and
+    ``spb-zaks-2021/smd/{zaks_district}`` (a station abroad has no ZakS race); the address
+    joins district (raion), street, building and venue.
+    """
+    header, rows = _open_csv(path)
+    need = ("uik", "raion", "duma_district", "zaks_district", "street", "building")
+    missing = [c for c in need if c not in header]
+    if missing:
+        raise InputError(
+            Problem(
+                rule="spb2021-columns",
+                detail=f"missing columns {', '.join(missing)}",
+                file=str(path),
+                row=1,
+            )
+        )
+    out: list[dict[str, str]] = []
+    for i, r in enumerate(rows, start=2):
+        uik = (r.get("uik") or "").strip()
+        if not uik:
+            raise InputError(Problem(rule="spb2021-uik", detail="empty uik", file=str(path), row=i))
+        parts = [r.get("raion") or "", r.get("street") or "", r.get("building") or ""]
+        address = ", ".join(p.strip() for p in parts if p and p.strip())
+        venue = (r.get("venue_name") or "").strip()
+        if venue:
+            address += f" ({venue})"
+        unit = f"{SPB_REGION}/{uik}"
+        for race, district in (
+            ("duma-2021/smd/", r.get("duma_district")),
+            ("spb-zaks-2021/smd/", r.get("zaks_district")),
+        ):
+            d = (district or "").strip()
+            if d:
+                out.append(
+                    {"unit": unit, "race": race + d, "region": SPB_REGION, "address": address}
+                )
+    return out
+
+
+def read_stations_rows(path: Path, fmt: str = "tidy") -> list[dict[str, str]]:
+    """Tidy station rows from a file in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "spb2021":
+        return convert_spb2021(path)
+    if fmt != "tidy":
+        raise InputError(
+            Problem(
+                rule="stations-format",
+                detail=f"unknown format; use one of {', '.join(FORMATS)}",
+                value=fmt,
+            )
+        )
+    header, rows = _open_csv(path)
+    missing = [c for c in ("unit", "race") if c not in header]
+    if missing:
+        hint = (
+            " (for spb2021_stations.csv use --stations-format spb2021)" if "uik" in header else ""
+        )
+        raise InputError(
+            Problem(
+                rule="stations-columns",
+                detail=f"missing required columns {', '.join(missing)}{hint}",
+                file=str(path),
+                row=1,
+            )
+        )
+    return [{k.strip(): (v or "") for k, v in r.items() if k is not None} for r in rows]
+
+
+def group_stations(
+    rows: Iterable[Mapping[str, str]], file: str = "<stations>"
+) -> list[StationBallot]:
+    """Group station × race rows into one :class:`StationBallot` per station.
+
+    A station's region is its ``region`` column, else the part of its id before the first
+    ``/``, else ``"—"``. Raises :class:`InputError` naming every bad row.
+    """
+    problems: list[Problem] = []
+    order: dict[str, tuple[str, str, list[str]]] = {}
+    for i, r in enumerate(rows, start=2):
+        unit = (r.get("unit") or "").strip()
+        race = (r.get("race") or "").strip()
+        if not unit or not race:
+            col = "unit" if not unit else "race"
+            problems.append(
+                Problem(rule="stations-empty", detail=f"empty {col}", file=file, row=i, column=col)
+            )
+            continue
+        region = (r.get("region") or "").strip() or (unit.split("/", 1)[0] if "/" in unit else "—")
+        address = " ".join((r.get("address") or "").split())
+        if unit not in order:
+            order[unit] = (region, address, [race])
+            continue
+        reg0, addr0, races = order[unit]
+        if reg0 != region:
+            problems.append(
+                Problem(
+                    rule="stations-region-conflict",
+                    detail=f"station {unit} is in region {reg0!r} on an earlier row",
+                    file=file,
+                    row=i,
+                    column="region",
+                    value=region,
+                )
+            )
+        elif address and addr0 and address != addr0:
+            problems.append(
+                Problem(
+                    rule="stations-address-conflict",
+                    detail=f"station {unit} has address {addr0!r} on an earlier row",
+                    file=file,
+                    row=i,
+                    column="address",
+                    value=address,
+                )
+            )
+        if not addr0 and address:
+            order[unit] = (reg0, address, races)
+        if race not in races:
+            races.append(race)
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise InputError(problems)
+    if not order:
+        raise InputError(Problem(rule="stations-empty-file", detail="no stations", file=file))
+    return [StationBallot(u, reg, addr, tuple(races)) for u, (reg, addr, races) in order.items()]
+
+
+def load_stations(path: Path, fmt: str = "tidy") -> list[StationBallot]:
+    return group_stations(read_stations_rows(path, fmt), file=str(path))

@@ -1,0 +1,99 @@
+"""Fixtures for the publish tests: keys, synthetic inputs and bundles built from them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smartvote.publish.bundle import build_bundle
+from smartvote.publish.recommendations import check_recommendations
+from smartvote.publish.samples import synthetic_recommendations, synthetic_station_rows
+from smartvote.publish.sign import generate_keypair, load_private_key
+from smartvote.publish.stations import group_stations
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+SPB_STATIONS = DATA / "ru_spb_2021" / "spb2021_stations.csv"
+
+
+@pytest.fixture(scope="session")
+def keydir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("keys")
+    generate_keypair(d / "key")
+    generate_keypair(d / "other")
+    return d
+
+
+@pytest.fixture(scope="session")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A recommendations JSON (with hostile names) and a tidy stations CSV, as files."""
+    d = tmp_path_factory.mktemp("inputs")
+    rows = synthetic_station_rows(60, n_regions=3, rng_seed=7, races_per_region=3, hostile=True)
+    recs = synthetic_recommendations({r["race"] for r in rows}, rng_seed=7, hostile=True)
+    (d / "recs.json").write_text(json.dumps(recs, ensure_ascii=False), encoding="utf-8")
+    import csv
+
+    with (d / "stations.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["unit", "race", "region", "address"])
+        w.writeheader()
+        w.writerows(rows)
+    return d / "recs.json", d / "stations.csv"
+
+
+BundleFactory = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def _master(
+    tmp_path_factory: pytest.TempPathFactory, keydir: Path, inputs: tuple[Path, Path]
+) -> Path:
+    out = tmp_path_factory.mktemp("master") / "bundle"
+    recs = check_recommendations(json.loads(inputs[0].read_text(encoding="utf-8")))
+    import csv
+
+    with inputs[1].open(encoding="utf-8") as f:
+        stations = group_stations(list(csv.DictReader(f)))
+    build_bundle(recs, stations, load_private_key(keydir / "key"), out, version=1000)
+    return out
+
+
+@pytest.fixture
+def bundle(_master: Path, tmp_path: Path) -> Path:
+    """A fresh copy of a small signed bundle (3 regions, 60 stations, version 1000)."""
+    dst = tmp_path / "bundle"
+    shutil.copytree(_master, dst)
+    return dst
+
+
+@pytest.fixture
+def make_bundle(keydir: Path, tmp_path: Path) -> BundleFactory:
+    """Build a bundle from synthetic data: ``make_bundle(name, version=..., key=..., **kw)``."""
+
+    def make(
+        name: str = "b",
+        *,
+        version: int | None = None,
+        key: str = "key",
+        n_stations: int = 30,
+        n_regions: int = 2,
+        hostile: bool = False,
+        rng_seed: int = 1,
+        **kw: Any,
+    ) -> Path:
+        rows = synthetic_station_rows(
+            n_stations, n_regions=n_regions, rng_seed=rng_seed, hostile=hostile
+        )
+        recs = check_recommendations(
+            synthetic_recommendations({r["race"] for r in rows}, rng_seed=rng_seed, hostile=hostile)
+        )
+        out = tmp_path / name
+        build_bundle(
+            recs, group_stations(rows), load_private_key(keydir / key), out, version=version, **kw
+        )
+        return out
+
+    return make

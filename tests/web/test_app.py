@@ -1,0 +1,191 @@
+"""The ASGI app of ``smartvote serve``: headers, API answers, no cookies, no logging."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from smartvote.errors import InputError
+from smartvote.publish.bundle import build_bundle
+from smartvote.publish.recommendations import check_recommendations
+from smartvote.publish.samples import synthetic_recommendations, synthetic_station_rows
+from smartvote.publish.sign import generate_keypair, load_private_key
+from smartvote.publish.stations import group_stations
+from smartvote.publish.verify import load_public_key, verify_entry
+from smartvote.web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("web")
+    generate_keypair(d / "key")
+    rows = synthetic_station_rows(40, n_regions=2, rng_seed=3, hostile=True)
+    recs = check_recommendations(synthetic_recommendations({r["race"] for r in rows}, rng_seed=3))
+    build_bundle(recs, group_stations(rows), load_private_key(d / "key"), d / "bundle", version=42)
+    return d
+
+
+class Client:
+    """Synchronous requests to the ASGI app in process (httpx's ASGI transport)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                return await c.request(method, path, headers=headers)
+
+        return asyncio.run(go())
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        return self.request("GET", path, headers)
+
+    def head(self, path: str) -> httpx.Response:
+        return self.request("HEAD", path)
+
+    def post(self, path: str) -> httpx.Response:
+        return self.request("POST", path)
+
+
+@pytest.fixture(scope="module")
+def client(served: Path) -> Client:
+    return Client(create_app(served / "bundle"))
+
+
+def _station_url(sid: str) -> str:
+    return "/api/v1/stations/" + urllib.parse.quote(sid)
+
+
+def test_security_headers_everywhere(client: Client) -> None:
+    for path in (
+        "/",
+        "/index.html",
+        "/app.js",
+        "/manifest.json",
+        _station_url("Регион 01/1"),
+        "/nope",
+    ):
+        r = client.get(path)
+        csp = r.headers["content-security-policy"]
+        assert (
+            "script-src 'self'" in csp
+            and "unsafe-inline" not in csp
+            and "frame-ancestors 'none'" in csp
+        )
+        assert r.headers["referrer-policy"] == "no-referrer"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert "set-cookie" not in r.headers
+        assert "server" not in r.headers
+
+
+def test_files_match_the_bundle(client: Client, served: Path) -> None:
+    for rel in ("index.html", "app.js", "style.css", "manifest.json", "manifest.sig"):
+        r = client.get("/" + rel)
+        assert r.status_code == 200 and r.content == (served / "bundle" / rel).read_bytes()
+    assert client.get("/").content == (served / "bundle" / "index.html").read_bytes()
+    assert client.get("/app.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_offline_copies_download_instead_of_running_on_the_origin(
+    client: Client, served: Path
+) -> None:
+    man = json.loads((served / "bundle" / "manifest.json").read_bytes())
+    r = client.get("/" + man["regions"][0]["offline"])
+    assert r.status_code == 200 and r.headers["content-disposition"].startswith("attachment")
+
+
+def test_api_answer_verifies_against_the_signed_manifest(client: Client, served: Path) -> None:
+    r = client.get(_station_url("Регион 02/3") + "?utm=tracking")
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
+    answer = r.json()
+    assert answer["entry"]["station"] == "Регион 02/3" and answer["manifest"]["version"] == 42
+    man, sig = client.get("/manifest.json").content, client.get("/manifest.sig").content
+    entry = verify_entry(answer, man, sig, load_public_key(served / "key.pub"))
+    assert entry["races"][0]["recommendation"]["endorsed"]
+
+
+def test_api_unknown_station_and_other_methods(client: Client) -> None:
+    r = client.get(_station_url("Регион 09/999"))
+    assert r.status_code == 404 and r.json() == {"error": "unknown station"}
+    assert client.post("/api/v1/stations/x").status_code in (404, 405)
+
+
+def test_gzip_head_and_etag(client: Client, served: Path) -> None:
+    man = json.loads((served / "bundle" / "manifest.json").read_bytes())
+    path = "/" + man["regions"][0]["shard"]
+    raw = (served / "bundle" / man["regions"][0]["shard"]).read_bytes()
+    r = client.get(path, headers={"accept-encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip" and r.content == raw  # httpx decodes
+    r2 = client.get(path, headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in r2.headers and r2.content == raw
+    assert int(r2.headers["content-length"]) == len(raw)
+    assert gzip.decompress(gzip.compress(raw)) == raw
+    h = client.head(path)
+    assert h.status_code == 200 and h.content == b""
+    r3 = client.get(path, headers={"if-none-match": r2.headers["etag"]})
+    assert r3.status_code == 304 and r3.content == b""
+
+
+def test_openapi_documents_the_station_api(client: Client) -> None:
+    doc = client.get("/api/v1/openapi.json").json()
+    assert doc["openapi"].startswith("3.")
+    assert "/api/v1/stations/{id}" in doc["paths"]
+    assert doc["info"]["x-bundle-version"] == 42
+
+
+def test_missing_bundle_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        create_app(tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_served_by_uvicorn_logs_no_query_strings(served: Path) -> None:
+    port = _free_port()
+    exe = Path(sys.executable).with_name("smartvote")
+    proc = subprocess.Popen(
+        [str(exe), "serve", str(served / "bundle"), "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        q = url + _station_url("Регион 01/2") + "?voter=SECRET-QUERY"
+        with urllib.request.urlopen(q, timeout=5) as r:
+            assert r.status == 200 and r.headers.get("set-cookie") is None
+            assert json.loads(r.read())["entry"]["number"] == "2"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    text = out.decode("utf-8", "replace")
+    assert "SECRET-QUERY" not in text and "Регион 01/2" not in text and "GET /" not in text
