@@ -9,7 +9,6 @@ themselves from their own packages (see :func:`_register_all`).
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,17 +43,9 @@ def db_path(db: Path | None) -> Path:
 
 def emit_json(obj: Any) -> None:
     """Print one JSON document on stdout (UTF-8, no ASCII escaping)."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
+    from smartvote.jsonio import dumps
 
-
-def _jsonable(o: Any) -> Any:
-    if hasattr(o, "to_dict"):
-        return o.to_dict()
-    if hasattr(o, "item"):
-        return o.item()
-    if hasattr(o, "isoformat"):
-        return o.isoformat()
-    return str(o)
+    sys.stdout.write(dumps(obj) + "\n")
 
 
 def fail(e: SmartvoteError) -> None:

@@ -24,7 +24,6 @@ Deterministic for a given :class:`SimConfig` (``seed``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
+
+from smartvote import jsonio
 
 PARTIES: tuple[str, ...] = (
     "Партия власти",
@@ -191,9 +192,7 @@ class Simulation:
         self.stations.to_csv(paths["stations"], index=False)
         self.endorsements.to_csv(paths["endorsements"], index=False)
         self.truth_stations.to_csv(paths["truth_stations"], index=False)
-        paths["truth"].write_text(
-            json.dumps(self.truth, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        paths["truth"].write_text(jsonio.dumps(self.truth), encoding="utf-8")
         return paths
 
 

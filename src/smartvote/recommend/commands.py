@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from smartvote import jsonio
+
 JoinOpt = Annotated[
     str, typer.Option("--join", help="auto (district, else stations) | district | stations")
 ]
@@ -108,7 +110,6 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Forecast every race and choose the challenger to endorse."""
-        import json
 
         from smartvote.cli import emit_json, fail
         from smartvote.errors import InputError, Problem, SmartvoteError
@@ -139,7 +140,7 @@ def register(app: typer.Typer) -> None:
             return
         data = run.to_list()
         if out_file is not None:
-            out_file.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+            out_file.write_text(jsonio.dumps(data), encoding="utf-8")
         if as_json:
             emit_json(data)
             return

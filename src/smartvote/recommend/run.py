@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from smartvote import jsonio
 from smartvote.recommend import _inputs
 from smartvote.recommend.backtest import BacktestResult, actual_totals, score
 from smartvote.recommend.forecast import Forecast, Relation, Uncertainty, build_forecast
@@ -173,5 +174,5 @@ def recommend_demo(
     )
     data = run.to_list()
     if out_path is not None:
-        Path(out_path).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        Path(out_path).write_text(jsonio.dumps(data), encoding="utf-8")
     return data
