@@ -57,6 +57,7 @@ http {{
     scgi_temp_path {tmp}/nginx-scgi;
     types {{ application/json json; text/html html; }}
     default_type application/json;
+    gzip_static on;
     server {{
         listen 127.0.0.1:{port};
         location /api/ {{ root {api_root}; }}
@@ -69,8 +70,9 @@ WRK_LUA = """
 local paths = {{}}
 for line in io.lines("{paths}") do paths[#paths + 1] = line end
 math.randomseed({seed})
+local headers = {{{headers}}}
 request = function()
-  return wrk.format("GET", paths[math.random(#paths)])
+  return wrk.format("GET", paths[math.random(#paths)], headers)
 end
 """
 
@@ -93,10 +95,17 @@ def _wait(url: str, timeout: float = 120) -> None:
 
 
 def _wrk(
-    url: str, paths_file: Path, tmp: Path, duration: int, connections: int, threads: int
+    url: str,
+    paths_file: Path,
+    tmp: Path,
+    duration: int,
+    connections: int,
+    threads: int,
+    gzip_ok: bool = False,
 ) -> dict[str, Any]:
-    lua = tmp / f"wrk-{paths_file.stem}.lua"
-    lua.write_text(WRK_LUA.format(paths=paths_file, seed=1))
+    lua = tmp / f"wrk-{paths_file.stem}-{int(gzip_ok)}.lua"
+    headers = '["Accept-Encoding"] = "gzip"' if gzip_ok else ""
+    lua.write_text(WRK_LUA.format(paths=paths_file, seed=1, headers=headers))
     cmd = [
         "wrk",
         f"-t{threads}",
@@ -139,6 +148,8 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
     ap.add_argument("--workers", type=int, default=2, help="server worker processes (both servers)")
+    ap.add_argument("--server", choices=["auto", "granian", "uvicorn"], default="auto",
+                    help="smartvote's HTTP server ($SMARTVOTE_SERVER)")  # fmt: skip
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args()
     t_start = time.monotonic()
@@ -211,12 +222,15 @@ def main() -> int:
         port = _port()
         exe = Path(sys.executable).with_name("smartvote")
         t0 = time.perf_counter()
+        env = {**os.environ, "SMARTVOTE_SERVER": args.server}
         procs.append(subprocess.Popen([str(exe), "serve", str(bundle), "--port", str(port), "--workers", str(args.workers)],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))  # fmt: skip
+        res["server"] = args.server
         _wait(f"http://127.0.0.1:{port}/healthz")
         res["serve_startup_s"] = round(time.perf_counter() - t0, 1)
-        # /healthz answers once the first worker is ready; give the others the same time
-        time.sleep(max(5.0, res["serve_startup_s"]))
+        # granian (the default) forks its workers after building every answer, so all are
+        # ready together; under uvicorn each worker builds a region on its first request
+        time.sleep(2.0)
         servers = {"smartvote": f"http://127.0.0.1:{port}"}
 
         # ---- nginx with the same entries as static files
@@ -226,6 +240,10 @@ def main() -> int:
                 p = api_root / "api" / "v1" / "stations" / sid
                 p.parent.mkdir(parents=True, exist_ok=True)
                 p.write_bytes(item.body)
+            for r in man["regions"]:  # gzip_static: the same precompressed shards we serve
+                gz_body = index.files["/" + r["shard"]].gz_body
+                assert gz_body is not None
+                (bundle / (r["shard"] + ".gz")).write_bytes(gz_body)
             nport = _port()
             conf = tmp / "nginx.conf"
             conf.write_text(
@@ -247,15 +265,17 @@ def main() -> int:
         del index
 
         # ---- load
+        kinds = (("shard", shard_paths, False), ("shard_gzip", shard_paths, True),
+                 ("api", api_paths, False))  # fmt: skip
         for name, url in servers.items():
-            for kind, paths in (("shard", shard_paths), ("api", api_paths)):
-                _wrk(url, paths, tmp, 3, args.connections, args.threads)  # warm-up
-                r = _wrk(url, paths, tmp, args.duration, args.connections, args.threads)
+            for kind, paths, gz_ok in kinds:
+                _wrk(url, paths, tmp, 3, args.connections, args.threads, gz_ok)  # warm-up
+                r = _wrk(url, paths, tmp, args.duration, args.connections, args.threads, gz_ok)
                 res[f"{name}_{kind}"] = r
-                print(f"{name:9s} {kind:5s}: {r['rps']:10,.0f} req/s  p50 {r['p50_ms']:6.2f} ms  "
+                print(f"{name:9s} {kind:10s}: {r['rps']:10,.0f} req/s  p50 {r['p50_ms']:6.2f} ms  "
                       f"p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}  ({r['requests']:,} requests)")  # fmt: skip
         if "nginx" in servers:
-            for kind in ("shard", "api"):
+            for kind, _, _ in kinds:
                 ratio = res[f"smartvote_{kind}"]["rps"] / res[f"nginx_{kind}"]["rps"]
                 res[f"ratio_{kind}"] = round(ratio, 3)
                 print(f"smartvote / nginx, {kind}: {ratio:.0%} of nginx's rate")

@@ -163,14 +163,15 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_served_by_uvicorn_logs_no_query_strings(served: Path) -> None:
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_served_logs_no_query_strings(served: Path, server: str) -> None:
     port = _free_port()
     exe = Path(sys.executable).with_name("smartvote")
     proc = subprocess.Popen(
         [str(exe), "serve", str(served / "bundle"), "--port", str(port), "--workers", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200", "SMARTVOTE_SERVER": server},
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -183,9 +184,87 @@ def test_served_by_uvicorn_logs_no_query_strings(served: Path) -> None:
         q = url + _station_url("Регион 01/2") + "?voter=SECRET-QUERY"
         with urllib.request.urlopen(q, timeout=5) as r:
             assert r.status == 200 and r.headers.get("set-cookie") is None
+            assert r.headers["x-content-type-options"] == "nosniff"
             assert json.loads(r.read())["entry"]["number"] == "2"
+        if server == "uvicorn":  # granian always sends `server: granian` (documented)
+            with urllib.request.urlopen(url + "/manifest.sig", timeout=5) as r:
+                assert r.headers.get("server") is None
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=20)
     text = out.decode("utf-8", "replace")
     assert "SECRET-QUERY" not in text and "Регион 01/2" not in text and "GET /" not in text
+
+
+class _Proto:
+    """Records what an RSGI app sends (granian's HTTP protocol object)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, list[tuple[str, str]], bytes]] = []
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.sent.append((status, headers, body))
+
+    def response_empty(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.sent.append((status, headers, b""))
+
+
+class _Scope:
+    def __init__(self, method: str, path: str, headers: dict[str, str] | None = None) -> None:
+        self.proto, self.method, self.path = "http", method, path
+        self.headers = headers or {}
+        self.query_string = "voter=SECRET"
+
+
+def _rsgi(app: Any, method: str, path: str, headers: dict[str, str] | None = None) -> Any:
+    proto = _Proto()
+    asyncio.run(app.__rsgi__(_Scope(method, path, headers), proto))
+    assert len(proto.sent) == 1
+    status, hdrs, body = proto.sent[0]
+    return status, dict(hdrs), body
+
+
+def test_rsgi_answers_equal_asgi_answers(client: Client, served: Path) -> None:
+    app = client.app
+    man = json.loads((served / "bundle" / "manifest.json").read_bytes())
+    shard = "/" + man["regions"][0]["shard"]
+    for path in ("/", "/app.js", "/manifest.sig", shard, "/api/v1/openapi.json", "/healthz",
+                 "/api/v1/stations/Регион 02/3", "/api/v1/stations/Регион 09/999", "/nope"):  # fmt: skip
+        status, hdrs, body = _rsgi(app, "GET", path)
+        r = client.get(urllib.parse.quote(path), headers={"accept-encoding": "identity"})
+        assert (status, body) == (r.status_code, r.content)
+        assert hdrs == dict(r.headers.items())
+        assert hdrs["referrer-policy"] == "no-referrer" and "set-cookie" not in hdrs
+    status, hdrs, body = _rsgi(app, "GET", shard, {"accept-encoding": "gzip, br"})
+    assert (
+        hdrs["content-encoding"] == "gzip"
+        and gzip.decompress(body) == (served / "bundle" / shard[1:]).read_bytes()
+    )
+    status, hdrs, body = _rsgi(app, "GET", shard, {"if-none-match": hdrs["etag"]})
+    assert status == 304 and body == b"" and "content-security-policy" in hdrs
+    status, hdrs, body = _rsgi(app, "HEAD", shard)
+    assert status == 200 and body == b"" and int(hdrs["content-length"]) > 0
+    status, hdrs, body = _rsgi(app, "POST", "/api/v1/stations/x")
+    assert status == 405 and hdrs["allow"] == "GET, HEAD" and json.loads(body)
+    assert _rsgi(app, "DELETE", "/elsewhere")[0] == 404
+
+
+def test_answers_built_lazily_equal_answers_built_at_once(served: Path) -> None:
+    from smartvote.web.app import BundleIndex
+
+    lazy, eager = BundleIndex(served / "bundle"), BundleIndex(served / "bundle")
+    eager.api.build_all()
+    assert len(eager.api.ready) == len(lazy.api) == lazy.stations == 40
+    assert not lazy.api.ready and "Регион 01/2" in lazy.api and "x" not in lazy.api
+    for sid in reversed(list(lazy.api)):
+        assert lazy.api[sid].body == eager.api[sid].body
+        assert lazy.api[sid].r_headers == eager.api[sid].r_headers
+    with pytest.raises(KeyError):
+        lazy.api["Регион 09/999"]
+
+
+def test_unknown_server_choice_is_an_input_error(served: Path) -> None:
+    from smartvote.web.app import serve_bundle
+
+    with pytest.raises(InputError):
+        serve_bundle(served / "bundle", server="apache")
