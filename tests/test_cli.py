@@ -76,3 +76,64 @@ def test_simulate_command(tmp_path: Path) -> None:
     d = json.loads(r.stdout)
     assert d["truth"]["fraud_stations"]["stuffing"] == 60
     assert Path(d["files"]["protocols"]).exists()
+
+
+def test_json_error_document(tmp_path: Path, tmp_db: Path) -> None:
+    p = tmp_path / "bad.csv"
+    pd.DataFrame({"race": ["r"], "unit": ["u"], "candidate": ["c"], "votes": ["x"]}).to_csv(
+        p, index=False
+    )
+    r = runner.invoke(app, ["ingest", str(p), "--db", str(tmp_db), "--json"])
+    assert r.exit_code == 2
+    doc = json.loads(r.stdout)
+    assert doc["error"][0]["rule"] == "integer" and doc["error"][0]["row"] == 2
+
+
+def test_elections_counts_stations_once(sim_dir: Path, tmp_db: Path) -> None:
+    runner.invoke(
+        app,
+        [
+            "ingest",
+            str(sim_dir / "sim-2026.csv"),
+            str(sim_dir / "sim-2026-smd.csv"),
+            "--db",
+            str(tmp_db),
+        ],
+    )
+    r = runner.invoke(app, ["elections", "--db", str(tmp_db), "--json"])
+    e = json.loads(r.stdout)[0]
+    truth = json.loads((sim_dir / "truth.json").read_text(encoding="utf-8"))
+    assert e["units"] == 4000 and e["registered"] == truth["registered"]
+
+
+def test_header_only_inputs_are_clear_errors(sim_dir: Path, tmp_path: Path) -> None:
+    cands = tmp_path / "cands.csv"
+    cands.write_text("race,candidate,party\n", encoding="utf-8")
+    r = runner.invoke(
+        app,
+        [
+            "recommend",
+            "--candidates",
+            str(cands),
+            "--history",
+            str(sim_dir / "sim-2021-smd.csv"),
+            "--json",
+        ],
+    )
+    assert r.exit_code == 2, r.output
+    assert json.loads(r.stdout)["error"][0]["rule"] == "candidates-empty"
+    endo = tmp_path / "endo.csv"
+    endo.write_text("race,candidate\n", encoding="utf-8")
+    r = runner.invoke(
+        app,
+        [
+            "assess",
+            "--results",
+            str(sim_dir / "sim-2026-smd.csv"),
+            "--endorsements",
+            str(endo),
+            "--json",
+        ],
+    )
+    assert r.exit_code == 2, r.output
+    assert json.loads(r.stdout)["error"][0]["rule"] == "endorsements-empty"

@@ -48,10 +48,40 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(dumps(obj) + "\n")
 
 
+def _json_requested() -> bool:
+    """Whether the running command was given ``--json``."""
+    try:  # typer vendors click; its context knows the parsed options
+        from typer._click.globals import get_current_context
+
+        ctx = get_current_context(silent=True)
+        if ctx is not None:
+            return bool(ctx.params.get("as_json"))
+    except ImportError:  # pragma: no cover - other typer layouts
+        pass
+    return "--json" in sys.argv[1:]
+
+
 def fail(e: SmartvoteError) -> None:
     for p in e.problems:
         # Plain text: data in messages must never be read as markup, nor wrapped.
         sys.stderr.write(f"error: {p}\n")
+    if _json_requested():
+        # Under --json, scripts also get the failure as one JSON document on stdout.
+        emit_json(
+            {
+                "error": [
+                    {
+                        "rule": p.rule,
+                        "detail": p.detail,
+                        "file": p.file,
+                        "row": p.row,
+                        "column": p.column,
+                        "value": p.value,
+                    }
+                    for p in e.problems
+                ]
+            }
+        )
     raise typer.Exit(2)
 
 

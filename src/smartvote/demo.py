@@ -58,6 +58,7 @@ def run_demo(
     port: int = 8000,
     echo: Callable[[str], None] = print,
     config: SimConfig = DEMO_CONFIG,
+    before_serve: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run every stage; return what each produced (paths and headline figures)."""
     from smartvote.cli import print_summary
@@ -163,6 +164,8 @@ def run_demo(
         f"   bundle {bundle} (version {pub.get('version')}), key fingerprint {pub.get('fingerprint', '')}"
     )
     echo(f"   verify it: {pub.get('verify_command', '')}")
+    if before_serve is not None:
+        before_serve(result)
     if serve:
         serve_bundle = _stage("smartvote.web.app", "serve_bundle")
         echo(f"   serving the voter page on http://{host}:{port}/ (Ctrl-C to stop)")
@@ -178,8 +181,27 @@ def register(app: typer.Typer) -> None:
         serve: Annotated[bool, typer.Option(help="serve the voter page at the end")] = True,
         host: Annotated[str, typer.Option()] = "127.0.0.1",
         port: Annotated[int, typer.Option()] = 8000,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="progress on stderr; the results as JSON on stdout")
+        ] = False,
     ) -> None:
         """Run the whole pipeline on an embedded default election and serve the voter page."""
+        import sys
+
+        from smartvote.cli import console as stderr_console
+        from smartvote.cli import emit_json
         from smartvote.cli import out as console
 
-        run_demo(out, shared, serve=serve, host=host, port=port, echo=console.print)
+        def summary(result: dict[str, Any]) -> None:
+            emit_json(result)
+            sys.stdout.flush()
+
+        run_demo(
+            out,
+            shared,
+            serve=serve,
+            host=host,
+            port=port,
+            echo=(stderr_console if as_json else console).print,
+            before_serve=summary if as_json else None,
+        )

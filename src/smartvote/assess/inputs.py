@@ -170,6 +170,8 @@ def read_endorsements(path: str | Path) -> pd.DataFrame:
         raise InputError(
             Problem("endorsement_columns", f"missing column(s) {missing}", str(path), 1)
         )
+    if df.empty:
+        raise InputError(Problem("endorsements-empty", "no endorsement rows", str(path), 2))
     out = pd.DataFrame(
         {
             "race": df["race"].astype(str).str.strip(),

@@ -299,8 +299,10 @@ class Store:
             """
             SELECT e.election, e.kind,
                    (SELECT count(*) FROM races r WHERE r.election = e.election) AS races,
-                   (SELECT count(*) FROM units u WHERE u.election = e.election) AS units,
-                   (SELECT coalesce(sum(registered), 0) FROM units u WHERE u.election = e.election) AS registered,
+                   (SELECT count(DISTINCT unit) FROM units u WHERE u.election = e.election) AS units,
+                   (SELECT coalesce(sum(r), 0) FROM (
+                        SELECT max(registered) AS r FROM units u
+                        WHERE u.election = e.election GROUP BY unit)) AS registered,
                    e.ingested_at
             FROM elections e ORDER BY e.election
             """

@@ -327,6 +327,28 @@ def build_bundle(
                 file=str(out),
             )
         )
+    if (out / "manifest.json").is_file():
+        # Replacing a bundle deletes the old folder: refuse when it holds anything the old
+        # manifest does not list (a private key kept there, someone's notes), never lose it.
+        try:
+            listed = set(json.loads((out / "manifest.json").read_bytes()).get("files", {}))
+        except (OSError, ValueError, AttributeError):
+            listed = set()
+        listed |= {"manifest.json", "manifest.sig"}
+        foreign = sorted(
+            str(f.relative_to(out))
+            for f in out.rglob("*")
+            if f.is_file() and str(f.relative_to(out)) not in listed
+        )
+        if foreign:
+            raise InputError(
+                Problem(
+                    rule="out-has-foreign-files",
+                    detail=f"{len(foreign)} file(s) in the bundle folder are not part of the "
+                    "bundle and would be deleted; move them away first",
+                    file=str(out / foreign[0]),
+                )
+            )
     now = now or datetime.now(UTC)
     created = now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     all_races = sorted({r for s in stations for r in s.races})

@@ -6,6 +6,7 @@ does) and :func:`publish_demo` (keygen if needed, publish, verify; for ``smartvo
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -201,17 +202,33 @@ def register(app: typer.Typer) -> None:
         public_key: Annotated[
             str | None, typer.Option(help="verify the bundle with this key before serving")
         ] = None,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="print the address as JSON, then serve")
+        ] = False,
     ) -> None:
         """Serve a bundle and its station API (no access log, no cookies, strict headers)."""
         from smartvote.web.app import serve_bundle
 
         try:
+            verified = None
             if public_key is not None:
-                verify_bundle(bundle, load_public_key(public_key))
-            out.print(
-                f"serving {bundle} on http://{host}:{port}/  "
-                "(API: /api/v1/stations/ID, /api/v1/openapi.json)"
-            )
+                verified = verify_bundle(bundle, load_public_key(public_key))
+            url = f"http://{host}:{port}/"
+            if as_json:
+                emit_json(
+                    {
+                        "url": url,
+                        "api": f"{url}api/v1/stations/{{id}}",
+                        "openapi": f"{url}api/v1/openapi.json",
+                        "bundle": str(bundle),
+                        "verified": verified,
+                    }
+                )
+                sys.stdout.flush()
+            else:
+                out.print(
+                    f"serving {bundle} on {url}  (API: /api/v1/stations/ID, /api/v1/openapi.json)"
+                )
             serve_bundle(bundle, host, port, workers=workers)
         except SmartvoteError as e:
             fail(e)

@@ -67,6 +67,8 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     file = str(path)
     df = _lower_cols(read_table(path))
     _need(df, ("race", "candidate"), file)
+    if df.empty:
+        raise InputError(Problem("candidates-empty", "no candidate rows", file, 2))
     _nonempty(df, ("race", "candidate"), file)
     out = pd.DataFrame(
         {
@@ -212,6 +214,8 @@ def read_endorsements(path: str | Path) -> pd.DataFrame:
     file = str(path)
     df = _lower_cols(read_table(path))
     _need(df, ("race", "candidate"), file)
+    if df.empty:
+        raise InputError(Problem("candidates-empty", "no candidate rows", file, 2))
     _nonempty(df, ("race", "candidate"), file)
     out = pd.DataFrame({"race": _text(df, "race"), "candidate": _text(df, "candidate")})
     out["name_key"] = out["candidate"].map(norm_name)

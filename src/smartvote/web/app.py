@@ -157,7 +157,7 @@ class BundleIndex:
         self.files: dict[str, _Item] = {}
         offline = {r["offline"] for r in self.manifest["regions"]}
         for rel in [*self.manifest["files"], "manifest.json", "manifest.sig"]:
-            p = root / rel
+            p = safe_path(root, rel)
             body = p.read_bytes()
             ctype = (
                 _TYPES.get(p.suffix)
@@ -583,10 +583,39 @@ def _front(bundle_dir: Path | str) -> _Front:
     return _Front(index, inner, extra)
 
 
+def safe_path(root: Path, rel: object) -> Path:
+    """``root / rel`` only when ``rel`` is a plain relative path that stays inside ``root``.
+
+    The manifest is data: a listed ``../../etc/passwd`` or ``/etc/passwd`` must never make
+    the server read (and serve) a file outside the bundle.
+    """
+    if (
+        not isinstance(rel, str)
+        or not rel
+        or rel.startswith(("/", "\\"))
+        or "\\" in rel
+        or any(part in ("", ".", "..") for part in rel.split("/"))
+    ):
+        raise InputError(
+            Problem(
+                rule="unsafe-path",
+                detail="manifest lists a path outside the bundle",
+                value=str(rel),
+            )
+        )
+    base = root.resolve()
+    p = (base / rel).resolve()
+    if not p.is_relative_to(base):
+        raise InputError(
+            Problem(rule="unsafe-path", detail="manifest path leaves the bundle", value=str(rel))
+        )
+    return p
+
+
 def _check_dir(root: Path) -> None:
     try:
         man = json.loads((root / "manifest.json").read_bytes())
-        missing = [f for f in man["files"] if not (root / f).is_file()]
+        missing = [f for f in man["files"] if not safe_path(root, f).is_file()]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise InputError(
             Problem(rule="bundle-missing", detail="no readable manifest.json", file=str(root))
