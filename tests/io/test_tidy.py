@@ -169,3 +169,13 @@ def test_two_files_of_one_race_stay_aligned(tmp_path: Path, tmp_db: Path) -> Non
     assert res[("uk-2024/E1/e", "Ann Smith")] == 3
     assert ("uk-2024/E1/e", "Bob Jones") not in res.index
     assert ("uk-2024/E1", "Dan Green") not in res.index
+
+
+def test_not_utf8_names_the_row(tmp_path: Path) -> None:
+    p = tmp_path / "cp1251.csv"
+    text = "race,unit,candidate,votes\nr,u,Иванов,1\nr,u,Петров,2\n"
+    p.write_bytes(text.encode("cp1251"))
+    with pytest.raises(InputError) as ei:
+        read_tidy(p)
+    prob = ei.value.problems[0]
+    assert (prob.rule, prob.row) == ("encoding", 2)

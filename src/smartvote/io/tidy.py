@@ -7,6 +7,7 @@ breaks is reported with the file, the row number (1 = header) and the offending 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -45,11 +46,42 @@ def read_table(path: str | Path) -> pd.DataFrame:
     try:
         if p.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(p)
-        return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
     except FileNotFoundError as e:
         raise InputError(Problem(rule="exists", detail="file not found", file=str(p))) from e
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError, OSError) as e:
+    except UnicodeDecodeError as e:
+        raise InputError(
+            Problem(
+                rule="encoding", detail="not UTF-8 text", file=str(p), row=_row_of_byte(p, e.start)
+            )
+        ) from e
+    except pd.errors.ParserError as e:
+        m = re.search(r"line (\d+)", str(e))
+        raise InputError(
+            Problem(rule="csv", detail=str(e), file=str(p), row=int(m.group(1)) if m else None)
+        ) from e
+    except (ValueError, OSError) as e:
         raise InputError(Problem(rule="readable", detail=str(e), file=str(p))) from e
+    if df.empty and len(df.columns) == 0:
+        raise InputError(Problem(rule="empty", detail="the file has no header", file=str(p), row=1))
+    return df
+
+
+def _row_of_byte(path: Path, offset: int) -> int | None:
+    """1-based line (the header is row 1) of the first byte that is not UTF-8.
+
+    ``offset`` from the reader may be relative to a decoding chunk, so the file is decoded
+    again here to find the true position.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        offset = e.start
+    return data[:offset].count(b"\n") + 1
 
 
 def _bool(s: pd.Series, file: str, col: str, problems: list[Problem]) -> pd.Series:
