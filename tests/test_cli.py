@@ -137,3 +137,9 @@ def test_header_only_inputs_are_clear_errors(sim_dir: Path, tmp_path: Path) -> N
     )
     assert r.exit_code == 2, r.output
     assert json.loads(r.stdout)["error"][0]["rule"] == "endorsements-empty"
+
+
+def test_forensics_missing_file_is_not_found() -> None:
+    r = runner.invoke(app, ["forensics", "/no/such/file.csv", "--json"])
+    assert r.exit_code == 2
+    assert json.loads(r.stdout)["error"][0]["rule"] == "exists"

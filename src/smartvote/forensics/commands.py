@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from smartvote.cli import console, db_path, emit_json, fail, out
-        from smartvote.errors import SmartvoteError
+        from smartvote.errors import InputError, Problem, SmartvoteError
         from smartvote.forensics.suite import Options, run_file, run_store
         from smartvote.report.forensics import write_report
 
@@ -54,6 +54,11 @@ def register(app: typer.Typer) -> None:
             p = Path(target)
             if p.is_file():
                 res = run_file(p, election=election, options=opts)
+            elif ("/" in target or p.suffix.lower() in (".csv", ".zip", ".parquet", ".pq")) and (
+                not p.exists()
+            ):
+                # Looks like a path, not an election name: say so rather than "no database".
+                raise InputError(Problem(rule="exists", detail="file not found", file=target))
             else:
                 res = run_store(db_path(db), target, opts)
         except SmartvoteError as e:
