@@ -27,6 +27,7 @@ import pandas as pd
 import typer
 
 from smartvote.errors import InputError, Problem
+from smartvote.io.tidy import PROTOCOL, TOTALS
 from smartvote.names import party_key
 
 SPB_REGION = "город Санкт-Петербург"
@@ -65,23 +66,7 @@ def _spb_smd(folder: Path, stem: str, election: str, race_prefix: str) -> pd.Dat
         }
     )
     p["ballots"] = p[["early", "at_station", "outside"]].sum(axis=1, min_count=1)
-    keep = [
-        "okrug",
-        "uik",
-        "registered",
-        "ballots",
-        "valid",
-        "invalid",
-        "received",
-        "early",
-        "at_station",
-        "outside",
-        "cancelled",
-        "portable",
-        "stationary",
-        "lost",
-        "not_counted",
-    ]
+    keep = ["okrug", "uik", *TOTALS, *(c for c in PROTOCOL if c != "found")]
     df = cand.merge(p[keep], on=["okrug", "uik"], how="left", validate="many_to_one")
     party = df["party"].fillna("").astype(str)
     out = pd.DataFrame(

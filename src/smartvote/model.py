@@ -14,27 +14,6 @@ ElectionId = NewType("ElectionId", str)
 RaceId = NewType("RaceId", str)
 UnitId = NewType("UnitId", str)
 
-PAPER = "paper"
-ELECTRONIC = "electronic"
-CHANNELS = (PAPER, ELECTRONIC)
-
-#: Protocol checks stored as flags (never rejections), with what each means.
-FLAG_RULES: dict[str, str] = {
-    "turnout_over_100": "ballots issued exceed registered voters",
-    "found_ne_valid_invalid": "ballots found in boxes differ from valid + invalid",
-    "received_ne_accounted": "ballots received + not counted differ from issued + cancelled + lost",
-    "votes_gt_valid": "candidate votes sum to more than valid ballots",
-    "zero_registered": "no registered voters (closed or special station)",
-    "zero_ballots": "no ballots issued",
-    "no_results": "protocol row carries no numbers",
-    "pseudo_station": "electronic-voting pseudo-station (kept for totals, not a polling station)",
-}
-
-
-def make_smd_race(election: str, district: str) -> RaceId:
-    """Race id of a single-member district, stable for joining across elections."""
-    return RaceId(f"{election}/smd/{district}")
-
 
 @dataclass(frozen=True, slots=True)
 class Election:

@@ -390,19 +390,6 @@ class Store:
             params.append(channel)
         return self.sql(q.format(where=where), params)
 
-    def votes_matrix(self, election: str, race: str | None = None) -> pd.DataFrame:
-        """Units × candidates vote counts (wide), index (race, unit)."""
-        self._check(election)
-        q = "SELECT race, unit, candidate, votes FROM results WHERE election = ?"
-        params: list[Any] = [election]
-        if race is not None:
-            q += " AND race = ?"
-            params.append(race)
-        long = self.sql(q, params)
-        return long.pivot_table(
-            index=["race", "unit"], columns="candidate", values="votes", aggfunc="sum", fill_value=0
-        )
-
     def summary(self, election: str, top: int = 5) -> ElectionSummary:
         """Headline figures: stations, registered, turnout, leader, top choices, flags."""
         self._check(election)

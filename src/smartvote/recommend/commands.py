@@ -63,6 +63,12 @@ def _history(history: list[Path] | None, elections: list[str] | None, db: Path |
                         st.results(e),
                     )
                 )
+    if not history and not batches:
+        from smartvote.errors import InputError, Problem
+
+        raise InputError(
+            Problem("history", "give at least one --history FILE or --election with --db")
+        )
     return load_history(history or [], batches=batches)
 
 
@@ -112,15 +118,11 @@ def register(app: typer.Typer) -> None:
         """Forecast every race and choose the challenger to endorse."""
 
         from smartvote.cli import emit_json, fail
-        from smartvote.errors import InputError, Problem, SmartvoteError
+        from smartvote.errors import SmartvoteError
         from smartvote.recommend.run import run_recommend
 
         try:
             hist = _history(history, election, db)
-            if not hist:
-                raise InputError(
-                    Problem("history", "give at least one --history FILE or --election with --db")
-                )
             run = run_recommend(
                 candidates,
                 hist,
@@ -173,15 +175,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Replay a past election with earlier data only and score the picks."""
         from smartvote.cli import emit_json, fail
-        from smartvote.errors import InputError, Problem, SmartvoteError
+        from smartvote.errors import SmartvoteError
         from smartvote.recommend.run import run_backtest
 
         try:
             hist = _history(history, election, db)
-            if not hist:
-                raise InputError(
-                    Problem("history", "give at least one --history FILE or --election with --db")
-                )
             res, _ = run_backtest(
                 candidates,
                 hist,
