@@ -105,7 +105,12 @@ def conform(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 
 @dataclass(slots=True)
 class Batch:
-    """Everything read from one or more files, ready for the store."""
+    """Everything read from one or more files, ready for the store.
+
+    ``results`` (long: one row per unit and candidate) is built on first use when the
+    reader supplied a dense ``matrix`` instead: the store writes from the matrix, so an
+    ingest never pays for the ~1.4M-row frame of a national file.
+    """
 
     election: str
     kind: str
@@ -113,12 +118,19 @@ class Batch:
     races: pd.DataFrame
     units: pd.DataFrame
     candidates: pd.DataFrame
-    results: pd.DataFrame
+    long_results: pd.DataFrame | None
     extra: pd.DataFrame
     flags: pd.DataFrame
     #: Optional dense votes (units × candidates, NaN = no number) of a single-race batch,
     #: columns in ``candidates`` order: lets the store write without re-pivoting.
     matrix: np.ndarray | None = None
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """Votes per unit and candidate (``RESULT_COLUMNS``); NA where a line is blank."""
+        if self.long_results is None:
+            self.long_results = conform(_long(self), RESULT_COLUMNS)
+        return self.long_results
 
     @classmethod
     def make(
@@ -129,18 +141,23 @@ class Batch:
         races: pd.DataFrame,
         units: pd.DataFrame,
         candidates: pd.DataFrame,
-        results: pd.DataFrame,
+        results: pd.DataFrame | None = None,
         extra: pd.DataFrame | None = None,
         vote_sums: np.ndarray | None = None,
         matrix: np.ndarray | None = None,
     ) -> Batch:
         """Conform every frame and run the protocol checks.
 
+        Give either long ``results`` or a ``matrix`` (units × candidates of one race).
         ``vote_sums`` (votes summed per unit, aligned with ``units``) saves the checks a
         group-by when the reader already has the votes as a matrix.
         """
+        if results is None and matrix is None:
+            raise ValueError("Batch.make needs results or a matrix")
         units = conform(units, UNIT_COLUMNS)
-        results = conform(results, RESULT_COLUMNS)
+        long = conform(results, RESULT_COLUMNS) if results is not None else None
+        if vote_sums is None and matrix is not None:
+            vote_sums = _row_sums(matrix)
         return cls(
             election=election,
             kind=kind,
@@ -148,11 +165,46 @@ class Batch:
             races=conform(races, RACE_COLUMNS),
             units=units,
             candidates=conform(candidates, CANDIDATE_COLUMNS),
-            results=results,
+            long_results=long,
             extra=conform(extra if extra is not None else pd.DataFrame(), EXTRA_COLUMNS),
-            flags=conform(protocol_flags(units, results, vote_sums), FLAG_COLUMNS),
+            flags=conform(
+                protocol_flags(units, long if long is not None else _NO_RESULTS, vote_sums),
+                FLAG_COLUMNS,
+            ),
             matrix=matrix,
         )
+
+
+_NO_RESULTS = pd.DataFrame(columns=list(RESULT_COLUMNS))
+
+
+def _row_sums(matrix: np.ndarray) -> np.ndarray:
+    """Votes per unit; NaN where every line is blank."""
+    if not matrix.shape[1]:
+        return np.full(matrix.shape[0], np.nan)
+    blank = np.isnan(matrix).all(axis=1)
+    return np.where(blank, np.nan, np.nansum(matrix, axis=1))
+
+
+def _long(b: Batch) -> pd.DataFrame:
+    """Long results from a batch's matrix, as dictionary-encoded columns (no per-row strings)."""
+    assert b.matrix is not None
+    n, k = b.matrix.shape
+    units = b.units
+    flat = b.matrix.reshape(-1)
+    unit_codes, unit_names = pd.factorize(units["unit"].astype(str))
+    race = pd.Categorical(units["race"].astype(str))
+    return pd.DataFrame(
+        {
+            "election": pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), [b.election]),
+            "race": pd.Categorical.from_codes(np.repeat(race.codes, k), race.categories),
+            "unit": pd.Categorical.from_codes(np.repeat(unit_codes, k), unit_names),
+            "candidate": pd.Categorical.from_codes(
+                np.tile(np.arange(k, dtype=np.int16), n), b.candidates["candidate"].astype(str)
+            ),
+            "votes": pd.arrays.IntegerArray(np.nan_to_num(flat).astype(np.int64), np.isnan(flat)),
+        }
+    )
 
 
 def _arr(s: pd.Series) -> np.ndarray:
@@ -207,17 +259,20 @@ def protocol_flags(
         )
         rules.append(("pseudo_station", (units["channel"] == "electronic").to_numpy(), reg))
     frames = []
+    ids = units[["election", "race", "unit"]]
     for rule, mask, val in rules:
-        mask = np.asarray(mask, dtype=bool)
-        if mask.any():
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if len(rows):
+            # Only the flagged rows are materialised as strings.
+            hit = ids.take(rows)
             frames.append(
                 pd.DataFrame(
                     {
-                        "election": units["election"].to_numpy()[mask],
-                        "race": units["race"].to_numpy()[mask],
-                        "unit": units["unit"].to_numpy()[mask],
+                        "election": hit["election"].to_numpy(dtype=object),
+                        "race": hit["race"].to_numpy(dtype=object),
+                        "unit": hit["unit"].to_numpy(dtype=object),
                         "rule": rule,
-                        "detail": [str(v) if not np.isnan(v) else "" for v in val[mask]],
+                        "detail": [str(v) if not np.isnan(v) else "" for v in val[rows]],
                     }
                 )
             )

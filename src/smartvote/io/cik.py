@@ -23,9 +23,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.batch import Batch
+from smartvote.io.files import open_text_bytes, read_header
 from smartvote.names import norm_name, party_key, party_label, strip_ballot_number
 
 #: No real polling station serves this many voters; rows above it are pseudo-stations.
@@ -116,7 +118,7 @@ def _text(s: pd.Series) -> pa.Array:
     arr = pa.array(s, from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+    if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
     return pc.utf8_trim_whitespace(pc.fill_null(arr, ""))
 
@@ -132,11 +134,54 @@ def _const(value: str, n: int) -> pd.Categorical:
 
 
 def _station_number(uik: pa.Array) -> pa.Array:
+    """``УИК №123`` → ``123`` (the common spelling sliced off; any other through a regex)."""
+    prefix = "УИК №"
+    plain = pc.starts_with(uik, prefix)
+    if pc.all(pc.or_(plain, pc.equal(uik, ""))).as_py() is not False:
+        cut = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(uik, len(prefix)))
+        return pc.if_else(plain, cut, uik)
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(uik, r"^\s*УИК\s*№?\s*", ""))
 
 
 def _district_number(oik: pa.Array) -> pa.Array:
+    """The digits of a district label (``ОИК №39`` → ``39``)."""
+    cut = pc.replace_substring(oik, "ОИК №", "")
+    if pc.all(pc.or_(pc.utf8_is_digit(cut), pc.equal(cut, ""))).as_py() is not False:
+        return cut
     return pc.replace_substring_regex(oik, r"\D+", "")
+
+
+def _unit_ids(
+    region: pa.Array, station: pa.Array, district: pa.Array, tik: pa.Array, electronic: np.ndarray
+) -> pa.Array:
+    """Stable unit ids, built in Arrow (no per-row Python strings).
+
+    A station is ``REGION/NUMBER``; an electronic pseudo-station ``REGION/ДЭГ[-DISTRICT][-NUMBER]``.
+    A number used twice in a region (two commissions) is qualified by ``@TIK``, and a pair
+    still equal by ``#ROW`` (its line in the file).
+    """
+    join = pc.binary_join_element_wise
+    unit = join(region, station, "/")
+    if electronic.any():
+        dash_district = pc.if_else(pc.equal(district, ""), "", join("-", district, ""))
+        dash_station = pc.if_else(pc.equal(station, ""), "", join("-", station, ""))
+        e_id = join(region, "/ДЭГ", dash_district, dash_station, "")
+        unit = pc.if_else(pa.array(electronic), e_id, unit)
+    if len(pc.unique(unit)) == len(unit):
+        return unit
+    dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))
+    unit = pc.if_else(pa.array(dup), join(unit, tik, "@"), unit)
+    dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))
+    if dup.any():
+        rows = pa.array((np.arange(len(unit)) + 2).astype(str))
+        unit = pc.if_else(pa.array(dup), join(unit, rows, "#"), unit)
+    return unit
+
+
+def _only_value(values: pa.Array) -> str:
+    """The single value of a column, or "" when it has several (or none)."""
+    distinct = pc.unique(values)
+    return str(distinct[0].as_py()) if len(distinct) == 1 else ""
 
 
 def _numeric(df: pd.DataFrame, col: str, file: str) -> pd.Series:
@@ -224,10 +269,6 @@ def read_cik_frame(
     has_station_cols = "uik" in by_role or "tik" in by_role
     station_a = _station_number(ident("uik"))
     district_a = _district_number(ident("oik"))
-    region = np.asarray(region_a.to_numpy(zero_copy_only=False), dtype=object)
-    tik = np.asarray(tik_a.to_numpy(zero_copy_only=False), dtype=object)
-    station = np.asarray(station_a.to_numpy(zero_copy_only=False), dtype=object)
-    district = np.asarray(district_a.to_numpy(zero_copy_only=False), dtype=object)
     nums = {
         role: _numeric(df, col, file)
         for role, col in by_role.items()
@@ -241,24 +282,10 @@ def read_cik_frame(
         )
         | (registered.fillna(0) > PSEUDO_STATION_REGISTERED).to_numpy(dtype=bool)
         | (not has_station_cols)
-        | ((station == "") & has_station_cols)
+        | (np.asarray(pc.equal(station_a, "").to_numpy(zero_copy_only=False)) & has_station_cols)
     )
-    # Stable station ids: REGION/NUMBER; electronic pseudo-stations get a readable id.
-    unit = region + "/" + station
-    if electronic.any():
-        e = electronic
-        ev = region[e] + "/ДЭГ" + np.where(district[e] != "", "-" + district[e], "")
-        unit[e] = np.where(station[e] != "", ev + "-" + station[e], ev)
-    unit_s = pd.Series(unit, index=idx, dtype=object)
-    dup = unit_s.duplicated(keep=False)
-    if dup.any():
-        # Same station number twice in a region (e.g. two commissions): qualify by TIK.
-        unit_s = unit_s.where(~dup, unit_s + "@" + pd.Series(tik, index=idx))
-        dup2 = unit_s.duplicated(keep=False)
-        if dup2.any():
-            unit_s = unit_s.where(
-                ~dup2, unit_s + "#" + pd.Series(np.arange(n) + 2, index=idx).astype(str)
-            )
+    unit_a = _unit_ids(region_a, station_a, district_a, tik_a, electronic)
+    region_of = _only_value(region_a)
     race = f"{election}/list" if kind == "duma" else f"{election}/{kind}"
 
     def get(role: str) -> pd.Series:
@@ -283,7 +310,7 @@ def read_cik_frame(
         {
             "election": _const(election, n),
             "race": _const(race, n),
-            "unit": _strings(unit_s.to_numpy(dtype=object)),
+            "unit": pd.arrays.ArrowStringArray(unit_a),
             "region": pd.arrays.ArrowStringArray(region_a),
             "district": pd.arrays.ArrowStringArray(district_a),
             "tik": pd.arrays.ArrowStringArray(tik_a),
@@ -330,20 +357,6 @@ def read_cik_frame(
         else np.empty((n, 0))
     )
     k = len(choice_cols)
-    # Long results as dictionary-encoded columns: no per-row string objects are made.
-    uniq_units = unit_s.to_numpy(dtype=object)
-    flat = votes.reshape(-1)
-    results = pd.DataFrame(
-        {
-            "election": pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), [election]),
-            "race": pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), [race]),
-            "unit": pd.Categorical.from_codes(
-                np.repeat(np.arange(n, dtype=np.int32), k), uniq_units
-            ),
-            "candidate": pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), names),
-            "votes": pd.arrays.IntegerArray(np.nan_to_num(flat).astype(np.int64), np.isnan(flat)),
-        }
-    )
     totals = np.nansum(votes, axis=0)
     leader = int(np.argmax(totals)) if k else -1
     candidates = pd.DataFrame(
@@ -376,7 +389,8 @@ def read_cik_frame(
                 ),
                 "race": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), [race]),
                 "unit": pd.Categorical.from_codes(
-                    np.repeat(np.arange(n, dtype=np.int32), n_extra)[keep], uniq_units
+                    np.repeat(np.arange(n, dtype=np.int32), n_extra)[keep],
+                    unit_a.to_numpy(zero_copy_only=False),
                 ),
                 "line": pd.Categorical.from_codes(
                     np.tile(np.arange(n_extra, dtype=np.int16), n)[keep], extra_cols
@@ -384,7 +398,6 @@ def read_cik_frame(
                 "value": eflat[keep].astype(np.int64),
             }
         )
-    region_of = str(region[0]) if n and (region == region[0]).all() else ""
     races = pd.DataFrame(
         {
             "election": [election],
@@ -395,9 +408,6 @@ def read_cik_frame(
             "seats": [1],
         }
     )
-    vote_sums = (
-        np.where(np.isnan(votes).all(axis=1), np.nan, np.nansum(votes, axis=1)) if k else None
-    )
     return Batch.make(
         election,
         kind,
@@ -405,20 +415,53 @@ def read_cik_frame(
         races,
         units,
         candidates,
-        results,
-        extra,
-        vote_sums,
+        extra=extra,
         matrix=votes,
     )
 
 
 def read_cik(path: str | Path, election: str | None = None, kind: str | None = None) -> Batch:
-    """Read a CIK protocol CSV (plain or zipped) into a :class:`Batch`."""
+    """Read a CIK protocol CSV (plain or zipped) into a :class:`Batch`.
+
+    Parsed by Arrow's multithreaded CSV reader, streaming out of the zip member (so
+    decompression overlaps parsing); identifier columns are read as text. A file Arrow
+    rejects (bad encoding, a short row, duplicate headers) is read again by pandas, whose
+    errors name the row.
+    """
     p = Path(path)
-    try:
-        df = pd.read_csv(p, encoding="utf-8", low_memory=False)
-    except UnicodeDecodeError as e:
-        raise InputError(Problem(rule="encoding", detail=f"not UTF-8: {e}", file=str(p))) from e
-    except pd.errors.ParserError as e:
-        raise InputError(Problem(rule="csv", detail=str(e), file=str(p))) from e
+    df = _read_arrow(p)
+    if df is None:
+        try:
+            df = pd.read_csv(p, encoding="utf-8", low_memory=False)
+        except UnicodeDecodeError as e:
+            raise InputError(Problem(rule="encoding", detail=f"not UTF-8: {e}", file=str(p))) from e
+        except pd.errors.ParserError as e:
+            raise InputError(Problem(rule="csv", detail=str(e), file=str(p))) from e
     return read_cik_frame(df, str(p), election=election, kind=kind)
+
+
+def _read_arrow(p: Path) -> pd.DataFrame | None:
+    """The table through ``pyarrow.csv``, or None to let pandas read it (and explain)."""
+    header = read_header(p)
+    if len(set(header)) != len(header):
+        return None
+    roles = classify_columns(header)
+    text = [c for c in header if roles[c] in (*ID_COLUMNS, "url")]
+    convert = pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in text},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        timestamp_parsers=[],
+    )
+    try:
+        with open_text_bytes(p) as fh:
+            table = pacsv.read_csv(
+                fh,
+                read_options=pacsv.ReadOptions(block_size=4 << 20),
+                convert_options=convert,
+            )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if table.column_names != header:
+        return None
+    return table.to_pandas()
