@@ -184,7 +184,8 @@ def _only_value(values: pa.Array) -> str:
     return str(distinct[0].as_py()) if len(distinct) == 1 else ""
 
 
-def _numeric(df: pd.DataFrame, col: str, file: str) -> pd.Series:
+def _numeric(df: pd.DataFrame, col: str, file: str) -> np.ndarray:
+    """A protocol line or vote column as float64 (NaN = blank), checked whole and >= 0."""
     s = df[col]
     if not pd.api.types.is_numeric_dtype(s):
         txt = s.astype("string").str.strip()
@@ -219,7 +220,20 @@ def _numeric(df: pd.DataFrame, col: str, file: str) -> pd.Series:
                     value=str(s.iloc[i]),
                 )
             )
-    return pd.Series(arr, index=df.index).astype("Int64")
+    return arr
+
+
+def _int64(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Float64 with NaN as blanks → a nullable Int64 array."""
+    blank = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(blank, 0, values).astype(np.int64), blank)
+
+
+def _sum_known(parts: list[np.ndarray]) -> np.ndarray:
+    """Sum of protocol lines, blanks as 0; NaN only where every part is blank."""
+    stack = np.vstack(parts)
+    blank = np.isnan(stack).all(axis=0)
+    return np.where(blank, np.nan, np.nansum(stack, axis=0))
 
 
 def read_cik_frame(
@@ -257,7 +271,6 @@ def read_cik_frame(
         if role not in ("choice", "extra"):
             by_role.setdefault(role, col)
     n = len(df)
-    idx = df.index
 
     def ident(role: str) -> pa.Array:
         col = by_role.get(role)
@@ -280,7 +293,7 @@ def read_cik_frame(
             pc.match_substring(pc.utf8_lower(tik_a), "электронн").to_numpy(zero_copy_only=False),
             dtype=bool,
         )
-        | (registered.fillna(0) > PSEUDO_STATION_REGISTERED).to_numpy(dtype=bool)
+        | (np.nan_to_num(registered) > PSEUDO_STATION_REGISTERED)
         | (not has_station_cols)
         | (np.asarray(pc.equal(station_a, "").to_numpy(zero_copy_only=False)) & has_station_cols)
     )
@@ -288,22 +301,15 @@ def read_cik_frame(
     region_of = _only_value(region_a)
     race = f"{election}/list" if kind == "duma" else f"{election}/{kind}"
 
-    def get(role: str) -> pd.Series:
-        return nums.get(role, pd.Series(pd.NA, index=idx, dtype="Int64"))
+    blank = np.full(n, np.nan)
 
-    issued = get("early").fillna(0) + get("at_station").fillna(0) + get("outside").fillna(0)
-    has_split = any(r in nums for r in ("early", "at_station", "outside"))
-    ballots = issued if has_split else get("issued_total")
-    if has_split:
-        allna = get("early").isna() & get("at_station").isna() & get("outside").isna()
-        ballots = ballots.mask(allna)
-    found = (
-        get("portable").fillna(0) + get("stationary").fillna(0)
-        if "portable" in nums or "stationary" in nums
-        else get("found_total")
-    )
-    if "portable" in nums or "stationary" in nums:
-        found = found.mask(get("portable").isna() & get("stationary").isna())
+    def get(role: str) -> np.ndarray:
+        return nums.get(role, blank)
+
+    split = [nums[r] for r in ("early", "at_station", "outside") if r in nums]
+    ballots = _sum_known(split) if split else get("issued_total")
+    boxes = [nums[r] for r in ("portable", "stationary") if r in nums]
+    found = _sum_known(boxes) if boxes else get("found_total")
     invalid = get("invalid")
     valid = get("valid") if "valid" in nums else found - invalid
     units = pd.DataFrame(
@@ -317,20 +323,20 @@ def read_cik_frame(
             "channel": pd.Categorical.from_codes(
                 electronic.astype(np.int8), ["paper", "electronic"]
             ),
-            "registered": registered,
-            "ballots": ballots,
-            "found": found,
-            "valid": valid,
-            "invalid": invalid,
-            "received": get("received"),
-            "early": get("early"),
-            "at_station": get("at_station"),
-            "outside": get("outside"),
-            "cancelled": get("cancelled"),
-            "portable": get("portable"),
-            "stationary": get("stationary"),
-            "lost": get("lost"),
-            "not_counted": get("not_counted"),
+            "registered": _int64(registered),
+            "ballots": _int64(ballots),
+            "found": _int64(found),
+            "valid": _int64(valid),
+            "invalid": _int64(invalid),
+            "received": _int64(get("received")),
+            "early": _int64(get("early")),
+            "at_station": _int64(get("at_station")),
+            "outside": _int64(get("outside")),
+            "cancelled": _int64(get("cancelled")),
+            "portable": _int64(get("portable")),
+            "stationary": _int64(get("stationary")),
+            "lost": _int64(get("lost")),
+            "not_counted": _int64(get("not_counted")),
             "url": pd.arrays.ArrowStringArray(ident("url")),
             "source": _const(Path(file).name, n),
             "source_row": np.arange(n) + 2,
@@ -351,7 +357,7 @@ def read_cik_frame(
         positions.append(pos if pos is not None else len(positions) + 1)
     votes = (
         np.column_stack(
-            [_numeric(df, c, file).to_numpy(dtype="float64", na_value=np.nan) for c in choice_cols]
+            [_numeric(df, c, file) for c in choice_cols]
         )
         if choice_cols
         else np.empty((n, 0))
@@ -377,7 +383,7 @@ def read_cik_frame(
     extra = pd.DataFrame()
     if extra_cols:
         ev = np.column_stack(
-            [_numeric(df, c, file).to_numpy(dtype="float64", na_value=np.nan) for c in extra_cols]
+            [_numeric(df, c, file) for c in extra_cols]
         )
         n_extra = len(extra_cols)
         eflat = ev.reshape(-1)
