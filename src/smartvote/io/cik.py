@@ -113,14 +113,15 @@ def looks_like_cik(header: list[str]) -> bool:
     return "registered" in roles.values() and any(r == "choice" for r in roles.values())
 
 
-def _text(s: pd.Series) -> pa.Array:
+def _text(s: pd.Series, trim: bool = True) -> pa.Array:
     """A column as an Arrow string array with nulls as empty strings, stripped."""
     arr = pa.array(s, from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
-    return pc.utf8_trim_whitespace(pc.fill_null(arr, ""))
+    arr = pc.fill_null(arr, "")
+    return pc.utf8_trim_whitespace(arr) if trim else arr
 
 
 def _strings(values: np.ndarray) -> pd.arrays.ArrowStringArray:
@@ -151,6 +152,15 @@ def _district_number(oik: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(oik, r"\D+", "")
 
 
+def _names_electronic(tik: pa.Array) -> np.ndarray:
+    """Rows whose territorial commission is named as electronic voting (matched per name)."""
+    codes = tik.dictionary_encode()
+    hit = pc.match_substring(pc.utf8_lower(codes.dictionary), "электронн")
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)[
+        codes.indices.to_numpy(zero_copy_only=False)
+    ]
+
+
 def _unit_ids(
     region: pa.Array, station: pa.Array, district: pa.Array, tik: pa.Array, electronic: np.ndarray
 ) -> pa.Array:
@@ -163,10 +173,12 @@ def _unit_ids(
     join = pc.binary_join_element_wise
     unit = join(region, station, "/")
     if electronic.any():
-        dash_district = pc.if_else(pc.equal(district, ""), "", join("-", district, ""))
-        dash_station = pc.if_else(pc.equal(station, ""), "", join("-", station, ""))
-        e_id = join(region, "/ДЭГ", dash_district, dash_station, "")
-        unit = pc.if_else(pa.array(electronic), e_id, unit)
+        rows = pa.array(np.flatnonzero(electronic))
+        r, d, s = region.take(rows), district.take(rows), station.take(rows)
+        dash_district = pc.if_else(pc.equal(d, ""), "", join("-", d, ""))
+        dash_station = pc.if_else(pc.equal(s, ""), "", join("-", s, ""))
+        e_id = join(r, "/ДЭГ", dash_district, dash_station, "")
+        unit = pc.replace_with_mask(unit, pa.array(electronic), e_id)
     if len(pc.unique(unit)) == len(unit):
         return unit
     dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))
@@ -276,7 +288,7 @@ def read_cik_frame(
         col = by_role.get(role)
         if col is None:
             return pa.array([""] * n, type=pa.string())
-        return _text(df[col])
+        return _text(df[col], trim=role != "url")
 
     region_a, tik_a = ident("region"), ident("tik")
     has_station_cols = "uik" in by_role or "tik" in by_role
@@ -289,10 +301,7 @@ def read_cik_frame(
     }
     registered = nums["registered"]
     electronic = (
-        np.asarray(
-            pc.match_substring(pc.utf8_lower(tik_a), "электронн").to_numpy(zero_copy_only=False),
-            dtype=bool,
-        )
+        _names_electronic(tik_a)
         | (np.nan_to_num(registered) > PSEUDO_STATION_REGISTERED)
         | (not has_station_cols)
         | (np.asarray(pc.equal(station_a, "").to_numpy(zero_copy_only=False)) & has_station_cols)

@@ -237,7 +237,12 @@ class Store:
         )
         width = index.groupby("race")["idx"].max()
         # Units' races as codes into a small category list: no per-unit string work.
-        race_cat = pd.Categorical(b.units["race"].astype(str))
+        race_col = b.units["race"]
+        race_cat = (
+            race_col.array
+            if isinstance(race_col.dtype, pd.CategoricalDtype)
+            else pd.Categorical(race_col.astype(str))
+        )
         race_names = race_cat.categories.astype(str)
         k = width.reindex(race_names).fillna(0).to_numpy(dtype=np.int64)[race_cat.codes]
         offsets = np.concatenate([[0], np.cumsum(k)])
