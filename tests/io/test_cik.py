@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smartvote.errors import InputError
-from smartvote.io.cik import classify_columns, read_cik, read_cik_frame
+from smartvote.io import Batch, read_any
+from smartvote.io.cik import (
+    _district_number,
+    _station_number,
+    classify_columns,
+    read_cik,
+    read_cik_frame,
+)
 
 REG_2021 = "Число избирателей, внесенных в список избирателей на момент окончания голосования"
 
@@ -151,3 +164,88 @@ def test_referendum_and_president_kinds(tmp_path: Path) -> None:
     assert b.election == "referendum-2020"
     u = b.units.iloc[0]
     assert (u["ballots"], u["found"], u["valid"]) == (60, 60, 58)
+
+
+def _assert_same_batch(a: Batch, b: Batch) -> None:
+    cols = list(a.units.columns)
+    pd.testing.assert_frame_equal(
+        a.units[cols].astype(str), b.units[cols].astype(str), check_dtype=False
+    )
+    assert a.matrix is not None and b.matrix is not None
+    np.testing.assert_array_equal(a.matrix, b.matrix)
+    pd.testing.assert_frame_equal(a.flags.astype(str), b.flags.astype(str))
+    pd.testing.assert_frame_equal(a.candidates, b.candidates)
+
+
+def test_arrow_route_reads_what_pandas_reads(sim_dir: Path, tmp_path: Path) -> None:
+    """The fast reader (Arrow, streaming from a zip) gives the batch pandas' reader gives."""
+    src = sim_dir / "sim-2026.csv"
+    zipped = tmp_path / "sim-2026.csv.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(src, src.name)
+    for path in (src, zipped):
+        by_pandas = read_cik_frame(pd.read_csv(path, low_memory=False), str(path))
+        _assert_same_batch(read_cik(path), by_pandas)
+
+
+@pytest.mark.real_data
+def test_arrow_route_reads_the_2021_file_as_pandas_does(shared_data: Path) -> None:
+    path = shared_data / "ru_federal_precincts" / "2021.csv.zip"
+    by_pandas = read_cik_frame(pd.read_csv(path, low_memory=False), str(path))
+    by_arrow = read_cik(path)
+    _assert_same_batch(by_arrow, by_pandas)
+    assert len(by_arrow.units) == 96_325
+
+
+def test_long_results_match_the_matrix() -> None:
+    rows = [_station(uik=f"УИК №{i}", **{'2. Политическая партия "Б"': i}) for i in range(3)]
+    rows[2]['1. Политическая партия "А"'] = None
+    b = read_cik_frame(_frame(rows), "2021.csv")
+    r = b.results
+    assert len(r) == 6
+    assert r["unit"].astype(str).tolist() == [f"Область/{i}" for i in (0, 0, 1, 1, 2, 2)]
+    assert r["votes"].tolist() == [300, 0, 300, 1, pd.NA, 2]
+    assert set(r["candidate"].astype(str)) == set(b.candidates["candidate"])
+
+
+def test_row_with_extra_fields_names_the_line(tmp_path: Path) -> None:
+    p = tmp_path / "2021.csv"
+    _frame([_station(uik=f"УИК №{i}") for i in range(3)]).to_csv(p, index=False)
+    lines = p.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",99"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as ei:
+        read_cik(p)
+    prob = ei.value.problems[0]
+    assert prob.rule == "csv" and "line 3" in prob.detail
+
+
+def test_non_utf8_file_is_an_encoding_error(tmp_path: Path) -> None:
+    p = tmp_path / "2021.csv"
+    _frame([_station()]).to_csv(p, index=False, encoding="cp1251")
+    with pytest.raises(InputError) as ei:
+        read_any(p)
+    assert ei.value.problems[0].rule == "encoding"
+
+
+def test_zip_with_two_files_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "2021.csv.zip"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("a.csv", "x\n")
+        z.writestr("b.csv", "y\n")
+    with pytest.raises(InputError) as ei:
+        read_any(p)
+    assert ei.value.problems[0].rule == "zip_single_file"
+
+
+_LABEL = st.text(alphabet="УИКОк№ 0123456789-/ab", max_size=12)
+
+
+@given(st.lists(_LABEL, min_size=1, max_size=8))
+def test_station_and_district_numbers_match_their_regex(labels: list[str]) -> None:
+    """The sliced fast paths agree with the general regex on any label."""
+    arr = pa.array(labels, type=pa.string())
+    station = [re.sub(r"^\s*УИК\s*№?\s*", "", x).strip() for x in labels]
+    district = [re.sub(r"\D+", "", x) for x in labels]
+    assert _station_number(arr).to_pylist() == station
+    assert _district_number(arr).to_pylist() == district

@@ -126,3 +126,31 @@ def test_write_failure_rolls_back(
         )
         assert before.equals(after)
         assert st.elections()["election"].tolist() == ["sim-2021"]
+
+
+def test_path_with_a_quote_and_reopening(sim_dir: Path, tmp_path: Path) -> None:
+    """The file is attached by name: quotes in the path are safe; reopening keeps the data."""
+    db = tmp_path / "it's here.duckdb"
+    with Store(db) as st:
+        n = st.ingest([sim_dir / "sim-2021.csv"], progress=False).stations
+    with Store(db, read_only=True) as st:
+        assert int(st.sql("SELECT count(*) AS n FROM units")["n"].iloc[0]) == n
+    with Store(db) as st:  # a second writer session skips the DDL and appends
+        st.ingest([sim_dir / "sim-2026.csv"], progress=False)
+        assert st.elections()["election"].tolist() == ["sim-2021", "sim-2026"]
+
+
+def test_opens_a_database_made_by_a_plain_connection(sim_dir: Path, tmp_path: Path) -> None:
+    """A store file created by a plain ``duckdb.connect`` (as earlier versions did) still opens."""
+    import duckdb
+
+    from smartvote.io.store import _ddl
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    for stmt in _ddl():
+        con.execute(stmt)
+    con.close()
+    with Store(db) as st:
+        st.ingest([sim_dir / "sim-2021.csv"], progress=False)
+        assert st.summary("sim-2021").stations > 0
