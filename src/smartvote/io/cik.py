@@ -365,9 +365,7 @@ def read_cik_frame(
             parties.append("")
         positions.append(pos if pos is not None else len(positions) + 1)
     votes = (
-        np.column_stack(
-            [_numeric(df, c, file) for c in choice_cols]
-        )
+        np.column_stack([_numeric(df, c, file) for c in choice_cols])
         if choice_cols
         else np.empty((n, 0))
     )
@@ -391,9 +389,7 @@ def read_cik_frame(
     extra_cols = [c for c in header if roles[c] == "extra"]
     extra = pd.DataFrame()
     if extra_cols:
-        ev = np.column_stack(
-            [_numeric(df, c, file) for c in extra_cols]
-        )
+        ev = np.column_stack([_numeric(df, c, file) for c in extra_cols])
         n_extra = len(extra_cols)
         eflat = ev.reshape(-1)
         keep = ~np.isnan(eflat)
