@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from smartvote.errors import StoreError
@@ -140,17 +141,26 @@ def test_path_with_a_quote_and_reopening(sim_dir: Path, tmp_path: Path) -> None:
         assert st.elections()["election"].tolist() == ["sim-2021", "sim-2026"]
 
 
-def test_opens_a_database_made_by_a_plain_connection(sim_dir: Path, tmp_path: Path) -> None:
-    """A store file created by a plain ``duckdb.connect`` (as earlier versions did) still opens."""
+def test_store_with_the_older_unit_votes_layout_is_migrated(sim_dir: Path, tmp_path: Path) -> None:
+    """A store written when votes lived in a ``unit_votes`` table opens with the same results."""
     import duckdb
 
-    from smartvote.io.store import _ddl
-
     db = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(db))
-    for stmt in _ddl():
-        con.execute(stmt)
-    con.close()
     with Store(db) as st:
         st.ingest([sim_dir / "sim-2021.csv"], progress=False)
-        assert st.summary("sim-2021").stations > 0
+        before = st.results("sim-2021")
+    con = duckdb.connect(str(db))  # rewrite it into the older layout, as that version left it
+    con.execute("DROP VIEW results")
+    con.execute("CREATE TABLE unit_votes AS SELECT election, race, unit, votes FROM units")
+    con.execute("ALTER TABLE units DROP COLUMN votes")
+    con.execute(
+        "CREATE VIEW results AS SELECT v.election, v.race, v.unit, c.candidate, "
+        "v.votes[c.idx] AS votes FROM unit_votes v JOIN choices c "
+        "ON c.election = v.election AND c.race = v.race WHERE v.votes[c.idx] IS NOT NULL"
+    )
+    con.close()
+    with Store(db) as st:
+        after = st.results("sim-2021")
+        tables = set(st.sql("SELECT table_name FROM information_schema.tables")["table_name"])
+    assert "unit_votes" not in tables
+    pd.testing.assert_frame_equal(before, after)

@@ -52,15 +52,25 @@ TABLES: dict[str, dict[str, str]] = {
     "protocol_extra": EXTRA_COLUMNS,
 }
 
-#: ``results`` is a view over compact storage: one list of votes per unit
-#: (``unit_votes``), aligned with the race's ordered choices (``choices``). A national
-#: file is ~100k lists instead of ~1.4M rows, which is what makes ingest fast.
+#: ``results`` is a view over compact storage: each unit row carries its votes as one
+#: list (``units.votes``), aligned with the race's ordered choices (``choices``). A
+#: national file is ~100k rows instead of ~1.4M, and unit ids are stored once.
 RESULTS_VIEW = """
 CREATE OR REPLACE VIEW results AS
-SELECT v.election, v.race, v.unit, c.candidate, v.votes[c.idx] AS votes
-FROM unit_votes v JOIN choices c ON c.election = v.election AND c.race = v.race
-WHERE v.votes[c.idx] IS NOT NULL
+SELECT u.election, u.race, u.unit, c.candidate, u.votes[c.idx] AS votes
+FROM units u JOIN choices c ON c.election = u.election AND c.race = u.race
+WHERE u.votes[c.idx] IS NOT NULL
 """
+
+#: Stores written before votes moved into ``units`` kept them in a ``unit_votes`` table.
+MIGRATE_UNIT_VOTES = [
+    "ALTER TABLE units ADD COLUMN votes BIGINT[]",
+    "UPDATE units SET votes = v.votes FROM unit_votes v "
+    "WHERE v.election = units.election AND v.race = units.race AND v.unit = units.unit",
+    "DROP VIEW IF EXISTS results",
+    "DROP TABLE unit_votes",
+    RESULTS_VIEW,
+]
 
 
 def default_db_path() -> Path:
@@ -77,11 +87,9 @@ def _ddl() -> list[str]:
     ]
     for name, cols in TABLES.items():
         body = ", ".join(f'"{c}" {_SQLTYPE[t]}' for c, t in cols.items())
+        if name == "units":
+            body += ", votes BIGINT[]"
         out.append(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
-    out.append(
-        "CREATE TABLE IF NOT EXISTS unit_votes (election VARCHAR, race VARCHAR, unit VARCHAR, "
-        "votes BIGINT[])"
-    )
     out.append(
         "CREATE TABLE IF NOT EXISTS choices (election VARCHAR, race VARCHAR, idx INTEGER, "
         "candidate VARCHAR)"
@@ -110,8 +118,7 @@ class Store:
         self.con.execute(f"ATTACH '{quoted}' AS {CATALOG} ({opts})")
         self.con.execute(f"USE {CATALOG}")
         if not read_only and not self._has_schema():
-            for stmt in _ddl():
-                self.con.execute(stmt)
+            self._create_or_migrate()
 
     def _has_schema(self) -> bool:
         """Whether every table and the ``results`` view exist (then DDL is skipped)."""
@@ -122,7 +129,23 @@ class Store:
                 [CATALOG],
             ).fetchall()
         }
-        return names >= {*TABLES, "elections", "sources", "unit_votes", "choices", "results"}
+        return names >= {*TABLES, "elections", "sources", "choices", "results"} and (
+            "unit_votes" not in names
+        )
+
+    def _create_or_migrate(self) -> None:
+        """Create missing tables; move an older store's ``unit_votes`` into ``units``."""
+        with self.transaction() as con:
+            old = con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_catalog = ? AND table_name = 'unit_votes'",
+                [CATALOG],
+            ).fetchone()
+            if old and old[0]:
+                for stmt in MIGRATE_UNIT_VOTES:
+                    con.execute(stmt)
+            for stmt in _ddl():
+                con.execute(stmt)
 
     def close(self) -> None:
         self.con.close()
@@ -156,7 +179,7 @@ class Store:
     def _write_one(self, con: duckdb.DuckDBPyConnection, b: Batch) -> None:
         for src in b.sources:
             old = "SELECT race, unit FROM units WHERE election = ? AND source = ?"
-            for t in ("unit_votes", "flags", "protocol_extra"):
+            for t in ("flags", "protocol_extra"):
                 con.execute(
                     f"DELETE FROM {t} WHERE election = ? AND (race, unit) IN ({old})",
                     [b.election, b.election, src],
@@ -180,7 +203,7 @@ class Store:
             "DELETE FROM candidates WHERE (race, candidate) IN (SELECT race, candidate FROM _b_cands)"
         )
         con.execute("INSERT INTO candidates SELECT * FROM _b_cands")
-        self._write_votes(con, b)
+        votes = self._vote_lists(con, b)
         for table, frame in (
             ("units", b.units),
             ("flags", b.flags),
@@ -190,20 +213,24 @@ class Store:
                 continue
             name = f"_b_{table}"
             # Through Arrow: DuckDB scans it natively (no per-row Python objects).
-            con.register(name, _arrow(frame, TABLES[table]))
+            tab = _arrow(frame, TABLES[table])
+            if table == "units":
+                tab = tab.append_column("votes", votes)
+            con.register(name, tab)
             con.execute(f"INSERT INTO {table} SELECT * FROM {name}")
             con.unregister(name)
         for n in ("_b_races", "_b_cands"):
             con.unregister(n)
 
-    def _write_votes(self, con: duckdb.DuckDBPyConnection, b: Batch) -> None:
-        """Votes as one list per unit, aligned with each race's ordered choices.
+    def _vote_lists(self, con: duckdb.DuckDBPyConnection, b: Batch) -> pa.Array:
+        """Votes as one list per unit (aligned with ``b.units``) in each race's choice order.
 
-        A race keeps the choice order it was first stored with; candidates new to it are
-        appended, so units written by different files of one race stay aligned.
+        Stores the race's choices as a side effect. A race keeps the choice order it was
+        first stored with; candidates new to it are appended, so units written by
+        different files of one race stay aligned.
         """
         if b.matrix is None and not len(b.results):
-            return
+            return pa.nulls(len(b.units), pa.list_(pa.int64()))
         cands = b.candidates[["race", "candidate"]].astype(str)
         if b.matrix is None:
             extra = b.results[["race", "candidate"]].astype(str).drop_duplicates()
@@ -272,24 +299,11 @@ class Store:
             flat[offsets[ri[ok].astype(np.int64)] + cj[ok].astype(np.int64) - 1] = (
                 r["votes"].astype("float64").to_numpy(na_value=np.nan)[ok]
             )
-        values = pa.array(np.nan_to_num(flat).astype(np.int64), mask=np.isnan(flat))
-        lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
-        n = len(b.units)
-        tab = pa.table(
-            {
-                "election": pa.DictionaryArray.from_arrays(
-                    np.zeros(n, dtype=np.int32), pa.array([b.election], type=pa.string())
-                ),
-                "race": pa.DictionaryArray.from_arrays(
-                    race_cat.codes.astype(np.int32), pa.array(list(race_names), type=pa.string())
-                ),
-                "unit": _text_array(b.units["unit"]),
-                "votes": lists,
-            }
+        blank = np.isnan(flat)
+        values = pa.array(
+            np.where(blank, 0, flat).astype(np.int64), mask=blank if blank.any() else None
         )
-        con.register("_b_votes", tab)
-        con.execute("INSERT INTO unit_votes SELECT * FROM _b_votes")
-        con.unregister("_b_votes")
+        return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
 
     def ingest(
         self,
@@ -385,7 +399,8 @@ class Store:
     def units(self, election: str) -> pd.DataFrame:
         self._check(election)
         return self.sql(
-            "SELECT * FROM units WHERE election = ? ORDER BY race, source_row", [election]
+            "SELECT * EXCLUDE (votes) FROM units WHERE election = ? ORDER BY race, source_row",
+            [election],
         )
 
     def flags(self, election: str) -> pd.DataFrame:
@@ -512,14 +527,6 @@ def _arrow(frame: pd.DataFrame, columns: dict[str, str]) -> pa.Table:
                 arr = arr.combine_chunks()
             arrays.append(arr if arr.type == _ARROW[t] else arr.cast(_ARROW[t]))
     return pa.table(arrays, names=list(columns))
-
-
-def _text_array(s: pd.Series) -> pa.Array:
-    """A string column as Arrow (zero-copy when it is Arrow-backed already)."""
-    arr = pa.array(s.array, from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr if arr.type == pa.string() else arr.cast(pa.string())
 
 
 def _set_regime(b: Batch, regime: str, file: str) -> None:
