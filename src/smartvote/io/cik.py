@@ -216,9 +216,10 @@ def _numeric(df: pd.DataFrame, col: str, file: str) -> np.ndarray:
                 )
             )
         s = num
+    whole = pd.api.types.is_integer_dtype(s)
     arr = s.to_numpy(dtype="float64", na_value=np.nan)
     neg = arr < 0
-    frac = np.isfinite(arr) & (arr != np.round(arr))
+    frac = np.zeros(0, dtype=bool) if whole else np.isfinite(arr) & (arr != np.round(arr))
     for mask, rule in ((neg, "non_negative"), (frac, "integer")):
         if mask.any():
             i = int(np.flatnonzero(mask)[0])
@@ -238,7 +239,8 @@ def _numeric(df: pd.DataFrame, col: str, file: str) -> np.ndarray:
 def _int64(values: np.ndarray) -> pd.arrays.IntegerArray:
     """Float64 with NaN as blanks → a nullable Int64 array."""
     blank = np.isnan(values)
-    return pd.arrays.IntegerArray(np.where(blank, 0, values).astype(np.int64), blank)
+    filled = np.where(blank, 0, values) if blank.any() else values
+    return pd.arrays.IntegerArray(filled.astype(np.int64), blank)
 
 
 def _sum_known(parts: list[np.ndarray]) -> np.ndarray:
