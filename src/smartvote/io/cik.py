@@ -124,11 +124,6 @@ def _text(s: pd.Series, trim: bool = True) -> pa.Array:
     return pc.utf8_trim_whitespace(arr) if trim else arr
 
 
-def _strings(values: np.ndarray) -> pd.arrays.ArrowStringArray:
-    """Python strings to an Arrow-backed pandas array in one C pass."""
-    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.string()))
-
-
 def _const(value: str, n: int) -> pd.Categorical:
     """A constant column as a one-category categorical (no per-row strings)."""
     return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [value])
