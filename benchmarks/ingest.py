@@ -47,9 +47,12 @@ def run(mode: str, path: Path, db: Path) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def best(mode: str, path: Path, db: Path, repeat: int) -> dict[str, float]:
-    runs = [run(mode, path, db) for _ in range(repeat)]
+def fastest(runs: list[dict[str, float]]) -> dict[str, float]:
     return min(runs, key=lambda r: r["seconds"])
+
+
+def best(mode: str, path: Path, db: Path, repeat: int) -> dict[str, float]:
+    return fastest([run(mode, path, db) for _ in range(repeat)])
 
 
 def paired(
@@ -64,8 +67,7 @@ def paired(
         base.append(run("read_csv", path, db))
         ing.append(run("ingest", path, db))
     ratios = sorted(i["seconds"] / b["seconds"] for b, i in zip(base, ing, strict=True))
-    pick = lambda rs: min(rs, key=lambda r: r["seconds"])  # noqa: E731
-    return pick(base), pick(ing), ratios
+    return fastest(base), fastest(ing), ratios
 
 
 def main() -> None:

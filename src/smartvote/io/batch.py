@@ -157,7 +157,7 @@ class Batch:
         units = conform(units, UNIT_COLUMNS)
         long = conform(results, RESULT_COLUMNS) if results is not None else None
         if vote_sums is None and matrix is not None:
-            vote_sums = _row_sums(matrix)
+            vote_sums = row_sums(matrix)
         return cls(
             election=election,
             kind=kind,
@@ -178,10 +178,8 @@ class Batch:
 _NO_RESULTS = pd.DataFrame(columns=list(RESULT_COLUMNS))
 
 
-def _row_sums(matrix: np.ndarray) -> np.ndarray:
-    """Votes per unit; NaN where every line is blank."""
-    if not matrix.shape[1]:
-        return np.full(matrix.shape[0], np.nan)
+def row_sums(matrix: np.ndarray) -> np.ndarray:
+    """Sum of each row, blanks (NaN) as 0; NaN where every value of the row is blank."""
     blank = np.isnan(matrix).all(axis=1)
     return np.where(blank, np.nan, np.nansum(matrix, axis=1))
 

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
-from smartvote.io.batch import Batch
+from smartvote.io.batch import Batch, row_sums
 from smartvote.io.files import open_text_bytes, read_header
 from smartvote.names import norm_name, party_key, party_label, strip_ballot_number
 
@@ -114,7 +114,7 @@ def looks_like_cik(header: list[str]) -> bool:
 
 
 def _text(s: pd.Series, trim: bool = True) -> pa.Array:
-    """A column as an Arrow string array with nulls as empty strings, stripped."""
+    """A column as an Arrow string array with nulls as empty strings (stripped if ``trim``)."""
     arr = pa.array(s, from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -238,13 +238,6 @@ def _int64(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(filled.astype(np.int64), blank)
 
 
-def _sum_known(parts: list[np.ndarray]) -> np.ndarray:
-    """Sum of protocol lines, blanks as 0; NaN only where every part is blank."""
-    stack = np.vstack(parts)
-    blank = np.isnan(stack).all(axis=0)
-    return np.where(blank, np.nan, np.nansum(stack, axis=0))
-
-
 def read_cik_frame(
     df: pd.DataFrame, file: str, election: str | None = None, kind: str | None = None
 ) -> Batch:
@@ -313,9 +306,9 @@ def read_cik_frame(
         return nums.get(role, blank)
 
     split = [nums[r] for r in ("early", "at_station", "outside") if r in nums]
-    ballots = _sum_known(split) if split else get("issued_total")
+    ballots = row_sums(np.column_stack(split)) if split else get("issued_total")
     boxes = [nums[r] for r in ("portable", "stationary") if r in nums]
-    found = _sum_known(boxes) if boxes else get("found_total")
+    found = row_sums(np.column_stack(boxes)) if boxes else get("found_total")
     invalid = get("invalid")
     valid = get("valid") if "valid" in nums else found - invalid
     units = pd.DataFrame(

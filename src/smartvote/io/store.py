@@ -67,9 +67,8 @@ MIGRATE_UNIT_VOTES = [
     "ALTER TABLE units ADD COLUMN votes BIGINT[]",
     "UPDATE units SET votes = v.votes FROM unit_votes v "
     "WHERE v.election = units.election AND v.race = units.race AND v.unit = units.unit",
-    "DROP VIEW IF EXISTS results",
+    "DROP VIEW IF EXISTS results",  # recreated over units by the DDL that follows
     "DROP TABLE unit_votes",
-    RESULTS_VIEW,
 ]
 
 
@@ -117,11 +116,14 @@ class Store:
         quoted = str(self.path).replace("'", "''")
         self.con.execute(f"ATTACH '{quoted}' AS {CATALOG} ({opts})")
         self.con.execute(f"USE {CATALOG}")
-        if not read_only and not self._has_schema():
+        if not read_only:
             self._create_or_migrate()
 
-    def _has_schema(self) -> bool:
-        """Whether every table and the ``results`` view exist (then DDL is skipped)."""
+    def _create_or_migrate(self) -> None:
+        """Create missing tables; move an older store's ``unit_votes`` into ``units``.
+
+        Does nothing (no write transaction) when the schema is already complete.
+        """
         names = {
             r[0]
             for r in self.con.execute(
@@ -129,22 +131,11 @@ class Store:
                 [CATALOG],
             ).fetchall()
         }
-        return names >= {*TABLES, "elections", "sources", "choices", "results"} and (
-            "unit_votes" not in names
-        )
-
-    def _create_or_migrate(self) -> None:
-        """Create missing tables; move an older store's ``unit_votes`` into ``units``."""
+        old = "unit_votes" in names
+        if not old and names >= {*TABLES, "elections", "sources", "choices", "results"}:
+            return
         with self.transaction() as con:
-            old = con.execute(
-                "SELECT count(*) FROM information_schema.tables "
-                "WHERE table_catalog = ? AND table_name = 'unit_votes'",
-                [CATALOG],
-            ).fetchone()
-            if old and old[0]:
-                for stmt in MIGRATE_UNIT_VOTES:
-                    con.execute(stmt)
-            for stmt in _ddl():
+            for stmt in (MIGRATE_UNIT_VOTES if old else []) + _ddl():
                 con.execute(stmt)
 
     def close(self) -> None:
