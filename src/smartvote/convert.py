@@ -128,18 +128,15 @@ def convert_spb(data_dir: str | Path, out_dir: str | Path) -> dict[str, Path]:
     prefix = sv["election"].map(
         {"duma2021_smd": "duma-2021/smd/", "zaks2021_smd": "spb-zaks-2021/smd/"}
     )
-    if prefix.isna().any():
-        i = int(np.flatnonzero(prefix.isna().to_numpy())[0])
-        raise InputError(
-            Problem(
-                "election",
-                "unknown election label",
-                "spb2021_smart_vote_list",
-                i + 2,
-                "election",
-                str(sv["election"].iloc[i]),
-            )
-        )
+    if p := Problem.first(
+        prefix.isna(),
+        "election",
+        "unknown election label",
+        "spb2021_smart_vote_list",
+        "election",
+        sv["election"],
+    ):
+        raise InputError(p)
     endorse = pd.DataFrame({"race": prefix + sv["okrug"].astype(str), "candidate": sv["candidate"]})
     paths["endorsements"] = out / "spb-2021-endorsements.csv"
     endorse.to_csv(paths["endorsements"], index=False)

@@ -7,6 +7,9 @@ what failed and where, and so that callers can react to the rule rather than par
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +22,33 @@ class Problem:
     row: int | None = None
     column: str | None = None
     value: str | None = None
+
+    @classmethod
+    def first(
+        cls,
+        mask: Any,
+        rule: str,
+        detail: str,
+        file: str | None = None,
+        column: str | None = None,
+        values: Any = None,
+    ) -> Problem | None:
+        """The problem at the first row where ``mask`` holds, or None when it holds nowhere.
+
+        ``mask`` is aligned with the data rows of a file whose header is row 1, so data
+        position ``i`` is file row ``i + 2``. ``values`` gives the offending value: a
+        sequence aligned with ``mask`` (read at that row), a fixed string, or None.
+        """
+        flags = mask.to_numpy(dtype=bool, na_value=False) if hasattr(mask, "to_numpy") else mask
+        hits = np.flatnonzero(np.asarray(flags, dtype=bool))
+        if not len(hits):
+            return None
+        i = int(hits[0])
+        if values is None or isinstance(values, str):
+            value = values
+        else:
+            value = str(values.iloc[i] if hasattr(values, "iloc") else values[i])
+        return cls(rule, detail, file, i + 2, column, value)
 
     def __str__(self) -> str:
         where = []

@@ -198,36 +198,20 @@ def _numeric(df: pd.DataFrame, col: str, file: str) -> np.ndarray:
         txt = s.astype("string").str.strip()
         num = pd.to_numeric(txt.str.replace(r"\s", "", regex=True), errors="coerce")
         bad = num.isna() & txt.notna() & (txt != "")
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                Problem(
-                    rule="integer",
-                    detail="protocol lines and votes must be whole numbers",
-                    file=file,
-                    row=i + 2,
-                    column=col,
-                    value=str(s.iloc[i]),
-                )
-            )
+        if p := Problem.first(
+            bad, "integer", "protocol lines and votes must be whole numbers", file, col, s
+        ):
+            raise InputError(p)
         s = num
     whole = pd.api.types.is_integer_dtype(s)
     arr = s.to_numpy(dtype="float64", na_value=np.nan)
     neg = arr < 0
     frac = np.zeros(0, dtype=bool) if whole else np.isfinite(arr) & (arr != np.round(arr))
     for mask, rule in ((neg, "non_negative"), (frac, "integer")):
-        if mask.any():
-            i = int(np.flatnonzero(mask)[0])
-            raise InputError(
-                Problem(
-                    rule=rule,
-                    detail="protocol lines and votes must be non-negative whole numbers",
-                    file=file,
-                    row=i + 2,
-                    column=col,
-                    value=str(s.iloc[i]),
-                )
-            )
+        if p := Problem.first(
+            mask, rule, "protocol lines and votes must be non-negative whole numbers", file, col, s
+        ):
+            raise InputError(p)
     return arr
 
 

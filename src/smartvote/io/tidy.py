@@ -89,9 +89,8 @@ def _bool(s: pd.Series, file: str, col: str, problems: list[Problem]) -> pd.Seri
         return s.astype("boolean")
     t = s.astype("string").fillna("").str.strip().str.lower()
     bad = ~t.isin(_TRUE | _FALSE)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        problems.append(Problem("boolean", "must be true/false", file, i + 2, col, str(s.iloc[i])))
+    if p := Problem.first(bad, "boolean", "must be true/false", file, col, s):
+        problems.append(p)
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[t.isin(_TRUE)] = True
     out[t.isin(_FALSE - {""})] = False
@@ -107,27 +106,18 @@ def _int(s: pd.Series, file: str, col: str, problems: list[Problem], required: b
         txt_empty = txt == ""
         num = pd.to_numeric(txt.where(~txt_empty), errors="coerce").astype("Float64")
         bad = num.isna() & ~txt_empty
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.append(
-                Problem("integer", "must be a whole number", file, i + 2, col, str(s.iloc[i]))
-            )
+        if p := Problem.first(bad, "integer", "must be a whole number", file, col, s):
+            problems.append(p)
             return pd.Series(pd.NA, index=s.index, dtype="Int64")
     arr = num.to_numpy(dtype="float64", na_value=np.nan)
     for mask, rule in (
         (arr < 0, "non_negative"),
         (np.isfinite(arr) & (arr != np.round(arr)), "integer"),
     ):
-        if mask.any():
-            i = int(np.flatnonzero(mask)[0])
-            problems.append(
-                Problem(
-                    rule, "must be a non-negative whole number", file, i + 2, col, str(s.iloc[i])
-                )
-            )
-    if required and txt_empty.any():
-        i = int(np.flatnonzero(txt_empty.to_numpy())[0])
-        problems.append(Problem("required", "value missing", file, i + 2, col, ""))
+        if p := Problem.first(mask, rule, "must be a non-negative whole number", file, col, s):
+            problems.append(p)
+    if required and (p := Problem.first(txt_empty, "required", "value missing", file, col, "")):
+        problems.append(p)
     return num.round().astype("Int64")
 
 
@@ -149,9 +139,8 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
     for col in ("race", "unit", "candidate"):
         s = df[col].astype("string").fillna("").str.strip()
         empty = s == ""
-        if empty.any():
-            i = int(np.flatnonzero(empty.to_numpy())[0])
-            problems.append(Problem("required", "value missing", file, i + 2, col, ""))
+        if p := Problem.first(empty, "required", "value missing", file, col, ""):
+            problems.append(p)
         df[col] = s
     votes = _int(df["votes"], file, "votes", problems, required=True)
     totals = {
@@ -170,31 +159,15 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
         else pd.Series("paper", index=df.index, dtype="string")
     )
     badch = ~channel.isin(["paper", "electronic"])
-    if badch.any():
-        i = int(np.flatnonzero(badch.to_numpy())[0])
-        problems.append(
-            Problem(
-                "channel",
-                "must be paper or electronic",
-                file,
-                i + 2,
-                "channel",
-                str(channel.iloc[i]),
-            )
-        )
+    if p := Problem.first(
+        badch, "channel", "must be paper or electronic", file, "channel", channel
+    ):
+        problems.append(p)
     dup = df.duplicated(subset=["race", "unit", "candidate"], keep="first")
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        problems.append(
-            Problem(
-                "unique",
-                "duplicate (race, unit, candidate)",
-                file,
-                i + 2,
-                "candidate",
-                str(df["candidate"].iloc[i]),
-            )
-        )
+    if p := Problem.first(
+        dup, "unique", "duplicate (race, unit, candidate)", file, "candidate", df["candidate"]
+    ):
+        problems.append(p)
     if problems:
         raise InputError(problems)
     if election is None and "election" in df.columns:
@@ -233,18 +206,10 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
         f = s.astype("Float64")
         first_val = f.groupby(unit_key.to_numpy()).transform("first")
         differs = (f != first_val).fillna(False) | (f.isna() != first_val.isna())
-        if differs.any():
-            i = int(np.flatnonzero(differs.to_numpy())[0])
-            raise InputError(
-                Problem(
-                    "unit_totals_agree",
-                    f"{c} differs from the unit's first row",
-                    file,
-                    i + 2,
-                    c,
-                    str(s.iloc[i]),
-                )
-            )
+        if p := Problem.first(
+            differs, "unit_totals_agree", f"{c} differs from the unit's first row", file, c, s
+        ):
+            raise InputError(p)
 
     def tot(c: str) -> pd.Series:
         return (

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from smartvote.errors import InputError, Problem
@@ -47,18 +46,16 @@ def _bool(df: pd.DataFrame, col: str, file: str, default: bool = False) -> pd.Se
         return s.fillna(default).astype(bool)
     t = s.astype("string").fillna("").str.strip().str.lower()
     bad = ~t.isin(_TRUE | _FALSE)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(Problem("boolean", "must be true/false", file, i + 2, col, str(s.iloc[i])))
+    if p := Problem.first(bad, "boolean", "must be true/false", file, col, s):
+        raise InputError(p)
     return t.isin(_TRUE).astype(bool) | ((t == "") & default)
 
 
 def _nonempty(df: pd.DataFrame, cols: tuple[str, ...], file: str) -> None:
     for c in cols:
         empty = _text(df, c) == ""
-        if empty.any():
-            i = int(np.flatnonzero(empty.to_numpy())[0])
-            raise InputError(Problem("required", "value missing", file, i + 2, c, ""))
+        if p := Problem.first(empty, "required", "value missing", file, c, ""):
+            raise InputError(p)
 
 
 def read_candidates(path: str | Path) -> pd.DataFrame:
@@ -88,18 +85,10 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     if "seats" in df.columns:
         seats = pd.to_numeric(_text(df, "seats").replace("", "1"), errors="coerce")
         bad = seats.isna() | (seats < 1) | (seats != seats.round())
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                Problem(
-                    "seats",
-                    "must be a whole number ≥ 1",
-                    file,
-                    i + 2,
-                    "seats",
-                    str(df["seats"].iloc[i]),
-                )
-            )
+        if p := Problem.first(
+            bad, "seats", "must be a whole number ≥ 1", file, "seats", df["seats"]
+        ):
+            raise InputError(p)
         out["seats"] = seats.astype(int)
     else:
         out["seats"] = 1
@@ -127,32 +116,14 @@ def read_polls(path: str | Path) -> pd.DataFrame:
         raise InputError(Problem("columns", "a poll names a candidate or a party", file, 1))
     share = pd.to_numeric(_text(df, "share"), errors="coerce")
     bad = share.isna() | (share < 0) | (share > 100)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            Problem(
-                "share",
-                "must be a percentage 0–100",
-                file,
-                i + 2,
-                "share",
-                str(df["share"].iloc[i]),
-            )
-        )
+    if p := Problem.first(bad, "share", "must be a percentage 0–100", file, "share", df["share"]):
+        raise InputError(p)
     n = pd.to_numeric(_text(df, "sample_size").replace("", "nan"), errors="coerce")
     badn = n.notna() & (n <= 0)
-    if badn.any():
-        i = int(np.flatnonzero(badn.to_numpy())[0])
-        raise InputError(
-            Problem(
-                "sample_size",
-                "must be positive",
-                file,
-                i + 2,
-                "sample_size",
-                str(df["sample_size"].iloc[i]),
-            )
-        )
+    if p := Problem.first(
+        badn, "sample_size", "must be positive", file, "sample_size", df["sample_size"]
+    ):
+        raise InputError(p)
     out = pd.DataFrame(
         {
             "race": _text(df, "race"),
@@ -166,13 +137,10 @@ def read_polls(path: str | Path) -> pd.DataFrame:
     out["name_key"] = out["candidate"].map(lambda s: norm_name(s) if s else "")
     out["party_key"] = out["party"].map(party_key)
     empty = (out["name_key"] == "") & (out["party_key"] == "")
-    if empty.any():
-        i = int(np.flatnonzero(empty.to_numpy())[0])
-        raise InputError(
-            Problem(
-                "required", "a poll row names a candidate or a party", file, i + 2, "candidate", ""
-            )
-        )
+    if p := Problem.first(
+        empty, "required", "a poll row names a candidate or a party", file, "candidate", ""
+    ):
+        raise InputError(p)
     return out
 
 
@@ -189,13 +157,8 @@ def read_overrides(path: str | Path) -> pd.DataFrame:
         }
     )
     dup = out["race"].duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(
-            Problem(
-                "unique", "one override per race", file, i + 2, "race", str(out["race"].iloc[i])
-            )
-        )
+    if p := Problem.first(dup, "unique", "one override per race", file, "race", out["race"]):
+        raise InputError(p)
     out["name_key"] = out["candidate"].map(norm_name)
     return out
 

@@ -93,9 +93,8 @@ def _read_nominations(path: Path) -> pd.DataFrame:
         }
     )
     empty = (out["name_key"] == "") | (out["party_key"] == "")
-    if empty.any():
-        i = int(np.flatnonzero(empty.to_numpy())[0])
-        raise InputError(Problem("required", "candidate and party needed", str(path), i + 2))
+    if p := Problem.first(empty, "required", "candidate and party needed", str(path)):
+        raise InputError(p)
     return out
 
 
