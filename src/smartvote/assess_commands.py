@@ -46,18 +46,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Assess an endorsement campaign: effect (three designs), per-race table, totals."""
         from smartvote.assess import assess, load
-        from smartvote.cli import emit_json, fail
-        from smartvote.errors import SmartvoteError
+        from smartvote.cli import emit_json
 
-        try:
-            a = assess(load(results, endorsements, baseline or None), rng_seed=seed, n_boot=boot)
-            if report is not None:
-                from smartvote.assess.report import write_report
+        a = assess(load(results, endorsements, baseline or None), rng_seed=seed, n_boot=boot)
+        if report is not None:
+            from smartvote.assess.report import write_report
 
-                write_report(a, report)
-        except SmartvoteError as e:
-            fail(e)
-            return
+            write_report(a, report)
         doc = a.to_dict()
         if report is not None:
             doc["report"] = str(report)

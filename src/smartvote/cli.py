@@ -8,8 +8,10 @@ themselves from their own packages (see :func:`_register_all`).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +22,33 @@ from rich.table import Table
 from smartvote.errors import SmartvoteError
 from smartvote.io.store import Store, default_db_path
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """A Typer app whose every command reports :class:`SmartvoteError` through :func:`fail`.
+
+    Commands (here and in the packages that register their own) just raise; the error is
+    printed as ``error: …`` (and as JSON under ``--json``) with exit code 2, never as a
+    traceback.
+    """
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+        register = super().command(*args, **kwargs)
+
+        def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(fn)
+            def reporting(*a: Any, **k: Any) -> Any:
+                try:
+                    return fn(*a, **k)
+                except SmartvoteError as e:
+                    fail(e)
+
+            register(reporting)
+            return fn
+
+        return decorate
+
+
+app = _App(
     name="smartvote",
     help="Smart Voting rebuilt: ingest precinct data, choose endorsements, publish them, assess the result.",
     no_args_is_help=True,
@@ -100,12 +128,8 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest files into the store in one transaction and print a summary."""
-    try:
-        with Store(db_path(db)) as st:
-            s = st.ingest(files, election=election, regime=regime, progress=not as_json)
-    except SmartvoteError as e:
-        fail(e)
-        return
+    with Store(db_path(db)) as st:
+        s = st.ingest(files, election=election, regime=regime, progress=not as_json)
     if as_json:
         emit_json(s.to_dict())
         return
@@ -125,12 +149,8 @@ def ingest(
 @app.command()
 def elections(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List the elections in the store."""
-    try:
-        with Store(db_path(db), read_only=True) as st:
-            df = st.elections()
-    except SmartvoteError as e:
-        fail(e)
-        return
+    with Store(db_path(db), read_only=True) as st:
+        df = st.elections()
     if as_json:
         emit_json(df.to_dict(orient="records"))
         return
@@ -151,12 +171,8 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Summary of one stored election: stations, turnout, leader, top choices, flags."""
-    try:
-        with Store(db_path(db), read_only=True) as st:
-            s = st.summary(election)
-    except SmartvoteError as e:
-        fail(e)
-        return
+    with Store(db_path(db), read_only=True) as st:
+        s = st.summary(election)
     if as_json:
         emit_json(s.to_dict())
         return

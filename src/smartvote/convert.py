@@ -277,8 +277,7 @@ def convert_all(data_dir: str | Path, out_dir: str | Path) -> dict[str, Path]:
 
 
 def register(app: typer.Typer) -> None:
-    from smartvote.cli import emit_json, fail, out
-    from smartvote.errors import SmartvoteError
+    from smartvote.cli import emit_json, out
 
     @app.command()
     def convert(
@@ -288,18 +287,14 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Convert a real data set in ../shared/data to the tidy format."""
-        try:
-            if source == "all":
-                paths = convert_all(data, out_dir)
-            elif source in CONVERTERS:
-                paths = CONVERTERS[source](data, out_dir)
-            else:
-                raise InputError(
-                    Problem("source", f"unknown source {source!r}; one of {[*CONVERTERS, 'all']}")
-                )
-        except SmartvoteError as e:
-            fail(e)
-            return
+        if source == "all":
+            paths = convert_all(data, out_dir)
+        elif source in CONVERTERS:
+            paths = CONVERTERS[source](data, out_dir)
+        else:
+            raise InputError(
+                Problem("source", f"unknown source {source!r}; one of {[*CONVERTERS, 'all']}")
+            )
         if as_json:
             emit_json({k: str(v) for k, v in paths.items()})
         else:

@@ -12,16 +12,11 @@ from typer.testing import CliRunner
 from smartvote.assess import assess, load
 from smartvote.assess.demo import assess_demo, injected_effect_pp
 from smartvote.assess.report import render
-from smartvote.assess_commands import register
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps typer's sub-command layout
-        pass
+    """The real ``smartvote`` app (it, not each command, reports errors with exit code 2)."""
+    from smartvote.cli import app
 
     return app
 

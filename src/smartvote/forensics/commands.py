@@ -44,26 +44,22 @@ def register(app: typer.Typer) -> None:
         Klimek, Rozenas, electronic vs paper, digits) and optionally write an HTML report."""
         from rich.table import Table
 
-        from smartvote.cli import console, db_path, emit_json, fail, out
-        from smartvote.errors import InputError, Problem, SmartvoteError
+        from smartvote.cli import console, db_path, emit_json, out
+        from smartvote.errors import InputError, Problem
         from smartvote.forensics.suite import Options, run_file, run_store
         from smartvote.report.forensics import write_report
 
         opts = Options(monte_carlo=1000 if monte_carlo else 0, rng_seed=seed)
-        try:
-            p = Path(target)
-            if p.is_file():
-                res = run_file(p, election=election, options=opts)
-            elif ("/" in target or p.suffix.lower() in (".csv", ".zip", ".parquet", ".pq")) and (
-                not p.exists()
-            ):
-                # Looks like a path, not an election name: say so rather than "no database".
-                raise InputError(Problem(rule="exists", detail="file not found", file=target))
-            else:
-                res = run_store(db_path(db), target, opts)
-        except SmartvoteError as e:
-            fail(e)
-            return
+        p = Path(target)
+        if p.is_file():
+            res = run_file(p, election=election, options=opts)
+        elif ("/" in target or p.suffix.lower() in (".csv", ".zip", ".parquet", ".pq")) and (
+            not p.exists()
+        ):
+            # Looks like a path, not an election name: say so rather than "no database".
+            raise InputError(Problem(rule="exists", detail="file not found", file=target))
+        else:
+            res = run_store(db_path(db), target, opts)
         d = res.to_dict()
         if report is not None:
             write_report(res, report, d)

@@ -92,11 +92,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Make an Ed25519 signing key: OUT (mode 0600, never printed) and OUT.pub."""
-        try:
-            kp = generate_keypair(key_out, force=force)
-        except SmartvoteError as e:
-            fail(e)
-            return
+        kp = generate_keypair(key_out, force=force)
         if as_json:
             emit_json(kp.to_dict())
             return
@@ -132,20 +128,16 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Write a signed static bundle: manifest, shards, voter page, offline and print copies."""
-        try:
-            res = publish_files(
-                recommendations,
-                stations,
-                key,
-                bundle_out,
-                stations_format=stations_format,
-                election=election,
-                version=version,
-                previous_version=previous_version,
-            )
-        except SmartvoteError as e:
-            fail(e)
-            return
+        res = publish_files(
+            recommendations,
+            stations,
+            key,
+            bundle_out,
+            stations_format=stations_format,
+            election=election,
+            version=version,
+            previous_version=previous_version,
+        )
         if as_json:
             emit_json(res.to_dict())
             return
@@ -209,26 +201,23 @@ def register(app: typer.Typer) -> None:
         """Serve a bundle and its station API (no access log, no cookies, strict headers)."""
         from smartvote.web.app import serve_bundle
 
-        try:
-            verified = None
-            if public_key is not None:
-                verified = verify_bundle(bundle, load_public_key(public_key))
-            url = f"http://{host}:{port}/"
-            if as_json:
-                emit_json(
-                    {
-                        "url": url,
-                        "api": f"{url}api/v1/stations/{{id}}",
-                        "openapi": f"{url}api/v1/openapi.json",
-                        "bundle": str(bundle),
-                        "verified": verified,
-                    }
-                )
-                sys.stdout.flush()
-            else:
-                out.print(
-                    f"serving {bundle} on {url}  (API: /api/v1/stations/ID, /api/v1/openapi.json)"
-                )
-            serve_bundle(bundle, host, port, workers=workers)
-        except SmartvoteError as e:
-            fail(e)
+        verified = None
+        if public_key is not None:
+            verified = verify_bundle(bundle, load_public_key(public_key))
+        url = f"http://{host}:{port}/"
+        if as_json:
+            emit_json(
+                {
+                    "url": url,
+                    "api": f"{url}api/v1/stations/{{id}}",
+                    "openapi": f"{url}api/v1/openapi.json",
+                    "bundle": str(bundle),
+                    "verified": verified,
+                }
+            )
+            sys.stdout.flush()
+        else:
+            out.print(
+                f"serving {bundle} on {url}  (API: /api/v1/stations/ID, /api/v1/openapi.json)"
+            )
+        serve_bundle(bundle, host, port, workers=workers)

@@ -117,29 +117,24 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Forecast every race and choose the challenger to endorse."""
 
-        from smartvote.cli import emit_json, fail
-        from smartvote.errors import SmartvoteError
+        from smartvote.cli import emit_json
         from smartvote.recommend.run import run_recommend
 
-        try:
-            hist = _history(history, election, db)
-            run = run_recommend(
-                candidates,
-                hist,
-                stations=stations,
-                polls=polls,
-                threshold=None if threshold is None else threshold / 100.0,
-                spoilers=spoilers,
-                overrides=overrides,
-                sims=sims,
-                switch=switch,
-                seed=seed,
-                join=join,
-                nominations=nominations,
-            )
-        except SmartvoteError as e:
-            fail(e)
-            return
+        hist = _history(history, election, db)
+        run = run_recommend(
+            candidates,
+            hist,
+            stations=stations,
+            polls=polls,
+            threshold=None if threshold is None else threshold / 100.0,
+            spoilers=spoilers,
+            overrides=overrides,
+            sims=sims,
+            switch=switch,
+            seed=seed,
+            join=join,
+            nominations=nominations,
+        )
         data = run.to_list()
         if out_file is not None:
             out_file.write_text(jsonio.dumps(data), encoding="utf-8")
@@ -174,28 +169,23 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Replay a past election with earlier data only and score the picks."""
-        from smartvote.cli import emit_json, fail
-        from smartvote.errors import SmartvoteError
+        from smartvote.cli import emit_json
         from smartvote.recommend.run import run_backtest
 
-        try:
-            hist = _history(history, election, db)
-            res, _ = run_backtest(
-                candidates,
-                hist,
-                actual,
-                endorsements,
-                stations=stations,
-                polls=polls,
-                sims=sims,
-                switch=switch,
-                seed=seed,
-                join=join,
-                nominations=nominations,
-            )
-        except SmartvoteError as e:
-            fail(e)
-            return
+        hist = _history(history, election, db)
+        res, _ = run_backtest(
+            candidates,
+            hist,
+            actual,
+            endorsements,
+            stations=stations,
+            polls=polls,
+            sims=sims,
+            switch=switch,
+            seed=seed,
+            join=join,
+            nominations=nominations,
+        )
         if as_json:
             emit_json(res.to_dict())
             return
