@@ -148,18 +148,8 @@ def recommend_lists(
         reasons = [f"threshold {threshold:.1%}: a vote for a party below it is wasted"]
         if not len(elig):
             recs.append(
-                Recommendation(
-                    race,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    False,
-                    tuple(alts),
-                    tuple(reasons),
-                    kind="list",
-                    data_used=data_used,
+                Recommendation.no_pick(
+                    race, tuple(alts), tuple(reasons), kind="list", data_used=data_used
                 )
             )
             continue

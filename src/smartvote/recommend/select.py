@@ -257,6 +257,17 @@ class Recommendation:
     spoilers: tuple[dict[str, str], ...] = ()
     data_used: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def no_pick(
+        cls,
+        race: str,
+        alternatives: tuple[Alternative, ...],
+        reasons: tuple[str, ...],
+        **rest: Any,
+    ) -> Recommendation:
+        """The decision for a race with no eligible challenger: nobody is endorsed."""
+        return cls(race, None, None, None, None, None, False, alternatives, reasons, **rest)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "race": self.race,
@@ -472,26 +483,16 @@ def _one(
     if not elig:
         reasons.append("no eligible challenger (all are the regime's or excluded)")
         reasons.extend(f"excluded: {e['candidate']}: {e['reason']}" for e in excluded)
-        return Recommendation(
+        return Recommendation.no_pick(
             race,
-            None,
-            None,
-            None,
-            None,
-            None,
-            False,
             tuple(_alt(r) for r in ranked),
             tuple(reasons),
-            kind,
-            seats,
-            (),
-            None,
-            regime,
-            excluded,
-            None,
-            None,
-            tuple(spoil),
-            data_used,
+            kind=kind,
+            seats=seats,
+            regime=regime,
+            excluded=excluded,
+            spoilers=tuple(spoil),
+            data_used=data_used,
         )
     if multi:
         cand = sorted(elig, key=lambda r: (-float(r["p_strongest"]), -float(r["p_win"])))
