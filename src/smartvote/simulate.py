@@ -247,8 +247,11 @@ def _clean_election(
 def _inject_fraud(
     cfg: SimConfig, e: dict[str, np.ndarray], rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
+    """The clean election ``e`` with the configured fraud applied, plus its truth
+    (``kind``, ``added``, ``switched``, ``integer_hit``) and the clean shares ``p_clean``."""
     n = cfg.stations
-    N, B, R, inv = e["N"].copy(), e["B"].copy(), e["R"].copy(), e["invalid"].copy()
+    N, inv = e["N"], e["invalid"]  # read only: fraud changes ballots and votes, not these
+    B, R = e["B"].copy(), e["R"].copy()
     votes = e["votes"].copy()
     kind = np.array(["clean"] * n, dtype=object)
     order = rng.permutation(n)
@@ -313,7 +316,6 @@ def _inject_fraud(
         others = votes[idx, 1:]
         tot = np.maximum(others.sum(axis=1), 1)
         frac = np.minimum(need / tot, 1.0)
-        before = votes[idx, 0].copy()
         switch(idx, frac)
         # floor() may leave a few votes short: take them from the largest opponent.
         short = target - votes[idx, 0]
@@ -322,26 +324,23 @@ def _inject_fraud(
         votes[idx, j] -= take
         votes[idx, 0] += take
         switched[idx] += take
-        _ = before
         kind[idx] = "integer"
         t = 100 * B[idx] / N[idx]
         v = 100 * votes[idx, 0] / np.maximum(R[idx], 1)
         ok = (R[idx] > 0) & (N[idx] >= 100) & (t <= 99) & (v <= 99)
         hit_int[idx] = ok & ((np.abs(t - np.round(t)) <= 0.05) | (np.abs(v - np.round(v)) <= 0.05))
-    valid = R - inv
-    return {
-        "N": N,
-        "B": B,
-        "R": R,
-        "invalid": inv,
-        "valid": valid,
-        "votes": votes,
-        "kind": kind,
-        "added": added,
-        "switched": switched,
-        "integer_hit": hit_int,
-        "lost": e["lost"],
-    }
+    return dict(
+        e,
+        B=B,
+        R=R,
+        valid=R - inv,
+        votes=votes,
+        kind=kind,
+        added=added,
+        switched=switched,
+        integer_hit=hit_int,
+        p_clean=e["p"],
+    )
 
 
 def _protocol_frame(
@@ -510,7 +509,6 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
     prev = _clean_election(cfg, geo, rng, swing=swing)
     clean = _clean_election(cfg, geo, rng, swing=None, prior=prev)
     cur = _inject_fraud(cfg, clean, rng)
-    cur["p_clean"] = clean["p"]
     prev_f = dict(
         prev,
         added=np.zeros(cfg.stations, dtype=np.int64),
