@@ -405,16 +405,22 @@ def read_cik_frame(
     )
 
 
-def read_cik(path: str | Path, election: str | None = None, kind: str | None = None) -> Batch:
+def read_cik(
+    path: str | Path,
+    election: str | None = None,
+    kind: str | None = None,
+    header: list[str] | None = None,
+) -> Batch:
     """Read a CIK protocol CSV (plain or zipped) into a :class:`Batch`.
 
     Parsed by Arrow's multithreaded CSV reader, streaming out of the zip member (so
     decompression overlaps parsing); identifier columns are read as text. A file Arrow
     rejects (bad encoding, a short row, duplicate headers) is read again by pandas, whose
-    errors name the row.
+    errors name the row. ``header`` saves reading the first line again when the caller
+    has it (as :func:`smartvote.io.read_any` does).
     """
     p = Path(path)
-    df = _read_arrow(p)
+    df = _read_arrow(p, header if header is not None else read_header(p))
     if df is None:
         try:
             df = pd.read_csv(p, encoding="utf-8", low_memory=False)
@@ -425,9 +431,8 @@ def read_cik(path: str | Path, election: str | None = None, kind: str | None = N
     return read_cik_frame(df, str(p), election=election, kind=kind)
 
 
-def _read_arrow(p: Path) -> pd.DataFrame | None:
+def _read_arrow(p: Path, header: list[str]) -> pd.DataFrame | None:
     """The table through ``pyarrow.csv``, or None to let pandas read it (and explain)."""
-    header = read_header(p)
     if len(set(header)) != len(header):
         return None
     roles = classify_columns(header)

@@ -18,7 +18,7 @@ def read_any(path: str | Path, election: str | None = None) -> Batch:
     if looks_like_tidy(header):
         return read_tidy(p, election=election)
     if looks_like_cik(header):
-        return read_cik(p, election=election)
+        return read_cik(p, election=election, header=header)
     raise InputError(
         Problem(
             "format",
