@@ -35,6 +35,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from smartvote.errors import InputError, Problem
 from smartvote.publish.canonical import canonical_bytes, merkle_root, sha256_hex, shard_leaves
+from smartvote.publish.continuity import key_change
+from smartvote.publish.keywords import key_words
+from smartvote.publish.leaflet import print_page
 from smartvote.publish.sign import fingerprint, public_raw, sign_bytes
 from smartvote.publish.stations import StationBallot
 
@@ -55,7 +58,8 @@ PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self' data:; base-uri 'none'; form-action 'none'"
 )
-_SITE_FILES = ("app.js", "style.css")
+_SITE_FILES = ("app.js", "style.css", "sw.js")
+_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$")
 _TRANSLIT = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -115,6 +119,7 @@ class PublishResult:
     recommendations_without_station: tuple[str, ...] = ()
     largest_shard_bytes: int = 0
     warnings: tuple[str, ...] = field(default=())
+    key_words: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +128,7 @@ class PublishResult:
             "version": self.version,
             "created": self.created,
             "fingerprint": self.fingerprint,
+            "key_words": self.key_words,
             "stations": self.stations,
             "races": self.races,
             "regions": self.regions,
@@ -186,6 +192,8 @@ def _page(
     election: str,
     version: int,
     fp: str,
+    words: str = "",
+    mirrors: Sequence[str] = (),
     offline: tuple[str, str, bytes] | None = None,
 ) -> str:
     """The voter page; with ``offline=(manifest_b64, signature, shard)`` a self-contained copy."""
@@ -221,6 +229,8 @@ def _page(
         "ELECTION": esc(election),
         "VERSION": str(version),
         "FINGERPRINT": esc(fp),
+        "WORDS": esc(words),
+        "MIRRORS": esc(" ".join(mirrors)),
         "STYLE": style,
         "DATA": data,
         "SCRIPT": script,
@@ -229,62 +239,27 @@ def _page(
     return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: subs[m.group(1)], tpl)
 
 
-def _number_key(n: str) -> tuple[int, int | str]:
-    return (0, int(n)) if n.isdigit() else (1, n)
+def _check_url(url: str, what: str) -> str:
+    url = url.strip()
+    if not _URL.match(url):
+        raise InputError(
+            Problem(rule=f"{what}-url", detail="must be an http(s) URL without spaces", value=url)
+        )
+    return url
 
 
-def _print_page(
-    shard: Mapping[str, Any],
-    election: str,
-    version: int,
-    created: str,
-    fp: str,
-    race_order: Sequence[str],
-) -> str:
-    esc = html.escape
-    races: Mapping[str, Any] = shard["races"]
-    region = shard["region"]
-    rows_r = []
-    for r in race_order:
-        rec = races.get(r)
-        if rec is None or not rec.get("endorsed"):
-            who, party, p = "нет рекомендации / no recommendation", "", ""
-        else:
-            who, party = str(rec["endorsed"]), str(rec.get("party") or "")
-            p = "" if rec.get("p_win") is None else f"{round(100 * float(rec['p_win']))}%"
-        rows_r.append(
-            f"<tr><td>{esc(r)}</td><td><strong>{esc(who)}</strong></td><td>{esc(party)}</td><td>{p}</td></tr>"
-        )
-    rows_s = []
-    stations = shard["stations"]
-    for sid in sorted(stations, key=lambda s: _number_key(stations[s]["number"])):
-        st = stations[sid]
-        rows_s.append(
-            f"<tr><td>{esc(st['number'])}</td><td>{esc(st['address'])}</td>"
-            f"<td>{esc(', '.join(st['races']))}</td></tr>"
-        )
-    return (
-        '<!doctype html>\n<html lang="ru"><head><meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta http-equiv="Content-Security-Policy" '
-        "content=\"default-src 'none'; style-src 'self'\">\n"
-        '<meta name="referrer" content="no-referrer">\n'
-        f"<title>{esc(region)}: рекомендации для печати</title>\n"
-        '<link rel="stylesheet" href="../style.css"></head>\n<body class="print">\n'
-        f"<h1>{esc(region)}</h1>\n"
-        f"<p>{esc(election)} · выпуск / version {version} · {esc(created)}<br>"
-        f"Ключ / key {esc(fp)}. Проверка: <code>smartvote verify</code>.</p>\n"
-        "<h2>За кого голосовать / Whom to vote for</h2>\n"
-        '<table><thead><tr><th scope="col">Округ / race</th>'
-        '<th scope="col">Кандидат / candidate</th><th scope="col">Партия / party</th>'
-        '<th scope="col">Шанс победы / p(win)</th></tr></thead><tbody>\n'
-        + "\n".join(rows_r)
-        + "\n</tbody></table>\n<h2>Участки / Polling stations</h2>\n"
-        '<table><thead><tr><th scope="col">№</th><th scope="col">Адрес / address</th>'
-        '<th scope="col">Округа / races</th></tr></thead><tbody>\n'
-        + "\n".join(rows_s)
-        + "\n</tbody></table>\n</body></html>\n"
-    )
+def _ranges(numbers: Sequence[str]) -> str:
+    """Station numbers as ranges, ``"1-5,7,9-12"``: what the page reads to find a region."""
+    ns = sorted({int(n) for n in numbers if n.isdigit() and len(n) < 10})
+    out: list[str] = []
+    i = 0
+    while i < len(ns):
+        j = i
+        while j + 1 < len(ns) and ns[j + 1] == ns[j] + 1:
+            j += 1
+        out.append(str(ns[i]) if i == j else f"{ns[i]}-{ns[j]}")
+        i = j + 1
+    return ",".join(out)
 
 
 def build_bundle(
@@ -297,12 +272,26 @@ def build_bundle(
     version: int | None = None,
     previous: int | None = None,
     now: datetime | None = None,
+    race_names: Mapping[str, str] | None = None,
+    channels: Sequence[Mapping[str, str]] = (),
+    mirrors: Sequence[str] = (),
+    valid_until: str | None = None,
+    announce_with: Ed25519PrivateKey | None = None,
+    site_url: str | None = None,
 ) -> PublishResult:
     """Write a signed bundle to ``out`` (replacing a bundle there) and describe it.
 
     The version is ``version`` if given, else ``max(previous + 1, unix time)``, where
     ``previous`` is the larger of the argument and the version of a bundle already in
     ``out``. A version not above the previous one is refused.
+
+    The signed manifest also carries ``key_words`` (the key as six words), the campaign's
+    official ``channels`` (``{name, url}``: where voters compare the key words), the
+    ``mirrors`` to try when this copy cannot be loaded, ``valid_until`` (ISO date after
+    which an offline copy says it may be outdated) and, with ``announce_with`` (the
+    previous signing key), a ``key_change`` statement by which the old key announces this
+    one. Race names come from each recommendation's ``race_name``, else ``race_names``
+    (the stations file's column); ``site_url`` goes into the leaflet's QR code.
     """
     prev = max((v for v in (previous, previous_version(out)) if v is not None), default=None)
     if version is None:
@@ -357,6 +346,31 @@ def build_bundle(
     raw = public_raw(key)
     pub_b64 = base64.b64encode(raw).decode()
     fp = fingerprint(raw)
+    words = key_words(raw)
+    chans = []
+    for c in channels:
+        name = " ".join(str(c.get("name") or "").split())
+        if not name:
+            raise InputError(Problem(rule="channel-name", detail="a channel needs a name"))
+        chans.append({"name": name, "url": _check_url(str(c.get("url") or ""), "channel")})
+    mirror_urls = [_check_url(m, "mirror") for m in mirrors]
+    if site_url is not None:
+        site_url = _check_url(site_url, "site")
+    if valid_until is not None:
+        try:
+            valid_until = datetime.fromisoformat(valid_until).date().isoformat()
+        except ValueError as e:
+            raise InputError(
+                Problem(
+                    rule="valid-until", detail="not an ISO date (YYYY-MM-DD)", value=valid_until
+                )
+            ) from e
+    names = {r: n for r, n in (race_names or {}).items() if n}
+    for r, rec in recommendations.items():
+        n = rec.get("race_name")
+        if isinstance(n, str) and n.strip():
+            names[r] = " ".join(n.split())
+    change = None if announce_with is None else key_change(announce_with, raw, election, version)
 
     by_region: dict[str, list[StationBallot]] = defaultdict(list)
     for s in stations:
@@ -375,9 +389,19 @@ def build_bundle(
             "election": election,
             "version": version,
             "region": region,
-            "races": {r: dict(recommendations[r]) for r in race_ids if r in recommendations},
+            "races": {
+                r: {**recommendations[r], **({"race_name": names[r]} if r in names else {})}
+                for r in race_ids
+                if r in recommendations
+            },
+            "race_names": {r: names[r] for r in race_ids if r in names},
             "stations": {
-                s.unit: {"number": s.number, "address": s.address, "races": list(s.races)}
+                s.unit: {
+                    "number": s.number,
+                    "address": s.address,
+                    "races": list(s.races),
+                    **({"serves": list(s.serves)} if s.serves else {}),
+                }
                 for s in sts
             },
         }
@@ -396,15 +420,28 @@ def build_bundle(
                 "print": f"print/{slug}.html",
                 "stations": len(sts),
                 "races": len(race_ids),
+                "numbers": _ranges([s.number for s in sts]),
                 "merkle_root": root.hex(),
             }
         )
-        files[f"print/{slug}.html"] = _print_page(
-            parsed, election, version, created, fp, race_ids
+        files[f"print/{slug}.html"] = print_page(
+            parsed,
+            election=election,
+            version=version,
+            created=created,
+            words=words,
+            channels=chans,
+            site_url=site_url,
+            valid_until=valid_until,
         ).encode()
 
     files["index.html"] = _page(
-        public_key=pub_b64, election=election, version=version, fp=fp
+        public_key=pub_b64,
+        election=election,
+        version=version,
+        fp=fp,
+        words=words,
+        mirrors=mirror_urls,
     ).encode()
     for name in _SITE_FILES:
         files[name] = _site_text(name).encode()
@@ -416,6 +453,11 @@ def build_bundle(
             "version": version,
             "created": created,
             "key_fingerprint": fp,
+            "key_words": words,
+            "channels": chans,
+            "mirrors": mirror_urls,
+            "valid_until": valid_until,
+            **({"key_change": change} if change is not None else {}),
             "stations": len(stations),
             "races": len(all_races),
             "regions": regions_meta,
@@ -432,6 +474,8 @@ def build_bundle(
             election=election,
             version=version,
             fp=fp,
+            words=words,
+            mirrors=mirror_urls,
             offline=(base64.b64encode(inner).decode(), inner_sig, data),
         ).encode()
     manifest = canonical_bytes(manifest_for(files))
@@ -473,4 +517,5 @@ def build_bundle(
         races_without_recommendation=missing,
         recommendations_without_station=orphan,
         largest_shard_bytes=largest,
+        key_words=words,
     )

@@ -7,16 +7,18 @@ does) and :func:`publish_demo` (keygen if needed, publish, verify; for ``smartvo
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from smartvote.errors import SmartvoteError
+from smartvote.errors import InputError, Problem, SmartvoteError
 from smartvote.publish.bundle import PublishResult, build_bundle
+from smartvote.publish.continuity import verify_continuing
 from smartvote.publish.recommendations import load_recommendations
 from smartvote.publish.sign import generate_keypair, load_private_key
-from smartvote.publish.stations import FORMATS, load_stations
+from smartvote.publish.stations import FORMATS, load_stations_named
 from smartvote.publish.verify import load_public_key, verify_bundle
 
 __all__ = ["publish_demo", "publish_files", "register"]
@@ -32,14 +34,50 @@ def publish_files(
     election: str | None = None,
     version: int | None = None,
     previous_version: int | None = None,
+    channels: Sequence[str] = (),
+    mirrors: Sequence[str] = (),
+    valid_until: str | None = None,
+    announce_with: Path | None = None,
+    site_url: str | None = None,
 ) -> PublishResult:
-    """Read the inputs, check them and write a signed bundle to ``out``."""
+    """Read the inputs, check them and write a signed bundle to ``out``.
+
+    ``channels`` are ``"NAME URL"`` strings (the official channels where voters compare
+    the key's words); ``announce_with`` is the previous private key, which then signs a
+    statement announcing ``key`` (see :mod:`smartvote.publish.continuity`).
+    """
     recs = load_recommendations(recommendations)
-    sts = load_stations(stations, stations_format)
+    sts, names = load_stations_named(stations, stations_format)
     k = load_private_key(key)
     return build_bundle(
-        recs, sts, k, out, election=election, version=version, previous=previous_version
+        recs,
+        sts,
+        k,
+        out,
+        election=election,
+        version=version,
+        previous=previous_version,
+        race_names=names,
+        channels=[parse_channel(c) for c in channels],
+        mirrors=mirrors,
+        valid_until=valid_until,
+        announce_with=None if announce_with is None else load_private_key(announce_with),
+        site_url=site_url,
     )
+
+
+def parse_channel(spec: str) -> dict[str, str]:
+    """``"Telegram https://t.me/x"`` → ``{"name": "Telegram", "url": "https://t.me/x"}``."""
+    name, _, url = spec.strip().rpartition(" ")
+    if not name.strip() or not url:
+        raise InputError(
+            Problem(
+                rule="channel",
+                detail='expected "NAME URL", e.g. "Telegram https://t.me/x"',
+                value=spec,
+            )
+        )
+    return {"name": name.strip(), "url": url}
 
 
 def publish_demo(
@@ -125,6 +163,23 @@ def register(app: typer.Typer) -> None:
         previous_version: Annotated[
             int | None, typer.Option(help="last published version, when OUT does not hold it")
         ] = None,
+        channel: Annotated[
+            list[str] | None,
+            typer.Option(help='official channel "NAME URL" where voters compare the key (repeat)'),
+        ] = None,
+        mirror: Annotated[
+            list[str] | None, typer.Option(help="mirror URL offered when loading fails (repeat)")
+        ] = None,
+        valid_until: Annotated[
+            str | None, typer.Option(help="YYYY-MM-DD after which copies say they may be outdated")
+        ] = None,
+        announce_with: Annotated[
+            Path | None,
+            typer.Option(help="the previous private key: it signs the announcement of KEY"),
+        ] = None,
+        site_url: Annotated[
+            str | None, typer.Option(help="the voter page's public URL (QR code on leaflets)")
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Write a signed static bundle: manifest, shards, voter page, offline and print copies."""
@@ -137,6 +192,11 @@ def register(app: typer.Typer) -> None:
             election=election,
             version=version,
             previous_version=previous_version,
+            channels=channel or (),
+            mirrors=mirror or (),
+            valid_until=valid_until,
+            announce_with=announce_with,
+            site_url=site_url,
         )
         if as_json:
             emit_json(res.to_dict())
@@ -147,6 +207,7 @@ def register(app: typer.Typer) -> None:
             f"{res.files:,} files, {res.bytes_total / 1e6:.1f} MB"
         )
         out.print(f"key fingerprint {res.fingerprint}")
+        out.print(f"key words: {res.key_words}  (voters compare these with your official channels)")
         if res.races_without_recommendation:
             out.print(
                 f"[yellow]{len(res.races_without_recommendation)} races have no "
@@ -167,9 +228,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Check signature, every hash and the version; exit 0 only when all pass."""
+        """Check signature, every hash and the version; exit 0 only when all pass.
+
+        A bundle signed by a new key passes only when KEY announced it (key continuity);
+        the output then says so, loudly.
+        """
         try:
-            res = verify_bundle(source, load_public_key(public_key), previous=previous)
+            res = verify_continuing(source, load_public_key(public_key), previous=previous)
         except SmartvoteError as e:
             if as_json:
                 emit_json({"ok": False, "problems": [str(p) for p in e.problems]})
@@ -184,6 +249,19 @@ def register(app: typer.Typer) -> None:
             f"{res['files']} file hashes, {res['regions']} shards, "
             f"{res['stations']:,} stations check"
         )
+        out.print(f"signed by key: {res['key_words']}")
+        change = res.get("key_change") or {}
+        if res.get("key_changed"):
+            out.print(
+                f"[yellow]NEW KEY: the bundle is signed by a new key «{res['key_words']}», "
+                f"announced by your key «{change['old_words']}» (its signature checks)."
+                " Use the new key from now on.[/yellow]"
+            )
+        elif change:
+            out.print(
+                f"[yellow]new key: this key was announced by the previous key "
+                f"«{change['old_words']}»[/yellow]"
+            )
 
     @app.command()
     def serve(

@@ -1,7 +1,9 @@
 """Stations: which races are on the ballot at each polling station.
 
 The tidy format (DESIGN.md) is a CSV with ``unit, race`` and optional ``region``,
-``address``, one row per station × race. :func:`convert_spb2021` adapts the St Petersburg
+``address``, ``serves`` (the addresses the station serves, as the election commission
+publishes them, ``;``-separated) and ``race_name`` (how voters know the race), one row per
+station × race, the races of a station in the order of its ballots. :func:`convert_spb2021` adapts the St Petersburg
 2021 stations file (``uik, raion, duma_district, zaks_district, street, building, …``).
 """
 
@@ -20,21 +22,26 @@ __all__ = [
     "convert_spb2021",
     "group_stations",
     "load_stations",
+    "load_stations_named",
+    "race_names",
     "read_stations_rows",
 ]
 
 FORMATS = ("tidy", "spb2021")
 SPB_REGION = "Санкт-Петербург"
+SPB_DUMA_NAME = "Госдума, одномандатный округ № {}"
+SPB_ZAKS_NAME = "Законодательное собрание Санкт-Петербурга, округ № {}"
 
 
 @dataclass(frozen=True, slots=True)
 class StationBallot:
-    """One polling station and the races on its ballot, in file order."""
+    """One polling station, the races on its ballot in file order, the homes it serves."""
 
     unit: str
     region: str
     address: str
     races: tuple[str, ...]
+    serves: tuple[str, ...] = ()
 
     @property
     def number(self) -> str:
@@ -60,8 +67,9 @@ def convert_spb2021(path: Path) -> list[dict[str, str]]:
     """Rows of the tidy stations format from ``spb2021_stations.csv``.
 
     Unit ids are ``Санкт-Петербург/{uik}``; races ``duma-2021/smd/{duma_district}`` and
-    ``spb-zaks-2021/smd/{zaks_district}`` (a station abroad has no ZakS race); the address
-    joins district (raion), street, building and venue.
+    ``spb-zaks-2021/smd/{zaks_district}`` (a station abroad has no ZakS race), in the order
+    of the ballots, each with its ``race_name``; the address joins district (raion), street,
+    building and venue.
     """
     header, rows = _open_csv(path)
     need = ("uik", "raion", "duma_district", "zaks_district", "street", "building")
@@ -86,14 +94,20 @@ def convert_spb2021(path: Path) -> list[dict[str, str]]:
         if venue:
             address += f" ({venue})"
         unit = f"{SPB_REGION}/{uik}"
-        for race, district in (
-            ("duma-2021/smd/", r.get("duma_district")),
-            ("spb-zaks-2021/smd/", r.get("zaks_district")),
+        for race, name, district in (
+            ("duma-2021/smd/", SPB_DUMA_NAME, r.get("duma_district")),
+            ("spb-zaks-2021/smd/", SPB_ZAKS_NAME, r.get("zaks_district")),
         ):
             d = (district or "").strip()
             if d:
                 out.append(
-                    {"unit": unit, "race": race + d, "region": SPB_REGION, "address": address}
+                    {
+                        "unit": unit,
+                        "race": race + d,
+                        "region": SPB_REGION,
+                        "address": address,
+                        "race_name": name.format(d),
+                    }
                 )
     return out
 
@@ -137,6 +151,7 @@ def group_stations(
     """
     problems: list[Problem] = []
     order: dict[str, tuple[str, str, list[str]]] = {}
+    serves: dict[str, dict[str, None]] = {}
     for i, r in enumerate(rows, start=2):
         unit = (r.get("unit") or "").strip()
         race = (r.get("race") or "").strip()
@@ -148,6 +163,10 @@ def group_stations(
             continue
         region = (r.get("region") or "").strip() or (unit.split("/", 1)[0] if "/" in unit else "—")
         address = " ".join((r.get("address") or "").split())
+        for home in (r.get("serves") or "").split(";"):
+            home = " ".join(home.split())
+            if home:
+                serves.setdefault(unit, {})[home] = None
         if unit not in order:
             order[unit] = (region, address, [race])
             continue
@@ -184,8 +203,41 @@ def group_stations(
         raise InputError(problems)
     if not order:
         raise InputError(Problem(rule="stations-empty-file", detail="no stations", file=file))
-    return [StationBallot(u, reg, addr, tuple(races)) for u, (reg, addr, races) in order.items()]
+    return [
+        StationBallot(u, reg, addr, tuple(races), tuple(serves.get(u, {})))
+        for u, (reg, addr, races) in order.items()
+    ]
+
+
+def race_names(rows: Iterable[Mapping[str, str]], file: str = "<stations>") -> dict[str, str]:
+    """``race -> race_name`` from the optional ``race_name`` column; conflicts are errors."""
+    out: dict[str, str] = {}
+    for i, r in enumerate(rows, start=2):
+        race = (r.get("race") or "").strip()
+        name = " ".join((r.get("race_name") or "").split())
+        if not race or not name:
+            continue
+        if out.setdefault(race, name) != name:
+            raise InputError(
+                Problem(
+                    rule="stations-race-name-conflict",
+                    detail=f"race {race} is named {out[race]!r} on an earlier row",
+                    file=file,
+                    row=i,
+                    column="race_name",
+                    value=name,
+                )
+            )
+    return out
 
 
 def load_stations(path: Path, fmt: str = "tidy") -> list[StationBallot]:
     return group_stations(read_stations_rows(path, fmt), file=str(path))
+
+
+def load_stations_named(
+    path: Path, fmt: str = "tidy"
+) -> tuple[list[StationBallot], dict[str, str]]:
+    """Stations and the race names the file gives (``race_name`` column), read once."""
+    rows = read_stations_rows(path, fmt)
+    return group_stations(rows, file=str(path)), race_names(rows, file=str(path))

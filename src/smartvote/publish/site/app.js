@@ -1,10 +1,40 @@
 /* smartvote voter page. Verifies the Ed25519 signature of the manifest with the key in
  * this page, then the SHA-256 of a region's shard, and only then renders anything from it.
  * All data goes into the DOM as text (textContent), never as HTML. No cookies, no third
- * parties; the only thing remembered (localStorage) is the highest release seen, so that an
- * older release served later is refused. */
+ * parties. Remembered in localStorage (never sent anywhere): the highest release seen, so
+ * that an older release served later is refused; and, only when the voter asks, the keys
+ * (as six words) the voter has seen and checked, so that a page signed by another key
+ * says so instead of "verified". */
 (function () {
   "use strict";
+
+  /* The key's fingerprint words: the same list as smartvote/publish/keywords.py. */
+  var WORDS = [
+    "адрес", "акула", "альбом", "ананас", "арбуз", "арка", "астра", "аист", "багаж", "балкон", "банан",
+    "бархат", "башня", "берег", "береза", "бобер", "болото", "борщ", "бревно", "бульон", "бусы", "вагон",
+    "ванна", "ведро", "веник", "ветер", "вилка", "вишня", "вокзал", "волна", "ворона", "ворота", "вулкан",
+    "газета", "гвоздь", "гитара", "глобус", "гнездо", "голубь", "гора", "горох", "гриб", "груша", "гусь",
+    "дверь", "диван", "дождь", "домик", "дорога", "дракон", "дуб", "дыня", "енот", "жираф", "жук", "журавль",
+    "забор", "завод", "закат", "замок", "заяц", "звезда", "зебра", "зеркало", "зонт", "изюм", "иней",
+    "индюк", "кабачок", "кактус", "камень", "канат", "капуста", "карета", "каша", "кедр", "кенгуру",
+    "кирпич", "кисель", "клевер", "ключ", "книга", "ковер", "колесо", "колокол", "комар", "компас",
+    "конверт", "корабль", "корова", "коршун", "кот", "кофе", "кошелек", "кран", "кролик", "крыша", "кувшин",
+    "лампа", "ландыш", "лебедь", "лев", "лента", "лимон", "липа", "лиса", "лодка", "ложка", "лось", "луна",
+    "лыжи", "магнит", "малина", "марка", "маяк", "медведь", "метла", "мешок", "молоко", "морковь", "мост",
+    "мотылек", "муравей", "мыло", "мяч", "небо", "носорог", "облако", "овраг", "огурец", "озеро", "окно",
+    "олень", "орех", "оса", "осень", "остров", "павлин", "паровоз", "парус", "пень", "перо", "песок",
+    "петух", "пирог", "письмо", "пчела", "пингвин", "планета", "платок", "пляж", "подушка", "поезд", "полка",
+    "помидор", "пруд", "птица", "пустыня", "радуга", "ракета", "ракушка", "река", "репа", "рыба", "ручей",
+    "рюкзак", "сад", "самовар", "сапог", "свеча", "север", "сено", "сирень", "скрипка", "слива", "слон",
+    "снег", "собака", "сова", "солнце", "сорока", "стакан", "стол", "страус", "сундук", "сыр", "тарелка",
+    "театр", "телефон", "тигр", "тополь", "трамвай", "трактор", "труба", "тыква", "улей", "улитка", "утка",
+    "утюг", "фазан", "фонарь", "фонтан", "футбол", "хлеб", "хомяк", "цветок", "цирк", "чайка", "чайник",
+    "часы", "черника", "чернила", "шар", "шарф", "шкаф", "шишка", "шоколад", "щенок", "щука", "юла",
+    "яблоко", "ягода", "якорь", "ящерица", "ястреб", "январь", "ключица", "гроза", "туман", "ураган",
+    "залив", "пролив", "поляна", "ладья", "пешка", "ферзь", "глина", "мрамор", "янтарь", "гранит", "сокол",
+    "филин", "дятел", "кукушка", "снегирь", "синица", "цапля", "пеликан", "краб", "омар", "кит", "тюлень",
+    "морж", "барсук", "куница", "белка"
+  ];
 
   var T = {
     ru: {
@@ -14,36 +44,63 @@
       checking: "Проверяем подпись данных…",
       region: "Регион",
       chooseRegion: "— выберите регион —",
-      query: "Номер участка или адрес",
-      hint: "Например: 1234 или «Невский 28». Поиск идёт в вашем браузере: сервер не узнает, что вы искали.",
+      number: "Номер участка",
+      numberHint: "Если знаете номер участка (например, 1004), введите его: регион выбирать не нужно.",
+      query: "Или адрес вашего дома",
+      hint: "Например: «Наличная 32 к2» или «пр. Ветеранов, д. 87». Поиск идёт в вашем браузере: сервер не узнает, что вы искали.",
       find: "Найти",
       matches: "Найденные участки",
       key: "Ключ подписи",
       release: "выпуск",
-      privacy: "Без регистрации, без cookies и без счётчиков. Эту страницу можно сохранить и переслать: она проверяет подпись сама.",
-      verified: "Подпись проверена: выпуск {v} от {d}.",
+      privacy: "Без регистрации, без cookies и без счётчиков. Чтобы взять рекомендации с собой, скачайте офлайн-копию своего региона: она проверяет подпись сама и открывается без интернета.",
+      signedBy: "Данные подписаны ключом «{w}» (выпуск от {d}).",
+      signedKnown: "Проверено: данные подписаны знакомым вам ключом «{w}» (выпуск от {d}).",
+      signedNewKnown: "Проверено: новый ключ «{w}» объявлен ключом «{o}», который вы уже проверяли (выпуск от {d}).",
+      keyExplain: "Страница может проверить только то, что данные подписаны этим ключом. Поддельная копия будет подписана другим ключом. Сверьте шесть слов ключа с опубликованными на официальных каналах кампании:",
+      keyNew: "Это новый ключ кампании: он объявлен подписью прежнего ключа «{o}».",
+      noChannels: "Официальные каналы в этом выпуске не указаны — спросите ключ у того, от кого получили ссылку.",
+      remember: "Слова совпали — запомнить ключ на этом устройстве",
+      remembered: "Ключ запомнен на этом устройстве. В следующий раз страница скажет, если ключ изменится.",
+      keyChanged: "Внимание: раньше вы проверяли другой ключ ({o}). Если смена ключа не объявлена на официальных каналах, это может быть подделка.",
       regionVerified: "Подпись и данные региона «{r}» проверены.",
       loadingRegion: "Загружаем и проверяем данные региона…",
+      needRegion: "Выберите регион, чтобы искать по адресу (или введите номер участка).",
+      needQuery: "Введите номер участка или адрес.",
+      stillLoading: "Данные региона ещё загружаются — подождите пару секунд.",
       station: "Участок № {n}",
       voteFor: "Голосуйте за",
       noRec: "По этому округу рекомендации нет.",
-      pStrong: "Вероятность, что это самый сильный кандидат против кандидата власти: {p} ({w}).",
-      pWin: "Шанс победить, если сторонники проголосуют вместе: {p}.",
-      alternatives: "Другие кандидаты",
-      altLine: "{c}{party}: самый сильный с вероятностью {ps}, шанс победы {pw}",
-      reasons: "Почему",
+      details: "Другие кандидаты и подробности расчёта",
+      altLine: "{c}{party}: сильнее остальных в {k} из {n}",
       race: "Округ № {n}",
-      nothing: "Ничего не найдено. Проверьте номер участка или введите часть адреса.",
+      nothing: "Ничего не найдено. Проверьте номер участка или введите улицу и номер дома.",
+      noHouse: "Дома с таким номером нет в списке адресов. Участки на этой улице:",
       more: "Показаны первые {k} из {n}. Уточните запрос.",
       unknownStation: "Участок {s} не найден в подписанных данных.",
-      w: ["почти наверняка", "вероятно", "скорее да, чем нет", "неопределённо"],
+      namesakeOf: "Осторожно: однофамилец рекомендованного кандидата. Не перепутайте!",
+      namesakeWarn: "В бюллетене есть однофамилец: {c}. Ищите {e}{party}.",
+      spoiler: "возможный спойлер",
+      winLine: "Шанс победить, если все несогласные проголосуют вместе: примерно {k} из {n}.",
+      excluded: "Не рассматривались кандидатов: {count}.",
+      tech: "Пояснения аналитиков",
+      links: "Взять с собой",
+      offlineLink: "Офлайн-копия региона (один файл, работает без интернета)",
+      printLink: "Листовка для печати (A4)",
+      outdated: "Этот выпуск действовал до {d}. Возможно, он устарел: поищите свежую копию.",
+      validUntil: "Действителен до {d}.",
       warnTitle: "Внимание: данные не прошли проверку, рекомендации не показаны.",
-      e_signature: "Подпись не сходится. Эти данные могли быть подделаны — не доверяйте им и найдите другую копию (зеркало или офлайн-файл).",
+      nextSteps: "Что делать:",
+      stepMirror: "откройте другое зеркало:",
+      stepOffline: "или откройте офлайн-копию, полученную от знакомого человека;",
+      stepKey: "сверьте слова ключа подписи внизу страницы с официальными каналами кампании.",
+      e_signature: "Подпись не сходится. Эти данные могли быть подделаны — не доверяйте им.",
       e_hash: "Данные региона не совпадают с подписанным списком. Их могли подменить — не доверяйте им.",
       e_version: "Это устаревший выпуск рекомендаций (выпуск {got}, а известен уже выпуск {want}). Найдите свежую копию.",
       e_election: "Эти подписанные данные относятся к другим выборам.",
       e_format: "Данные повреждены или имеют неизвестный формат.",
-      e_fetch: "Не удалось загрузить данные. Попробуйте зеркало или офлайн-файл.",
+      e_keychange: "Объявление о смене ключа не проходит проверку. Это может быть подделка.",
+      e_fetch: "Не удалось загрузить данные: сайт может быть заблокирован.",
+      e_saved: "Это сохранённая страница без данных. Для работы без интернета нужна офлайн-копия региона (отдельный файл со ссылкой «Офлайн-копия»).",
       e_crypto: "Ваш браузер не умеет проверять подпись (Ed25519). Обновите браузер; без проверки рекомендации не показываются."
     },
     en: {
@@ -53,52 +110,98 @@
       checking: "Checking the data signature…",
       region: "Region",
       chooseRegion: "— choose a region —",
-      query: "Station number or address",
-      hint: "For example 1234 or “Nevsky 28”. The search runs in your browser: the server never learns what you looked for.",
+      number: "Station number",
+      numberHint: "If you know your station number (e.g. 1004), type it: no need to choose a region.",
+      query: "Or your home address",
+      hint: "For example “Nalichnaya 32 k2” (in Russian). The search runs in your browser: the server never learns what you looked for.",
       find: "Find",
       matches: "Matching stations",
       key: "Signing key",
       release: "release",
-      privacy: "No accounts, no cookies, no analytics. Save and forward this page: it checks the signature itself.",
-      verified: "Signature verified: release {v} of {d}.",
+      privacy: "No accounts, no cookies, no analytics. To take the recommendations with you, download your region's offline copy: it checks the signature itself and opens without internet.",
+      signedBy: "The data is signed by the key “{w}” (release of {d}).",
+      signedKnown: "Verified: signed by the key “{w}” you checked before (release of {d}).",
+      signedNewKnown: "Verified: the new key “{w}” was announced by the key “{o}” you checked before (release of {d}).",
+      keyExplain: "This page can only check that the data is signed by this key. A fake copy would be signed by another key. Compare the six words with those published on the campaign's official channels:",
+      keyNew: "This is a new campaign key, announced by a signature of the previous key “{o}”.",
+      noChannels: "This release lists no official channels: ask the person who sent you the link for the key.",
+      remember: "The words match — remember this key on this device",
+      remembered: "Key remembered on this device. Next time the page will tell you if the key changes.",
+      keyChanged: "Warning: you checked a different key before ({o}). Unless the change was announced on the official channels, this may be a fake.",
       regionVerified: "Signature and data of region “{r}” verified.",
       loadingRegion: "Loading and checking the region's data…",
+      needRegion: "Choose a region to search by address (or type the station number).",
+      needQuery: "Type a station number or an address.",
+      stillLoading: "The region's data is still loading — wait a couple of seconds.",
       station: "Station No. {n}",
       voteFor: "Vote for",
       noRec: "No recommendation for this race.",
-      pStrong: "Probability that this is the strongest candidate against the regime's: {p} ({w}).",
-      pWin: "Chance of winning if supporters vote together: {p}.",
-      alternatives: "Other candidates",
-      altLine: "{c}{party}: strongest with probability {ps}, chance of winning {pw}",
-      reasons: "Why",
+      details: "Other candidates and how it was computed",
+      altLine: "{c}{party}: strongest in {k} of {n}",
       race: "District No. {n}",
-      nothing: "Nothing found. Check the station number or type part of the address.",
+      nothing: "Nothing found. Check the station number or type the street and house number.",
+      noHouse: "No such house number in the address list. Stations on this street:",
       more: "Showing the first {k} of {n}. Narrow the search.",
       unknownStation: "Station {s} is not in the signed data.",
-      w: ["almost certainly", "likely", "more likely than not", "uncertain"],
+      namesakeOf: "Careful: a namesake of the endorsed candidate. Do not confuse them!",
+      namesakeWarn: "There is a namesake on the ballot: {c}. Look for {e}{party}.",
+      spoiler: "possible spoiler",
+      winLine: "Chance of winning if all opposition voters back this candidate: about {k} in {n}.",
+      excluded: "Candidates not considered: {count}.",
+      tech: "Analysts' notes",
+      links: "Take it with you",
+      offlineLink: "Offline copy of the region (one file, works without internet)",
+      printLink: "Printable leaflet (A4)",
+      outdated: "This release was valid until {d}. It may be outdated: look for a fresh copy.",
+      validUntil: "Valid until {d}.",
       warnTitle: "Warning: the data failed verification; no recommendations are shown.",
-      e_signature: "The signature does not match. This data may be forged — do not trust it; find another copy (a mirror or the offline file).",
+      nextSteps: "What to do:",
+      stepMirror: "open another mirror:",
+      stepOffline: "or open an offline copy you received from someone you know;",
+      stepKey: "compare the signing key's words at the bottom of the page with the campaign's official channels.",
+      e_signature: "The signature does not match. This data may be forged — do not trust it.",
       e_hash: "The region's data does not match the signed list. It may have been replaced — do not trust it.",
       e_version: "This is an outdated release (release {got}, but release {want} is already known). Find a fresh copy.",
       e_election: "This signed data belongs to a different election.",
       e_format: "The data is damaged or in an unknown format.",
-      e_fetch: "Could not load the data. Try a mirror or the offline file.",
+      e_keychange: "The key-change announcement does not verify. This may be a fake.",
+      e_fetch: "Could not load the data: the site may be blocked.",
+      e_saved: "This is a saved page without the data. To work offline you need the region's offline copy (a separate file, linked as “Offline copy”).",
       e_crypto: "Your browser cannot verify the signature (Ed25519). Please update it; without verification no recommendations are shown."
     }
   };
+  /* Reasons in plain words, from the numbers of a recommendation (the same codes and
+   * texts as smartvote/publish/reasons.py). */
+  var R = {
+    ru: {
+      strongest: "В {k} {cases} из {n} этот кандидат сильнее остальных кандидатов против кандидата власти.",
+      close_call: "Выбор непростой: {runner} почти так же силён(-на).",
+      beat: "Кандидат власти, которого нужно обойти: {candidate}{party_sfx}."
+    },
+    en: {
+      strongest: "In {k} cases out of {n} this candidate is stronger than the other challengers of the regime's candidate.",
+      close_call: "A close call: {runner} is almost as strong.",
+      beat: "The regime's candidate to beat: {candidate}{party_sfx}."
+    }
+  };
   var MAX_MATCHES = 20;
+  var CACHE = "smartvote-v1";
   var lang = "ru";
-  var S = { manifest: null, failed: null, regions: new Map(), region: null, station: null, results: null, status: null };
+  var S = { manifest: null, failed: null, regions: new Map(), loading: new Map(), region: null, station: null,
+            results: null, status: null, message: null, key: null };
 
   function $(id) { return document.getElementById(id); }
   function meta(n) { var m = document.querySelector('meta[name="' + n + '"]'); return m ? m.getAttribute("content") || "" : ""; }
-  function t(k, vars) {
-    var s = T[lang][k];
-    if (vars) { s = s.replace(/\{(\w+)\}/g, function (_, v) { return vars[v] === undefined ? "" : String(vars[v]); }); }
-    return s;
+  function fill(s, vars) {
+    return vars ? s.replace(/\{(\w+)\}/g, function (_, v) { return vars[v] === undefined || vars[v] === null ? "" : String(vars[v]); }) : s;
   }
+  function t(k, vars) { return fill(T[lang][k], vars); }
   function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined && text !== null) { e.textContent = String(text); } if (cls) { e.className = cls; } return e; }
   function clear(e) { while (e.firstChild) { e.removeChild(e.firstChild); } }
+  function isUrl(u) { return typeof u === "string" && /^https?:\/\/[^\s<>"'`\\]+$/.test(u); }
+  function isRel(p) { return typeof p === "string" && /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(p) && p.split("/").indexOf("..") < 0; }
+  function link(href, text) { var a = el("a", text); a.setAttribute("href", href); a.setAttribute("rel", "noopener noreferrer"); return a; }
+  function online() { return meta("smartvote-mode") !== "offline"; }
 
   function Fail(kind, vars) { this.kind = kind; this.vars = vars || {}; }
 
@@ -123,25 +226,49 @@
     return window.crypto.subtle;
   }
   function get(path) {
-    return fetch(path, { cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer", redirect: "error" })
+    return fetch(path, { credentials: "omit", referrerPolicy: "no-referrer", redirect: "error" })
       .then(function (r) { if (!r.ok) { throw new Fail("fetch"); } return r.arrayBuffer(); },
-            function () { throw new Fail("fetch"); })
+            function () { throw new Fail(location.protocol === "file:" ? "saved" : "fetch"); })
       .then(function (b) { return new Uint8Array(b); });
   }
 
-  async function verifySignature(bytes, sig) {
-    var key, sigBytes, ok;
-    try { sigBytes = b64(sig); } catch (e) { throw new Fail("signature"); }
+  async function edVerify(keyRaw, sig, bytes) {
+    var key, sigBytes;
+    try { sigBytes = b64(sig); } catch (e) { return false; }
     try {
-      key = await subtle().importKey("raw", b64(meta("smartvote-public-key")), { name: "Ed25519" }, false, ["verify"]);
+      key = await subtle().importKey("raw", keyRaw, { name: "Ed25519" }, false, ["verify"]);
     } catch (e) { if (e instanceof Fail) { throw e; } throw new Fail("crypto"); }
-    try { ok = await subtle().verify({ name: "Ed25519" }, key, sigBytes, bytes); } catch (e) { ok = false; }
-    if (!ok) { throw new Fail("signature"); }
+    try { return await subtle().verify({ name: "Ed25519" }, key, sigBytes, bytes); } catch (e) { return false; }
+  }
+  async function keyWords(raw) {
+    var h = new Uint8Array(await subtle().digest("SHA-256", raw)), w = [];
+    for (var i = 0; i < 6; i++) { w.push(WORDS[h[i]]); }
+    return w.join(" ");
+  }
+  /* RFC 8785 canonical JSON of a key-change statement (strings and integers only). */
+  function canonical(o) {
+    if (o === null || typeof o !== "object") { return JSON.stringify(o); }
+    var keys = Object.keys(o).sort();
+    return "{" + keys.map(function (k) { return JSON.stringify(k) + ":" + canonical(o[k]); }).join(",") + "}";
+  }
+  async function checkKeyChange(m, pageKey) {
+    var kc = m.key_change;
+    if (kc === undefined || kc === null) { return null; }
+    var st = kc && kc.statement;
+    if (!st || st.format !== "smartvote-key-change/1" || st.new_key !== pageKey || st.election !== m.election ||
+        typeof st.old_key !== "string") { throw new Fail("keychange"); }
+    var oldRaw;
+    try { oldRaw = b64(st.old_key); } catch (e) { throw new Fail("keychange"); }
+    if (!(await edVerify(oldRaw, kc.signature, new TextEncoder().encode(canonical(st))))) { throw new Fail("keychange"); }
+    return { oldWords: await keyWords(oldRaw) };
   }
 
+  function store(k, v) { try { if (v === undefined) { return window.localStorage.getItem(k); } window.localStorage.setItem(k, v); } catch (e) { /* storage off: fine */ } return null; }
   function versionKey() { return "smartvote:seen:" + meta("smartvote-public-key"); }
-  function seenVersion() { try { return parseInt(window.localStorage.getItem(versionKey()) || "0", 10) || 0; } catch (e) { return 0; } }
-  function rememberVersion(v) { try { if (v > seenVersion()) { window.localStorage.setItem(versionKey(), String(v)); } } catch (e) { /* storage off: fine */ } }
+  function seenVersion() { return parseInt(store(versionKey()) || "0", 10) || 0; }
+  function rememberVersion(v) { if (v > seenVersion()) { store(versionKey(), String(v)); } }
+  function knownKeys() { try { var a = JSON.parse(store("smartvote:keys") || "[]"); return Array.isArray(a) ? a : []; } catch (e) { return []; } }
+  function rememberKey(words) { var a = knownKeys(); if (a.indexOf(words) < 0) { a.push(words); store("smartvote:keys", JSON.stringify(a)); } }
 
   async function loadManifest() {
     var bytes, sig;
@@ -154,132 +281,416 @@
       bytes = got[0];
       sig = utf8(got[1]);
     }
-    await verifySignature(bytes, sig);
+    var pageKey = meta("smartvote-public-key"), signer = pageKey;
+    if (!(await edVerify(b64(pageKey), sig, bytes))) {
+      // Key continuity: a page kept from an earlier release (cache, saved copy) accepts a
+      // manifest signed by a new key only when the page's key announced that key.
+      var st0 = null;
+      try { st0 = parse(bytes).key_change.statement; } catch (e) { st0 = null; }
+      if (!st0 || st0.old_key !== pageKey || typeof st0.new_key !== "string") { throw new Fail("signature"); }
+      var newRaw;
+      try { newRaw = b64(st0.new_key); } catch (e) { throw new Fail("signature"); }
+      if (!(await edVerify(newRaw, sig, bytes))) { throw new Fail("signature"); }
+      signer = st0.new_key;
+    }
     var m = parse(bytes);
     if (!m || m.format !== "smartvote-bundle/1" || !Array.isArray(m.regions) || typeof m.files !== "object") { throw new Fail("format"); }
     if (m.election !== meta("smartvote-election")) { throw new Fail("election"); }
     var want = Math.max(parseInt(meta("smartvote-min-version"), 10) || 0, seenVersion());
     if (!Number.isSafeInteger(m.version) || m.version < want) { throw new Fail("version", { got: m.version, want: want }); }
+    var change = await checkKeyChange(m, signer);
     rememberVersion(m.version);
+    var words = await keyWords(b64(signer));
+    var known = knownKeys();
+    S.key = { words: words, change: change, known: known.indexOf(words) >= 0, others: known.filter(function (w) { return w !== words; }) };
+    if (!S.key.known && change && known.indexOf(change.oldWords) >= 0) {
+      rememberKey(words);  // announced by a key the voter checked and chose to remember
+      S.key.known = true;
+      S.key.viaOld = true;
+    }
     return m;
   }
 
+  function shardUrl(region) {
+    var h = S.manifest.files[region.shard];
+    return region.shard + (typeof h === "string" ? "?h=" + h : "");
+  }
   async function loadRegion(region) {
     if (S.regions.has(region.region)) { return S.regions.get(region.region); }
-    var bytes, node = document.getElementById("sv-shard");
-    if (node) { bytes = new TextEncoder().encode(node.textContent); } else { bytes = await get(region.shard); }
-    var want = S.manifest.files[region.shard];
-    var got = hex(await subtle().digest("SHA-256", bytes));
-    if (typeof want !== "string" || got !== want) { throw new Fail("hash"); }
-    var sh = parse(bytes);
-    if (!sh || sh.format !== "smartvote-shard/1" || sh.election !== S.manifest.election ||
-        sh.version !== S.manifest.version || sh.region !== region.region) { throw new Fail("format"); }
-    var index = Object.keys(sh.stations).map(function (id) {
-      var st = sh.stations[id];
-      return { id: id, number: norm(st.number), addr: norm(st.address) };
-    });
-    var r = { meta: region, shard: sh, index: index };
-    S.regions.set(region.region, r);
-    return r;
+    if (S.loading.has(region.region)) { return S.loading.get(region.region); }
+    var p = (async function () {
+      var bytes, node = document.getElementById("sv-shard");
+      if (node) { bytes = new TextEncoder().encode(node.textContent); } else { bytes = await get(shardUrl(region)); }
+      var want = S.manifest.files[region.shard];
+      var got = hex(await subtle().digest("SHA-256", bytes));
+      if (typeof want !== "string" || got !== want) {
+        if (!node && window.caches) { try { (await caches.open(CACHE)).delete(shardUrl(region)); } catch (e) { /* no cache */ } }
+        throw new Fail("hash");
+      }
+      var sh = parse(bytes);
+      if (!sh || sh.format !== "smartvote-shard/1" || sh.election !== S.manifest.election ||
+          sh.version !== S.manifest.version || sh.region !== region.region) { throw new Fail("format"); }
+      var index = Object.keys(sh.stations).map(function (id) {
+        var st = sh.stations[id];
+        var texts = [String(st.address)].concat(Array.isArray(st.serves) ? st.serves.map(String) : []);
+        return { id: id, number: norm(st.number), addrs: texts.map(function (x) { return { text: x, p: parseAddress(x) }; }) };
+      });
+      var r = { meta: region, shard: sh, index: index };
+      S.regions.set(region.region, r);
+      return r;
+    })();
+    S.loading.set(region.region, p);
+    try { return await p; } finally { S.loading.delete(region.region); }
   }
 
+  /* ---- Russian addresses: the same rules as smartvote/publish/address.py ---- */
+  var TYPES = { "проспект": "пр", "пр": "пр", "пр-т": "пр", "пр-кт": "пр", "просп": "пр", "пркт": "пр",
+    "улица": "ул", "ул": "ул", "набережная": "наб", "наб": "наб", "переулок": "пер", "пер": "пер",
+    "шоссе": "ш", "ш": "ш", "площадь": "пл", "пл": "пл", "бульвар": "бул", "б-р": "бул", "бул": "бул",
+    "бульв": "бул", "проезд": "прд", "пр-д": "прд", "аллея": "ал", "ал": "ал", "линия": "лин", "лин": "лин",
+    "дорога": "дор", "дор": "дор", "тупик": "туп", "туп": "туп" };
+  function set(a) { var o = Object.create(null); a.forEach(function (x) { o[x] = true; }); return o; }
+  var HOUSE = set(["дом", "д", "дома", "домов"]), KORP = set(["корпус", "корп", "к", "кор", "корпуса"]),
+      STROENIE = set(["строение", "стр", "с"]), LITERA = set(["литера", "литер", "лит", "литеры"]),
+      FLAT = set(["кв", "квартира", "пом", "помещение", "офис"]),
+      NOISE = set(["г", "город", "санкт-петербург", "спб", "россия", "рф", "р-н", "и"]);
+  var RE_ORD = /^(\d+)-?(?:[а-я]{1,3})$/, RE_RANGE = /^(\d+)-(\d+)$/,
+      RE_HOUSE = /^(\d+(?:\/\d+[а-я]?)?)([а-я])?(?:(?:к|корп)(\d+))?(?:(?:с|стр)(\d+))?(?:лит([а-я]))?$/;
+
   function norm(s) { return String(s).normalize("NFC").toLowerCase().replace(/ё/g, "е").replace(/\s+/g, " ").trim(); }
+  function House(base, korp, str, letter) { return { base: base, korp: korp || "", str: str || "", letter: letter || "" }; }
+  function parseAddress(s) {
+    var toks = norm(s).replace(/\([^)]*\)/g, " ").split(/[\s,;:()«»"'.№#]+/).filter(function (x) { return x && x !== "-"; });
+    var words = [], types = [], houses = [], pending = "", lastNumber = false;
+    toks.forEach(function (tok) {
+      var wasNumber = lastNumber, m, h;
+      lastNumber = false;
+      if (Object.prototype.hasOwnProperty.call(TYPES, tok)) { types.push(TYPES[tok]); pending = ""; return; }
+      if (HOUSE[tok]) { pending = "house"; return; }
+      if (KORP[tok] && houses.length) { pending = "korp"; return; }
+      if (STROENIE[tok] && houses.length) { pending = "str"; return; }
+      if (LITERA[tok]) { pending = "lit"; return; }
+      if (FLAT[tok]) { pending = "flat"; return; }
+      if (NOISE[tok]) { return; }
+      if (/^\d/.test(tok)) {
+        var mark = pending; pending = "";
+        if (mark === "flat") { return; }
+        if ((mark === "korp" || mark === "str") && /^\d+$/.test(tok)) {
+          h = houses[houses.length - 1];
+          houses[houses.length - 1] = mark === "korp" ? House(h.base, tok, h.str, h.letter) : House(h.base, h.korp, tok, h.letter);
+          lastNumber = true; return;
+        }
+        if ((m = RE_RANGE.exec(tok))) { houses.push(House(m[1]), House(m[2])); lastNumber = true; return; }
+        if ((m = RE_HOUSE.exec(tok))) { houses.push(House(m[1], m[3], m[4], m[2])); lastNumber = true; return; }
+        if ((m = RE_ORD.exec(tok))) { words.push(m[1] + "-"); return; }
+        words.push(tok); return;
+      }
+      if (pending === "lit") { pending = ""; return; }
+      if (tok.length === 1 && wasNumber && houses.length && !houses[houses.length - 1].letter) {
+        h = houses[houses.length - 1];
+        houses[houses.length - 1] = House(h.base, h.korp, h.str, tok);
+        return;
+      }
+      pending = "";
+      words.push(tok);
+    });
+    houses.filter(function (x) { return x.base.indexOf("/") >= 0; }).forEach(function (x) {
+      houses.push(House(x.base.split("/")[0], x.korp, x.str, x.letter));
+    });
+    return { words: words, types: types, houses: houses };
+  }
+  function oneEdit(a, b) {
+    var la = a.length, lb = b.length, i, d = [];
+    if (Math.abs(la - lb) > 1) { return false; }
+    if (la === lb) {
+      for (i = 0; i < la; i++) { if (a[i] !== b[i]) { d.push(i); } }
+      return d.length === 1 || (d.length === 2 && d[1] === d[0] + 1 && a[d[0]] === b[d[1]] && a[d[1]] === b[d[0]]);
+    }
+    if (la > lb) { var x = a; a = b; b = x; la = a.length; }
+    i = 0;
+    while (i < la && a[i] === b[i]) { i++; }
+    return a.slice(i) === b.slice(i + 1);
+  }
+  function wordMatch(q, a) {
+    if (q === a) { return 2; }
+    if (q[q.length - 1] === "-" || a[a.length - 1] === "-") { return 0; }
+    if (q.length >= 3 && a.indexOf(q) === 0) { return 1; }
+    var n = Math.min(q.length, a.length);
+    if (n >= 5) {
+      var c = 0;
+      while (c < n && q[c] === a[c]) { c++; }
+      if (c >= Math.max(4, q.length - 3, a.length - 3)) { return 1; }
+      if (oneEdit(q, a)) { return 1; }
+    }
+    return 0;
+  }
+  function houseMatch(q, a) {
+    if (q.base !== a.base) { return 0; }
+    var exact = 2, pairs = [[q.korp, a.korp], [q.str, a.str], [q.letter, a.letter]];
+    for (var i = 0; i < 3; i++) {
+      if (pairs[i][0] && pairs[i][0] !== pairs[i][1]) { return 0; }
+      if (!pairs[i][0] && pairs[i][1]) { exact = 1; }
+    }
+    return exact;
+  }
+  function matchScore(q, a) {
+    if (!q.words.length && !q.houses.length) { return [0, 0]; }
+    var street = 1, i, j, best;
+    for (i = 0; i < q.words.length; i++) {
+      best = 0;
+      for (j = 0; j < a.words.length && best < 2; j++) { best = Math.max(best, wordMatch(q.words[i], a.words[j])); }
+      if (!best) { return [0, 0]; }
+      if (best === 2) { street++; }
+    }
+    if (q.types.length && q.types.every(function (x) { return a.types.indexOf(x) >= 0; })) { street++; }
+    var house = 0;
+    if (q.houses.length) {
+      for (j = 0; j < a.houses.length; j++) { house = Math.max(house, houseMatch(q.houses[0], a.houses[j])); }
+      if (!q.words.length && !house) { return [0, 0]; }
+    }
+    return [house, street];
+  }
+  function searchAddress(r, query) {
+    var q = parseAddress(query), hits = [];
+    r.index.forEach(function (s) {
+      var best = [0, 0], text = "";
+      s.addrs.forEach(function (a) {
+        var sc = matchScore(q, a.p);
+        if (sc[1] && (sc[0] > best[0] || (sc[0] === best[0] && sc[1] > best[1]))) { best = sc; text = a.text; }
+      });
+      if (best[1]) { hits.push({ sc: best, id: s.id, text: text }); }
+    });
+    var houseFound = q.houses.length > 0 && hits.some(function (h) { return h.sc[0] > 0; });
+    if (houseFound) {
+      hits = hits.filter(function (h) { return h.sc[0] > 0; });
+      var topH = Math.max.apply(null, hits.map(function (h) { return h.sc[0]; }));
+      hits = hits.filter(function (h) { return h.sc[0] === topH; });
+    }
+    var topS = hits.length ? Math.max.apply(null, hits.map(function (h) { return h.sc[1]; })) : 0;
+    hits = hits.filter(function (h) { return h.sc[1] === topS; });
+    return { hits: hits, houseFound: houseFound, askedHouse: q.houses.length > 0 };
+  }
+  window.smartvoteAddress = { parse: parseAddress, search: function (region, q) {
+    var r = S.regions.get(region); return r ? searchAddress(r, q) : null;
+  } };
+
+  /* ---- reasons in words ---- */
+  function inWords(p) {
+    if (p < 0.05 || p > 0.95) { return [Math.round(p * 100), 100]; }
+    var ds = [2, 3, 4, 5, 10];
+    for (var i = 0; i < ds.length; i++) {
+      var n = ds[i], k = Math.round(p * n);
+      if (k > 0 && k < n && Math.abs(k / n - p) <= 0.04) { return [k, n]; }
+    }
+    return [Math.round(p * 10), 10];
+  }
+  function num(x) { return typeof x === "number" && isFinite(x) ? x : null; }
+  function surname(s) { return norm(s).split(" ")[0] || ""; }
+  function reasonText(code, v) {
+    var vals = Object.assign({}, v);
+    vals.cases = (v.k % 10 === 1 && v.k % 100 !== 11) ? "случае" : "случаях";
+    vals.party_sfx = v.party ? " (" + v.party + ")" : "";
+    return fill(R[lang][code], vals);
+  }
+  function flagsFor(rec) {
+    var out = Object.create(null), sn = surname(rec.endorsed || "");
+    (Array.isArray(rec.spoilers) ? rec.spoilers : []).forEach(function (s) {
+      if (!s || typeof s.candidate !== "string" || s.candidate === rec.endorsed) { return; }
+      if (s.kind === "namesake") { if (surname(s.candidate) === sn) { out[s.candidate] = "namesake"; } }
+      else { out[s.candidate] = "spoiler"; }
+    });
+    return out;
+  }
 
   function fail(err) {
     if (!(err instanceof Fail)) { err = new Fail("format"); }
     S.failed = err;
     S.station = null;
     S.results = null;
-    ["search", "matches", "ballot"].forEach(function (id) { $(id).hidden = true; });
+    ["search", "matches", "ballot", "keybox", "takeaway"].forEach(function (id) { $(id).hidden = true; });
     clear($("races")); clear($("match-list")); clear($("ballot-title")); clear($("ballot-address"));
     $("status").hidden = true;
     renderWarning();
+  }
+  function mirrors() {
+    var list = (S.manifest && Array.isArray(S.manifest.mirrors) ? S.manifest.mirrors : []).concat(meta("smartvote-mirrors").split(/\s+/));
+    var seen = Object.create(null);
+    return list.filter(function (u) { if (!isUrl(u) || seen[u]) { return false; } seen[u] = true; return true; });
   }
   function renderWarning() {
     var w = $("warning");
     clear(w);
     if (!S.failed) { w.hidden = true; return; }
-    w.appendChild(el("p", t("warnTitle")));
-    w.appendChild(el("p", t("e_" + S.failed.kind, S.failed.vars)));
+    var k = S.failed.kind;
+    w.appendChild(el("p", t(k === "saved" || k === "fetch" ? "e_" + k : "warnTitle")));
+    if (k !== "saved" && k !== "fetch") { w.appendChild(el("p", t("e_" + k, S.failed.vars))); }
+    if (k === "crypto") { w.hidden = false; return; }
+    w.appendChild(el("p", t("nextSteps")));
+    var ol = el("ol"), ms = mirrors();
+    if (ms.length) {
+      var li = el("li", t("stepMirror") + " "), ul = el("ul");
+      ms.forEach(function (u) { var x = el("li"); x.appendChild(link(u, u)); ul.appendChild(x); });
+      li.appendChild(ul);
+      ol.appendChild(li);
+    }
+    ol.appendChild(el("li", t("stepOffline")));
+    ol.appendChild(el("li", t("stepKey")));
+    w.appendChild(ol);
     w.hidden = false;
   }
   function setStatus(key, vars) {
     S.status = [key, vars];
     var s = $("status");
     s.textContent = t(key, vars);
-    s.className = "status" + (key === "verified" || key === "regionVerified" ? " ok" : "");
+    var ok = key === "signedKnown" || key === "signedNewKnown" || (key === "regionVerified" && S.key && S.key.known);
+    s.className = "status" + (ok ? " ok" : key === "signedBy" || key === "regionVerified" ? " key" : "");
+  }
+  function fmtDate(iso) {
+    var d = new Date(String(iso).length <= 10 ? iso + "T00:00:00Z" : iso);
+    if (isNaN(d.getTime())) { return String(iso); }
+    try { return d.toLocaleDateString(lang === "ru" ? "ru-RU" : "en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }); }
+    catch (e) { return String(iso).slice(0, 10); }
+  }
+  function keyStatus() {
+    var d = fmtDate(S.manifest.created), k = S.key;
+    if (k.known && k.viaOld) { return ["signedNewKnown", { w: k.words, o: k.change.oldWords, d: d }]; }
+    if (k.known) { return ["signedKnown", { w: k.words, d: d }]; }
+    return ["signedBy", { w: k.words, d: d }];
+  }
+  function renderKeybox() {
+    var box = $("keybox");
+    clear(box);
+    if (S.failed || !S.key) { box.hidden = true; return; }
+    var k = S.key;
+    if (k.change) { box.appendChild(el("p", t("keyNew", { o: k.change.oldWords }), "keynew")); }
+    if (!k.known && k.others.length) { box.appendChild(el("p", t("keyChanged", { o: k.others.join("; ") }), "keywarn")); }
+    if (!k.known) {
+      box.appendChild(el("p", t("keyExplain")));
+      var chans = Array.isArray(S.manifest.channels) ? S.manifest.channels : [];
+      if (chans.length) {
+        var ul = el("ul", null, "channels");
+        chans.forEach(function (c) {
+          if (!c || typeof c.name !== "string" || !isUrl(c.url)) { return; }
+          var li = el("li", c.name + ": ");
+          li.appendChild(link(c.url, c.url));
+          ul.appendChild(li);
+        });
+        box.appendChild(ul);
+      } else { box.appendChild(el("p", t("noChannels"))); }
+      var b = el("button", t("remember"), "secondary");
+      b.type = "button";
+      b.id = "remember-key";
+      b.addEventListener("click", function () { rememberKey(k.words); k.known = true; S.message = "remembered"; setStatus.apply(null, keyStatus()); renderKeybox(); });
+      box.appendChild(b);
+    } else if (S.message === "remembered") {
+      box.appendChild(el("p", t("remembered")));
+    }
+    var vu = S.manifest.valid_until;
+    if (typeof vu === "string" && /^\d{4}-\d{2}-\d{2}$/.test(vu)) {
+      var past = new Date(vu + "T23:59:59Z").getTime() < Date.now();
+      box.appendChild(el("p", t(past ? "outdated" : "validUntil", { d: fmtDate(vu) }), past ? "keywarn" : "muted"));
+    }
+    box.hidden = false;
   }
 
-  function pct(p) {
-    if (typeof p !== "number" || !isFinite(p)) { return "—"; }
-    if (p > 0.99) { return "> 99%"; }
-    if (p < 0.01) { return "< 1%"; }
-    return Math.round(p * 100) + "%";
-  }
-  function words(p) { var w = T[lang].w; return p >= 0.9 ? w[0] : p >= 0.7 ? w[1] : p >= 0.5 ? w[2] : w[3]; }
-  function raceLabel(id, rec) {
+  function raceLabel(id, sh, rec) {
+    var names = sh.race_names || {};
+    if (typeof names[id] === "string" && names[id]) { return names[id]; }
     if (rec && typeof rec.race_name === "string" && rec.race_name) { return rec.race_name; }
     var m = /\/smd\/([^/]+)$/.exec(id);
     return m ? t("race", { n: m[1] }) : id;
   }
 
+  function renderRace(raceId, sh) {
+    var rec = Object.prototype.hasOwnProperty.call(sh.races, raceId) ? sh.races[raceId] : null;
+    var art = el("article", null, "race");
+    art.appendChild(el("h3", raceLabel(raceId, sh, rec)));
+    art.appendChild(el("p", raceId, "raceid"));
+    if (!rec || !rec.endorsed) { art.appendChild(el("p", t("noRec"))); return art; }
+    var flags = flagsFor(rec);
+    var pick = el("p", null, "pick");
+    pick.appendChild(el("span", t("voteFor") + ": "));
+    pick.appendChild(el("strong", rec.endorsed, "endorsed"));
+    if (rec.party) { pick.appendChild(el("span", " (" + rec.party + ")", "party")); }
+    art.appendChild(pick);
+    Object.keys(flags).forEach(function (c) {
+      if (flags[c] === "namesake") { art.appendChild(el("p", t("namesakeWarn", { c: c, e: rec.endorsed, party: rec.party ? " (" + rec.party + ")" : "" }), "flag")); }
+    });
+    var ps = num(rec.p_strongest);
+    if (ps !== null) { var kn = inWords(ps); art.appendChild(el("p", reasonText("strongest", { k: kn[0], n: kn[1] }), "main")); }
+    var alts = Array.isArray(rec.alternatives) ? rec.alternatives.filter(function (a) { return a && typeof a === "object" && a.candidate !== rec.endorsed; }) : [];
+    if (rec.close_call && alts.length) { art.appendChild(el("p", reasonText("close_call", { runner: alts[0].candidate }), "close")); }
+    if (rec.regime && typeof rec.regime === "object" && typeof rec.regime.candidate === "string") {
+      art.appendChild(el("p", reasonText("beat", { candidate: rec.regime.candidate, party: rec.regime.party || "" }), "beat"));
+    }
+    var d = el("details", null, "more"), sum = el("summary", t("details"));
+    d.appendChild(sum);
+    if (alts.length) {
+      var ol = el("ol");
+      alts.forEach(function (a) {
+        var p = num(a.p_strongest), kn2 = p === null ? ["—", "—"] : inWords(p);
+        var li = el("li", t("altLine", { c: a.candidate, party: a.party ? " (" + a.party + ")" : "", k: kn2[0], n: kn2[1] }));
+        if (flags[a.candidate]) { li.appendChild(el("span", " — " + t(flags[a.candidate] === "namesake" ? "namesakeOf" : "spoiler"), "flag")); }
+        ol.appendChild(li);
+      });
+      d.appendChild(ol);
+    }
+    var pw = num(rec.p_win);
+    if (pw !== null) { var kw = inWords(pw); d.appendChild(el("p", t("winLine", { k: kw[0], n: kw[1] }))); }
+    if (Array.isArray(rec.excluded) && rec.excluded.length) { d.appendChild(el("p", t("excluded", { count: rec.excluded.length }))); }
+    var notes = lang === "ru" && Array.isArray(rec.reasons_ru) ? rec.reasons_ru : lang === "en" ? rec.reasons : null;
+    if (Array.isArray(notes) && notes.length) {
+      d.appendChild(el("h4", t("tech")));
+      var ul = el("ul");
+      notes.forEach(function (x) { ul.appendChild(el("li", x)); });
+      d.appendChild(ul);
+    }
+    art.appendChild(d);
+    return art;
+  }
+
   function renderBallot() {
     var box = $("ballot"), races = $("races");
     clear(races);
-    if (S.failed || !S.station) { box.hidden = true; return; }
+    if (S.failed || !S.station) { box.hidden = true; renderTakeaway(); return; }
     var r = S.regions.get(S.station.region), st = r.shard.stations[S.station.id];
     $("ballot-title").textContent = t("station", { n: st.number });
     $("ballot-address").textContent = st.address;
-    st.races.forEach(function (raceId) {
-      var rec = r.shard.races[raceId] || null;
-      var art = el("article", null, "race");
-      art.appendChild(el("h3", raceLabel(raceId, rec)));
-      art.appendChild(el("p", raceId, "raceid"));
-      if (!rec || !rec.endorsed) { art.appendChild(el("p", t("noRec"))); races.appendChild(art); return; }
-      var pick = el("p", null, "pick");
-      pick.appendChild(el("span", t("voteFor") + ": "));
-      pick.appendChild(el("strong", rec.endorsed, "endorsed"));
-      if (rec.party) { pick.appendChild(el("span", " (" + rec.party + ")", "party")); }
-      art.appendChild(pick);
-      if (typeof rec.p_strongest === "number") { art.appendChild(el("p", t("pStrong", { p: pct(rec.p_strongest), w: words(rec.p_strongest) }))); }
-      if (typeof rec.p_win === "number") { art.appendChild(el("p", t("pWin", { p: pct(rec.p_win) }))); }
-      if (Array.isArray(rec.alternatives) && rec.alternatives.length) {
-        var d = el("details"), ol = el("ol");
-        d.appendChild(el("summary", t("alternatives")));
-        rec.alternatives.forEach(function (a) {
-          if (!a || typeof a !== "object") { return; }
-          ol.appendChild(el("li", t("altLine", { c: a.candidate, party: a.party ? " (" + a.party + ")" : "", ps: pct(a.p_strongest), pw: pct(a.p_win) })));
-        });
-        d.appendChild(ol);
-        art.appendChild(d);
-      }
-      if (Array.isArray(rec.reasons) && rec.reasons.length) {
-        art.appendChild(el("h4", t("reasons")));
-        var ul = el("ul");
-        rec.reasons.forEach(function (x) { ul.appendChild(el("li", x)); });
-        art.appendChild(ul);
-      }
-      races.appendChild(art);
-    });
+    st.races.forEach(function (raceId) { races.appendChild(renderRace(raceId, r.shard)); });
     box.hidden = false;
+    renderTakeaway();
+  }
+  function renderTakeaway() {
+    var box = $("takeaway"), ul = $("takeaway-list");
+    clear(ul);
+    var r = S.region && S.regions.get(S.region);
+    if (S.failed || !r || !online()) { box.hidden = true; return; }
+    if (isRel(r.meta.offline)) { var a = el("li"); a.appendChild(link(r.meta.offline, t("offlineLink"))); a.firstChild.setAttribute("download", ""); ul.appendChild(a); }
+    if (isRel(r.meta.print)) {
+      var b = el("li"); b.appendChild(link(r.meta.print, t("printLink"))); ul.appendChild(b);
+    }
+    box.hidden = !ul.firstChild;
   }
 
   function renderMatches() {
     var box = $("matches"), list = $("match-list");
     clear(list);
-    if (S.failed || !S.results) { box.hidden = true; return; }
+    if (S.failed || (!S.results && !S.message)) { box.hidden = true; return; }
+    if (S.message && S.message !== "remembered") { list.appendChild(el("li", t(S.message), "msg")); }
     var res = S.results;
-    if (res.notFound) {
-      list.appendChild(el("li", res.notFound === true ? t("nothing") : t("unknownStation", { s: res.notFound })));
+    if (res) {
+      if (res.notFound) { list.appendChild(el("li", res.notFound === true ? t("nothing") : t("unknownStation", { s: res.notFound }))); }
+      if (res.noHouse) { list.appendChild(el("li", t("noHouse"), "msg")); }
+      res.items.forEach(function (it) {
+        var li = el("li"), b = el("button", t("station", { n: it.number }) + " — " + it.address);
+        b.type = "button";
+        b.addEventListener("click", guard(function () { return show(it.region, it.id, true); }));
+        li.appendChild(b);
+        if (it.matched && it.matched !== it.address) { li.appendChild(el("p", it.matched, "hint")); }
+        list.appendChild(li);
+      });
+      if (res.total > res.items.length) { list.appendChild(el("li", t("more", { k: res.items.length, n: res.total }))); }
     }
-    res.items.forEach(function (it) {
-      var li = el("li"), b = el("button", t("station", { n: it.number }) + " — " + it.address);
-      b.type = "button";
-      b.addEventListener("click", function () { show(it.region, it.id, true); });
-      li.appendChild(b);
-      list.appendChild(li);
-    });
-    if (res.total > res.items.length) { list.appendChild(el("li", t("more", { k: res.items.length, n: res.total }))); }
     box.hidden = false;
   }
 
@@ -291,43 +702,57 @@
     b.setAttribute("lang", lang === "ru" ? "en" : "ru");
     var opt0 = $("region").querySelector("option[value='']");
     if (opt0) { opt0.textContent = t("chooseRegion"); }
-    if (S.status && !S.failed) { setStatus(S.status[0], S.status[1]); }
+    if (S.status && !S.failed) { setStatus(S.status[0], S.status[1]); if (S.status[0].indexOf("signed") === 0) { setStatus.apply(null, keyStatus()); } }
     renderWarning();
+    renderKeybox();
     renderMatches();
     renderBallot();
   }
 
-  function search(q) {
-    var r = S.regions.get(S.region), out = [], total = 0;
+  function item(regionName, r, id, matched) {
+    var st = r.shard.stations[id];
+    return { region: regionName, id: id, number: st.number, address: st.address, matched: matched };
+  }
+  function inRanges(ranges, n) {
+    return String(ranges || "").split(",").some(function (part) {
+      var ab = part.split("-"), a = parseInt(ab[0], 10), b = ab.length > 1 ? parseInt(ab[1], 10) : a;
+      return n >= a && n <= b;
+    });
+  }
+  async function byNumber(q) {
     q = norm(q).replace(/^(уик|уч(асток|\.)?|№|no\.?|#)\s*/, "").replace(/^№\s*/, "");
-    if (!q) { return null; }
-    var exact = r.index.filter(function (s) { return s.number === q || norm(s.id) === q; });
-    var hits = exact.length ? exact : r.index.filter(function (s) {
-      return q.split(/[\s,]+/).every(function (tok) { return !tok || s.addr.indexOf(tok) >= 0; });
-    });
-    total = hits.length;
-    hits.slice(0, MAX_MATCHES).forEach(function (s) {
-      var st = r.shard.stations[s.id];
-      out.push({ region: S.region, id: s.id, number: st.number, address: st.address });
-    });
-    return { items: out, total: total, notFound: total ? null : true };
+    var n = /^\d+$/.test(q) ? parseInt(q, 10) : NaN;
+    var regions = S.manifest.regions.filter(function (x) { return isNaN(n) || typeof x.numbers !== "string" || inRanges(x.numbers, n); });
+    if (S.region && isNaN(n)) { regions = regions.filter(function (x) { return x.region === S.region; }); }
+    var out = [];
+    for (var i = 0; i < regions.length; i++) {
+      var r = await loadRegion(regions[i]);
+      r.index.forEach(function (s) { if (s.number === q || norm(s.id) === q) { out.push(item(regions[i].region, r, s.id)); } });
+    }
+    return { items: out.slice(0, MAX_MATCHES), total: out.length, notFound: out.length ? null : true };
+  }
+  function byAddress(q) {
+    var r = S.regions.get(S.region), res = searchAddress(r, q);
+    var items = res.hits.slice(0, MAX_MATCHES).map(function (h) { return item(S.region, r, h.id, h.text); });
+    return { items: items, total: res.hits.length, notFound: res.hits.length ? null : true,
+             noHouse: res.askedHouse && !res.houseFound && res.hits.length > 0, exact: res.houseFound };
   }
 
   async function selectRegion(name) {
     S.region = name || null;
-    S.station = null; S.results = null;
+    S.station = null; S.results = null; S.message = null;
     renderMatches(); renderBallot();
     if (!name) { return; }
     var region = S.manifest.regions.find(function (x) { return x.region === name; });
     setStatus("loadingRegion");
     await loadRegion(region);
-    setStatus("regionVerified", { r: name });
+    if (S.region === name) { setStatus.apply(null, keyStatus()); renderTakeaway(); }
   }
 
   async function show(regionName, id, push) {
     if (S.region !== regionName) { $("region").value = regionName; await selectRegion(regionName); }
     S.station = { region: regionName, id: id };
-    S.results = null;
+    S.results = null; S.message = null;
     renderMatches();
     renderBallot();
     if (push) { history.replaceState(null, "", "#station=" + encodeURIComponent(id).replace(/%2F/g, "/")); }
@@ -341,10 +766,14 @@
     try { id = decodeURIComponent(m[1]); } catch (e) { return; }
     var prefix = id.split("/")[0];
     var same = S.manifest.regions.filter(function (x) { return x.region === prefix; });
-    var regions = same.length ? same : S.manifest.regions;
-    for (var i = 0; i < regions.length; i++) {
-      var r = await loadRegion(regions[i]);
-      if (Object.prototype.hasOwnProperty.call(r.shard.stations, id)) { await show(regions[i].region, id, false); return; }
+    if (same.length) {
+      var r = await loadRegion(same[0]);
+      if (Object.prototype.hasOwnProperty.call(r.shard.stations, id)) { await show(same[0].region, id, false); return; }
+    }
+    if (id.indexOf("/") < 0) {
+      var res = await byNumber(id);
+      if (res.items.length === 1) { await show(res.items[0].region, res.items[0].id, false); return; }
+      if (res.items.length) { S.results = res; renderMatches(); return; }
     }
     S.results = { items: [], total: 0, notFound: id };
     renderMatches();
@@ -352,15 +781,45 @@
 
   function guard(fn) { return function () { return Promise.resolve(fn.apply(null, arguments)).catch(fail); }; }
 
+  async function onSearch(ev) {
+    ev.preventDefault();
+    var nq = $("num").value.trim(), aq = $("q").value.trim();
+    S.station = null; S.results = null; S.message = null;
+    if (nq) {
+      S.results = await byNumber(nq);
+    } else if (!aq) {
+      S.message = "needQuery";
+    } else if (!S.region) {
+      S.message = "needRegion";
+      $("region").focus();
+    } else if (!S.regions.has(S.region)) {
+      S.message = "stillLoading";
+    } else {
+      S.results = byAddress(aq);
+    }
+    var res = S.results;
+    if (res && res.items.length === 1 && (nq || res.exact)) { await show(res.items[0].region, res.items[0].id, true); return; }
+    renderBallot();
+    renderMatches();
+  }
+
+  function registerWorker() {
+    if (!online() || !("serviceWorker" in navigator) || location.protocol === "file:") { return; }
+    try { navigator.serviceWorker.register("sw.js").catch(function () { /* no offline reopening */ }); } catch (e) { /* ignore */ }
+  }
+
   async function start() {
     $("lang").addEventListener("click", function () { lang = lang === "ru" ? "en" : "ru"; renderAll(); });
     setStatus("checking");
     S.manifest = await loadManifest();
     $("version").textContent = String(S.manifest.version);
-    setStatus("verified", { v: S.manifest.version, d: String(S.manifest.created).slice(0, 10) });
+    $("fp").textContent = S.key.words;
+    setStatus.apply(null, keyStatus());
+    renderKeybox();
+    registerWorker();
     var sel = $("region");
     var regions = S.manifest.regions;
-    if (meta("smartvote-mode") === "offline") {
+    if (!online()) {
       var node = document.getElementById("sv-shard");
       var name = node ? parse(new TextEncoder().encode(node.textContent)).region : null;
       regions = regions.filter(function (r) { return r.region === name; });
@@ -369,18 +828,12 @@
     }
     if (regions.length > 1) { var o = el("option", t("chooseRegion")); o.value = ""; sel.appendChild(o); }
     regions.forEach(function (r) { var o = el("option", r.region); o.value = r.region; sel.appendChild(o); });
-    if (regions.length === 1) { $("region-field").hidden = true; await selectRegion(regions[0].region); }
     sel.addEventListener("change", guard(function () { return selectRegion(sel.value); }));
-    $("search").addEventListener("submit", guard(function (ev) {
-      ev.preventDefault();
-      if (!S.region) { sel.focus(); return; }
-      S.station = null;
-      S.results = search($("q").value);
-      renderBallot();
-      renderMatches();
-    }));
+    $("search").addEventListener("submit", guard(onSearch));
     window.addEventListener("hashchange", guard(fromFragment));
     $("search").hidden = false;
+    if (regions.length === 1) { $("region-field").hidden = true; await selectRegion(regions[0].region); }
+    setStatus.apply(null, keyStatus());
     await fromFragment();
   }
 

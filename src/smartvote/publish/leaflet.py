@@ -1,0 +1,157 @@
+"""The printable leaflet of a region: one A4 page per race, in the order of the ballots.
+
+Each page names the race as voters know it, the candidate to vote for in large type, the
+party, the regime's candidate to beat, namesakes not to confuse, the chance in words,
+the polling stations of the race (numbers, as ranges), and a QR code of the voter page
+(``--site-url``) so a paper copy leads back to the verified page. The footer gives the
+release date, ``valid_until`` and the key as six words with the official channels to
+compare them on. Everything from data is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from smartvote.publish.reasons import reason_codes, render
+
+__all__ = ["PRINT_CSP", "print_page", "qr_data_uri", "race_order", "ru_date"]
+
+PRINT_CSP = "default-src 'none'; style-src 'self'; img-src data:"
+_MONTHS = (
+    "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)  # fmt: skip
+
+
+def ru_date(iso: str) -> str:
+    """``2026-11-30`` or ``2026-11-30T10:00:00Z`` → ``30 ноября 2026``."""
+    d = date.fromisoformat(iso[:10])
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _natural(s: str) -> list[Any]:
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", s) if p]
+
+
+def race_order(shard: Mapping[str, Any]) -> list[str]:
+    """Races of a shard as on the ballots: elections in the order stations list them
+    (the first ballot first), then districts in natural order (2 before 10)."""
+    stations = shard["stations"]
+    first: dict[str, int] = {}
+    for sid in sorted(stations, key=lambda s: _natural(str(stations[s]["number"]))):
+        for pos, r in enumerate(stations[sid]["races"]):
+            prefix = r.rsplit("/", 1)[0]
+            first[prefix] = min(first.get(prefix, pos), pos)
+    races = {r for st in stations.values() for r in st["races"]}
+    return sorted(
+        races, key=lambda r: (first[r.rsplit("/", 1)[0]], r.rsplit("/", 1)[0], _natural(r))
+    )
+
+
+def qr_data_uri(text: str) -> str:
+    """An SVG QR code of ``text`` as a ``data:`` URI (segno, error correction M)."""
+    import segno
+
+    svg = segno.make(text, error="m").svg_inline(scale=4, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _ranges(numbers: Sequence[str]) -> str:
+    nums = sorted(numbers, key=_natural)
+    out: list[str] = []
+    run: list[int] = []
+
+    def flush() -> None:
+        if run:
+            out.append(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}")
+            run.clear()
+
+    for n in nums:
+        if n.isdigit() and run and int(n) == run[-1] + 1:
+            run.append(int(n))
+        elif n.isdigit():
+            flush()
+            run.append(int(n))
+        else:
+            flush()
+            out.append(n)
+    flush()
+    return ", ".join(out)
+
+
+def race_label(race: str, names: Mapping[str, str]) -> str:
+    if race in names:
+        return names[race]
+    m = re.search(r"/smd/([^/]+)$", race)
+    return f"Округ № {m.group(1)}" if m else race
+
+
+def print_page(
+    shard: Mapping[str, Any],
+    *,
+    election: str,
+    version: int,
+    created: str,
+    words: str,
+    channels: Sequence[Mapping[str, str]] = (),
+    site_url: str | None = None,
+    valid_until: str | None = None,
+) -> str:
+    """The region's leaflet as an HTML document (A4, one page per race)."""
+    esc = html.escape
+    races: Mapping[str, Any] = shard["races"]
+    names: Mapping[str, str] = shard.get("race_names") or {}
+    stations = shard["stations"]
+    qr = ""
+    if site_url:
+        qr = (
+            f'<figure class="qr"><img src="{qr_data_uri(site_url)}" width="120" height="120" '
+            f'alt="QR: {esc(site_url)}"><figcaption>{esc(site_url)}<br>'
+            "Отсканируйте: номер участка — на сайте</figcaption></figure>"
+        )
+    chan = "; ".join(f"{esc(c['name'])}: {esc(c['url'])}" for c in channels)
+    foot = (
+        f'<footer class="sheet-foot">Выпуск от {esc(ru_date(created))}'
+        + (f", действителен до {esc(ru_date(valid_until))}" if valid_until else "")
+        + f". Ключ подписи: <strong>{esc(words)}</strong>"
+        + (f". Сверьте слова ключа: {chan}" if chan else "")
+        + "</footer>"
+    )
+    pages = []
+    for race in race_order(shard):
+        rec = races.get(race)
+        nums = [str(st["number"]) for st in stations.values() if race in st["races"]]
+        body = [f"<h1>{esc(race_label(race, names))}</h1>"]
+        if rec is None or not rec.get("endorsed"):
+            body.append('<p class="big">Рекомендации нет</p>')
+        else:
+            body.append('<p class="vote">Голосуйте за</p>')
+            body.append(f'<p class="big">{esc(str(rec["endorsed"]))}</p>')
+            if rec.get("party"):
+                body.append(f'<p class="party">{esc(str(rec["party"]))}</p>')
+            body.append("<ul>")
+            for r in reason_codes(rec):
+                if r["code"] in ("win_chance", "excluded"):
+                    continue
+                body.append(f"<li>{esc(render(r, 'ru'))}</li>")
+            body.append("</ul>")
+        body.append(
+            f'<p class="nums"><strong>Участки округа в этом районе:</strong> {esc(_ranges(nums))}</p>'
+        )
+        pages.append(f'<section class="sheet">{"".join(body)}{qr}{foot}</section>')
+    region = esc(str(shard["region"]))
+    return (
+        '<!doctype html>\n<html lang="ru"><head><meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{PRINT_CSP}">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f"<title>{region}: за кого голосовать — листовка</title>\n"
+        '<link rel="stylesheet" href="../style.css"></head>\n<body class="print">\n'
+        f'<p class="noprint">{region} · {esc(election)} · выпуск {version}. '
+        "Печать: A4, по странице на округ.</p>\n" + "\n".join(pages) + "\n</body></html>\n"
+    )
