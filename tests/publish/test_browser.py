@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from smartvote.publish.address import TYPES
 from smartvote.publish.canonical import canonical_bytes
 from smartvote.publish.samples import HOSTILE_NAMES
 from smartvote.publish.sign import load_private_key, sign_bytes
@@ -69,7 +70,9 @@ class Visit:
 
     def open(self, url: str) -> Any:
         self.page.goto(url)
-        self.page.wait_for_selector("#status.ok, #warning:not([hidden])", timeout=15000)
+        self.page.wait_for_selector(
+            "#status.ok, #status.key, #warning:not([hidden])", timeout=15000
+        )
         return self.page
 
     def warned(self) -> bool:
@@ -191,16 +194,16 @@ def test_lookup_by_number_and_read_the_endorsement(
         v = visit()
         page = v.open(url)
         assert not v.warned()
-        page.select_option("#region", "Регион 02")
-        page.wait_for_selector("#status.ok >> text=Регион 02")
-        page.fill("#q", "3")
-        page.press("#q", "Enter")
-        page.click("#match-list button")
+        page.fill("#num", "3")  # no region chosen: station 3 exists in every region
+        page.press("#num", "Enter")
+        page.wait_for_selector("#matches:not([hidden])")
+        assert page.eval_on_selector_all("#match-list button", "b => b.length") == 3
+        page.click("#match-list button >> nth=1")
         page.wait_for_selector("#ballot:not([hidden])")
         assert page.inner_text("#ballot-title") == "Участок № 3"
         assert v.endorsed() == _expected(shard, "Регион 02/3")
         text = page.inner_text("#races")
-        assert "Голосуйте за" in text and "%" in text
+        assert "Голосуйте за" in text and " из " in text
         assert "#station=" in page.url
         assert page.evaluate("document.cookie") == ""
     assert all(u.startswith(url) or u.startswith("data:") for u in v.requests), v.requests
@@ -211,7 +214,8 @@ def test_lookup_by_number_and_read_the_endorsement(
 def test_address_search_fragment_and_english(bundle: Path, visit: Callable[[], Visit]) -> None:
     shards = _shards(bundle)
     sid, st = next(iter(shards["Регион 03"]["stations"].items()))
-    street_word = st["address"].split(", ")[1].split()[0]
+    street = st["address"].split(", ")[1].split()
+    street_word = next(w for w in street if w.lower() not in TYPES)  # «Мира», not «улица»
     with mirror(bundle) as url:
         v = visit()
         page = v.open(url + "#station=" + sid)
@@ -255,20 +259,19 @@ def test_keyboard_only_lookup(bundle: Path, visit: Callable[[], Visit]) -> None:
     with mirror(bundle) as url:
         v = visit()
         page = v.open(url)
-        page.focus("#region")
-        page.keyboard.press("ArrowDown")  # choose the first region
-        page.wait_for_selector("#status.ok >> text=Регион 01")
-        page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.id") == "q"
+        page.focus("#num")
         page.keyboard.type("2")
         page.keyboard.press("Enter")
-        page.keyboard.press("Tab")
-        page.keyboard.press("Tab")
+        page.wait_for_selector("#matches:not([hidden])")
+        for _ in range(8):  # Tab on to the first station found
+            page.keyboard.press("Tab")
+            if page.evaluate("!!document.activeElement.closest('#match-list')"):
+                break
         page.keyboard.press("Enter")
         page.wait_for_selector("#ballot:not([hidden])")
         assert page.inner_text("#ballot-title") == "Участок № 2"
         labels = page.eval_on_selector_all("label[for]", "ls => ls.map(l => l.htmlFor)")
-        assert set(labels) == {"region", "q"}
+        assert set(labels) == {"num", "region", "q"}
 
 
 def test_small_screen(bundle: Path, browser: Any) -> None:
@@ -382,9 +385,8 @@ def test_offline_file_works_from_file_url(
     v = visit()
     page = v.open(lone.as_uri())
     assert not v.warned()
-    page.fill("#q", shard["stations"][sid]["number"])
-    page.press("#q", "Enter")
-    page.click("#match-list button")
+    page.fill("#num", shard["stations"][sid]["number"])
+    page.press("#num", "Enter")  # one station: it opens directly
     page.wait_for_selector("#ballot:not([hidden])")
     assert v.endorsed() == _expected(shard, sid)
     assert page.evaluate("document.querySelector('#region-field').hidden")

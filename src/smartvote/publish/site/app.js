@@ -746,7 +746,7 @@
     var region = S.manifest.regions.find(function (x) { return x.region === name; });
     setStatus("loadingRegion");
     await loadRegion(region);
-    if (S.region === name) { setStatus.apply(null, keyStatus()); renderTakeaway(); }
+    if (S.region === name) { setStatus.apply(null, keyStatus()); renderTakeaway(); $("search").setAttribute("data-ready", name); }
   }
 
   async function show(regionName, id, push) {
