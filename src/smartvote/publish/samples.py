@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["HOSTILE_NAMES", "synthetic_recommendations", "synthetic_station_rows"]
+__all__ = ["HOSTILE_NAMES", "race_name", "synthetic_recommendations", "synthetic_station_rows"]
 
 HOSTILE_NAMES = (
     "<img src=x onerror=alert(1)>",
@@ -61,6 +61,7 @@ def synthetic_recommendations(
             }
             for j in range(k)
         ]
+        regime = {"candidate": _name(rng), "party": "Единая Россия"}
         reasons = [
             f"{cands[0]['candidate']} led the non-regime candidates in the last election",
             f"margin over the second challenger {rng.uniform(1, 15):.1f} pp",
@@ -77,9 +78,20 @@ def synthetic_recommendations(
                 "alternatives": cands[1:],
                 "reasons": reasons,
                 "margin_pp": round(rng.uniform(0.5, 20), 2),
+                "margin": round(cands[0]["p_win"] - cands[1]["p_win"], 4),
+                "close_call": cands[0]["p_strongest"] - cands[1]["p_strongest"] < 0.2,
+                "regime": regime,
+                "race_name": race_name(race),
             }
         )
     return out
+
+
+def race_name(race: str) -> str:
+    """A display name for a synthetic race id: ``fed-2026/smd/7`` → «Федеральный округ № 7»."""
+    election, _, district = race.rpartition("/")
+    kind = "Федеральный" if election.startswith("fed") else "Региональный"
+    return f"{kind} округ № {district}"
 
 
 def synthetic_station_rows(
