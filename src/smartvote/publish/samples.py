@@ -50,6 +50,7 @@ def synthetic_recommendations(
         weights = sorted((rng.random() ** 2 for _ in range(k)), reverse=True)
         total = sum(weights)
         p_strong = [round(w / total, 4) for w in weights]
+        p_win = [round(p * rng.uniform(0.2, 0.9), 4) for p in p_strong]
         cands = [
             {
                 "candidate": HOSTILE_NAMES[(i + j) % len(HOSTILE_NAMES)]
@@ -57,7 +58,7 @@ def synthetic_recommendations(
                 else _name(rng),
                 "party": rng.choice(_PARTIES),
                 "p_strongest": p_strong[j],
-                "p_win": round(p_strong[j] * rng.uniform(0.2, 0.9), 4),
+                "p_win": p_win[j],
             }
             for j in range(k)
         ]
@@ -78,8 +79,8 @@ def synthetic_recommendations(
                 "alternatives": cands[1:],
                 "reasons": reasons,
                 "margin_pp": round(rng.uniform(0.5, 20), 2),
-                "margin": round(cands[0]["p_win"] - cands[1]["p_win"], 4),
-                "close_call": cands[0]["p_strongest"] - cands[1]["p_strongest"] < 0.2,
+                "margin": round(p_win[0] - p_win[1], 4),
+                "close_call": p_strong[0] - p_strong[1] < 0.2,
                 "regime": regime,
                 "race_name": race_name(race),
             }
