@@ -435,10 +435,14 @@
   }
   function matchScore(q, a) {
     if (!q.words.length && !q.houses.length) { return [0, 0]; }
-    var street = 1, i, j, best;
+    var street = 1, i, j, best, memo = q.memo || (q.memo = q.words.map(function () { return new Map(); })), m;
     for (i = 0; i < q.words.length; i++) {
       best = 0;
-      for (j = 0; j < a.words.length && best < 2; j++) { best = Math.max(best, wordMatch(q.words[i], a.words[j])); }
+      for (j = 0; j < a.words.length && best < 2; j++) {
+        m = memo[i].get(a.words[j]);  // many stations share words: compare each word once
+        if (m === undefined) { m = wordMatch(q.words[i], a.words[j]); memo[i].set(a.words[j], m); }
+        best = Math.max(best, m);
+      }
       if (!best) { return [0, 0]; }
       if (best === 2) { street++; }
     }

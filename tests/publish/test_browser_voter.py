@@ -1,0 +1,357 @@
+"""The voter page's defences and aids in a real browser (Playwright, Debian's chromium).
+
+Fake copies told apart by the key's words, key continuity, the address corpus of real
+St Petersburg queries, a four-race ballot with names and plain reasons, the saved page,
+reopening offline from the service worker, and the leaflet's page count.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import statistics
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smartvote.publish.bundle import build_bundle
+from smartvote.publish.keywords import key_words
+from smartvote.publish.recommendations import check_recommendations
+from smartvote.publish.samples import synthetic_recommendations
+from smartvote.publish.sign import load_private_key, public_raw
+from smartvote.publish.stations import group_stations, race_names, read_stations_rows
+
+from .conftest import BundleFactory
+from .test_address import corpus
+from .test_browser import ARGS, CHROMIUM, Visit, _manifest, _shards, app_server, mirror
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (make browser)"
+    ),
+]
+CHANNEL = {"name": "Telegram", "url": "https://t.me/example_campaign"}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def visit(browser: Any) -> Iterator[Callable[[], Visit]]:
+    made: list[Visit] = []
+
+    def make() -> Visit:
+        v = Visit(browser)
+        made.append(v)
+        return v
+
+    yield make
+    for v in made:
+        v.ctx.close()
+
+
+def _words(keydir: Path, name: str) -> str:
+    return key_words(public_raw(load_private_key(keydir / name)))
+
+
+def _swap(site: Path, src: Path) -> None:
+    shutil.rmtree(site)
+    shutil.copytree(src, site)
+
+
+# ------------------------------------------------------------------- fake copies, keys
+
+
+def test_fake_copy_is_not_called_verified(
+    make_bundle: BundleFactory, keydir: Path, tmp_path: Path, visit: Callable[[], Visit]
+) -> None:
+    real = make_bundle("real", version=100, n_regions=1, channels=[CHANNEL])
+    # the attacker's copy: complete and self-consistent, signed with the attacker's key
+    fake = make_bundle("fake", version=200, n_regions=1, key="other", rng_seed=9)
+    site = tmp_path / "site"
+    shutil.copytree(real, site)
+    real_words, fake_words = _words(keydir, "key"), _words(keydir, "other")
+    with mirror(site) as url:
+        v = visit()
+        page = v.open(url + "#station=Регион 01/1")
+        page.wait_for_selector("#ballot:not([hidden])")
+        status = page.inner_text("#status")
+        assert page.get_attribute("#status", "class") == "status key"
+        assert real_words in status and "подписаны ключом" in status and "Проверено" not in status
+        box = page.inner_text("#keybox")
+        assert CHANNEL["url"] in box and "Сверьте шесть слов" in box
+        assert page.inner_text("#fp") == real_words
+        page.click("#remember-key")  # the voter compared the words and they match
+        assert page.get_attribute("#status", "class") == "status ok"
+        assert "Проверено" in page.inner_text("#status")
+        _swap(site, fake)
+        page.goto(url + "index.html#station=Регион 01/1")
+        page.wait_for_selector("#ballot:not([hidden])")
+        status = page.inner_text("#status")
+        assert fake_words in status and "Проверено" not in status
+        assert page.get_attribute("#status", "class") == "status key"
+        assert real_words in page.inner_text("#keybox")  # "you checked a different key before"
+        assert "другой ключ" in page.inner_text("#keybox")
+    assert v.errors == []
+
+
+def test_new_key_announced_by_the_old_one(
+    make_bundle: BundleFactory, keydir: Path, tmp_path: Path, visit: Callable[[], Visit]
+) -> None:
+    old = make_bundle("old", version=100, n_regions=1)
+    new = make_bundle(
+        "new", version=200, n_regions=1, key="other", rng_seed=4,
+        announce_with=load_private_key(keydir / "key"),
+    )  # fmt: skip
+    site = tmp_path / "site"
+    shutil.copytree(old, site)
+    old_words, new_words = _words(keydir, "key"), _words(keydir, "other")
+    with mirror(site) as url:
+        v = visit()
+        page = v.open(url)
+        page.click("#remember-key")
+        # the release moves to the new key; the voter's page (cached, saved) is the old one
+        for f in ("manifest.json", "manifest.sig", "data"):
+            (site / f).unlink() if (site / f).is_file() else shutil.rmtree(site / f)
+            src = new / f
+            shutil.copytree(src, site / f) if src.is_dir() else shutil.copy(src, site / f)
+        page.goto(url + "index.html#station=Регион 01/1")
+        page.wait_for_selector("#ballot:not([hidden])")
+        assert page.get_attribute("#status", "class") == "status ok"
+        status = page.inner_text("#status")
+        assert new_words in status and old_words in status and "новый ключ" in status
+        # a voter who never saw the old key is told the key is new and by whom announced
+        v2 = visit()
+        _swap(site, new)
+        p2 = v2.open(url)
+        assert p2.get_attribute("#status", "class") == "status key"
+        assert "новый ключ" in p2.inner_text("#keybox") and old_words in p2.inner_text("#keybox")
+    assert v.errors == [] and v2.errors == []
+
+
+def test_tampered_warning_says_what_to_do(
+    make_bundle: BundleFactory, visit: Callable[[], Visit]
+) -> None:
+    b = make_bundle(n_regions=1, mirrors=["https://mirror-one.example/sv/"])
+    p = b / "manifest.json"
+    p.write_bytes(p.read_bytes().replace(b'"stations":30', b'"stations":31'))
+    with mirror(b) as url:
+        v = visit()
+        page = v.open(url)
+        w = page.inner_text("#warning")
+        assert "Подпись не сходится" in w and "Что делать" in w
+        assert "https://mirror-one.example/sv/" in w  # from the page: the manifest is not trusted
+        assert "офлайн-копию" in w and "слова ключа" in w
+
+
+def test_outdated_offline_copy_says_so(
+    make_bundle: BundleFactory, tmp_path: Path, visit: Callable[[], Visit]
+) -> None:
+    b = make_bundle(n_regions=1, valid_until="2021-09-19")
+    lone = tmp_path / "copy.html"
+    shutil.copy(b / _manifest(b)["regions"][0]["offline"], lone)
+    v = visit()
+    page = v.open(lone.as_uri())
+    assert "19 сентября 2021" in page.inner_text("#keybox")
+    assert "устарел" in page.inner_text("#keybox")
+
+
+# ---------------------------------------------------------------- ballot, names, reasons
+
+
+def test_four_race_ballot_named_in_ballot_order_with_plain_reasons(
+    tmp_path: Path, keydir: Path, visit: Callable[[], Visit]
+) -> None:
+    races = ["fed/smd/7", "reg/smd/12", "city/smd/3", "mun/mmd/1"]
+    names = ["Госдума, округ № 7", "Заксобрание, округ № 12", "Гордума, округ № 3", "Совет МО"]
+    rows = [
+        {"unit": "Город/1004", "race": r, "address": "ул. Мира, д. 1", "race_name": n}
+        for r, n in zip(races, names, strict=True)
+    ]
+    recs = synthetic_recommendations(races, rng_seed=5)
+    for rec in recs:
+        rec.pop("race_name")
+    fed = next(r for r in recs if r["race"] == "fed/smd/7")
+    fed.update(endorsed="Петрова Анна Ивановна", p_strongest=0.66, close_call=True)
+    fed["alternatives"][0]["candidate"] = "Петрова Анна Петровна"  # a double
+    fed["spoilers"] = [
+        {"candidate": "Петрова Анна Ивановна", "kind": "namesake", "evidence": "same surname"},
+        {"candidate": "Петрова Анна Петровна", "kind": "namesake", "evidence": "same surname"},
+    ]
+    fed["regime"] = {"candidate": "Единоросов Иван", "party": "Единая Россия"}
+    out = tmp_path / "b"
+    build_bundle(
+        check_recommendations(recs), group_stations(rows), load_private_key(keydir / "key"),
+        out, race_names=race_names(rows),
+    )  # fmt: skip
+    with mirror(out) as url:
+        v = visit()
+        page = v.open(url + "#station=1004")  # a bare number: no region, no full id
+        page.wait_for_selector("#ballot:not([hidden])")
+        heads = page.eval_on_selector_all("#races h3", "hs => hs.map(h => h.textContent)")
+        assert heads == names
+        first = page.locator("#races article").first
+        text = first.inner_text()
+        assert "В 2 случаях из 3 этот кандидат сильнее остальных" in text
+        assert "Кандидат власти, которого нужно обойти: Единоросов Иван (Единая Россия)" in text
+        assert "Выбор непростой: Петрова Анна Петровна" in text
+        assert "однофамилец: Петрова Анна Петровна" in text
+        assert "p_win" not in text and "simulations" not in text
+        pick = first.locator(".pick").inner_text()
+        assert "Петрова Анна Ивановна" in pick and "однофамилец" not in pick
+        summary = first.locator("details.more > summary")
+        assert summary.is_visible() and "Другие кандидаты" in summary.inner_text()
+        summary.click()
+        double = first.locator("details li").first.inner_text()
+        assert double.startswith("Петрова Анна Петровна") and "однофамилец" in double
+        page.click("#lang")
+        assert "In 2 cases out of 3" in first.inner_text()
+    assert v.errors == []
+
+
+def test_find_gives_messages_instead_of_errors(bundle: Path, visit: Callable[[], Visit]) -> None:
+    with mirror(bundle) as url:
+        v = visit()
+        page = v.open(url)
+        page.click("#find")
+        assert "Введите номер участка или адрес" in page.inner_text("#matches")
+        page.fill("#q", "Мира 5")
+        page.click("#find")
+        assert "Выберите регион" in page.inner_text("#matches")
+        assert page.get_attribute("#num", "inputmode") == "numeric"
+    assert v.errors == []
+
+
+# ------------------------------------------------------------- real St Petersburg file
+
+
+@pytest.fixture(scope="module")
+def spb_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import shared_data_path
+
+    from .conftest import SPB_STATIONS
+
+    shared_data_path()
+    d = tmp_path_factory.mktemp("spb")
+    key = d / "key"
+    from smartvote.publish.sign import generate_keypair
+
+    generate_keypair(key)
+    rows = read_stations_rows(SPB_STATIONS, "spb2021")
+    sts = group_stations(rows)
+    recs = synthetic_recommendations({r for s in sts for r in s.races}, rng_seed=11)
+    for r in recs:
+        r.pop("race_name")
+    build_bundle(
+        check_recommendations(recs), sts, load_private_key(key), d / "site",
+        race_names=race_names(rows), site_url="https://sv.example/",
+    )  # fmt: skip
+    return d / "site"
+
+
+def test_address_corpus_in_the_page(spb_site: Path, visit: Callable[[], Visit]) -> None:
+    queries = corpus()
+    with mirror(spb_site) as url:
+        v = visit()
+        page = v.open(url)
+        page.wait_for_selector("#search[data-ready]")
+        cdp = v.ctx.new_cdp_session(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})  # a phone-class CPU
+        got = page.evaluate(
+            """qs => qs.map(q => { const t0 = performance.now();
+                 const r = window.smartvoteAddress.search('Санкт-Петербург', q);
+                 return {ms: performance.now() - t0, found: r.houseFound,
+                         ids: r.hits.map(h => h.id.split('/')[1]).sort()}; })""",
+            [q["query"] for q in queries],
+        )
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    misses = [
+        (q["query"], r["ids"][:6])
+        for q, r in zip(queries, got, strict=True)
+        if not r["found"] or r["ids"] != sorted(q["expected"].split())
+    ]
+    assert misses == []
+    ms = [r["ms"] for r in got]
+    slow = sorted(zip(ms, [q["query"] for q in queries], strict=True))[-3:]
+    print(
+        f"\naddress search, {len(ms)} queries, 4x CPU throttling: median "
+        f"{statistics.median(ms):.1f} ms, max {max(ms):.1f} ms; slowest {slow}"
+    )
+
+
+def test_number_opens_directly_and_print_is_a4_page_per_race(
+    spb_site: Path, visit: Callable[[], Visit]
+) -> None:
+    with mirror(spb_site) as url:
+        v = visit()
+        page = v.open(url)
+        page.fill("#num", "1004")
+        page.press("#num", "Enter")
+        page.wait_for_selector("#ballot:not([hidden])")
+        assert page.inner_text("#ballot-title") == "Участок № 1004"
+        heads = page.eval_on_selector_all("#races h3", "hs => hs.map(h => h.textContent)")
+        assert heads[0].startswith("Госдума, одномандатный округ №")
+        assert heads[1].startswith("Законодательное собрание Санкт-Петербурга, округ №")
+        links = page.eval_on_selector_all(
+            "#takeaway a", "as => as.map(a => a.getAttribute('href'))"
+        )
+        reg = _manifest(spb_site)["regions"][0]
+        assert links == [reg["offline"], reg["print"]]
+        pr = v.ctx.new_page()
+        pr.goto(url + reg["print"])
+        pdf = pr.pdf(prefer_css_page_size=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == 33  # one A4 page per race, 8 Duma + 25 Legislative Assembly
+    # A4 is 595 x 842 pt (US Letter would be 612 x 792)
+    assert re.search(rb"/MediaBox \[0 0 59[45][.\d]* 84[12][.\d]*\]", pdf)
+
+
+# ------------------------------------------------------------------ saved and offline
+
+
+def test_saved_page_explains_itself(
+    bundle: Path, tmp_path: Path, visit: Callable[[], Visit]
+) -> None:
+    saved = tmp_path / "saved.html"  # «Save page as… (HTML only)» keeps the page, not the data
+    shutil.copy(bundle / "index.html", saved)
+    shutil.copy(bundle / "app.js", tmp_path / "app.js")
+    shutil.copy(bundle / "style.css", tmp_path / "style.css")
+    v = visit()
+    page = v.open(saved.as_uri())
+    w = page.inner_text("#warning")
+    assert "сохранённая страница" in w and "офлайн-копия" in w
+    assert "Подпись не сходится" not in w
+
+
+def test_reopens_offline_from_the_service_worker(bundle: Path, visit: Callable[[], Visit]) -> None:
+    shard = _shards(bundle)["Регион 02"]
+    with app_server(bundle) as url:
+        v = visit()
+        page = v.open(url + "#station=Регион 02/3")
+        page.wait_for_selector("#ballot:not([hidden])")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # now controlled by the worker, which caches what the page fetches
+        page.wait_for_selector("#ballot:not([hidden])")
+        assert page.evaluate("!!navigator.serviceWorker.controller")
+    # the server is gone and the network is off
+    v.ctx.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#ballot:not([hidden])", timeout=15000)
+    assert v.endorsed() == [
+        shard["races"][r]["endorsed"] for r in shard["stations"]["Регион 02/3"]["races"]
+    ]
+    assert not v.warned()
+    (bundle / "manifest.json").exists()
+    json.dumps(v.requests)
