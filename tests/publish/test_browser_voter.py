@@ -7,7 +7,6 @@ reopening offline from the service worker, and the leaflet's page count.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
