@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartvote.errors import InputError, Problem
 from smartvote.publish.canonical import all_audit_paths, shard_leaves
+from smartvote.web.lookup import FIND_PREFIX, Finder, add_find_api
 
 __all__ = [
     "API_PREFIX",
@@ -486,6 +487,7 @@ class _Front:
     def __init__(self, index: BundleIndex, inner: ASGIApp, extra: Mapping[str, _Item]) -> None:
         self.index = index
         self.inner = inner
+        self.finder: Finder
         self.files: dict[str, _Item] = {**index.files, **extra}
         self.api = index.api
         self.ready = index.api.ready
@@ -509,6 +511,15 @@ class _Front:
                 item = self.api.get(sid, self.not_found)
         return item
 
+    def _find(self, method: str, path: str, accept_language: str | None) -> _Item:
+        """``/api/v1/find/…`` (web/lookup.py): computed per request, never cached or logged."""
+        if method not in ("GET", "HEAD"):
+            return self.no_method
+        status, body, lang = self.finder.answer(path, accept_language)
+        extra = [(b"cache-control", b"no-store"), (b"vary", b"accept-language")]
+        extra += [(b"content-language", lang.encode()), (b"access-control-allow-origin", b"*")]
+        return _item(body, b"application/json", extra, status)
+
     def _route(self, method: str, path: str) -> _Item:
         if method == "GET" or method == "HEAD":
             return self._lookup(path) or self.no_route
@@ -518,14 +529,25 @@ class _Front:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await _send_item(self._route(scope["method"], scope["path"]), scope, send)
+            path = scope["path"]
+            if path.startswith(FIND_PREFIX):
+                al = next(
+                    (v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"),
+                    None,
+                )
+                await _send_item(self._find(scope["method"], path, al), scope, send)
+                return
+            await _send_item(self._route(scope["method"], path), scope, send)
             return
         await self.inner(scope, receive, _with_headers(send))  # websocket: refused
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         """RSGI entry (granian): the same answers with the headers as ``str`` pairs."""
         method = scope.method
-        item = self._route(method, scope.path)
+        if scope.path.startswith(FIND_PREFIX):
+            item = self._find(method, scope.path, scope.headers.get("accept-language"))
+        else:
+            item = self._route(method, scope.path)
         headers = item.r_headers
         body = item.body
         if item.r_etag is not None or item.r_gz_headers is not None:
@@ -568,7 +590,9 @@ def _front(bundle_dir: Path | str) -> _Front:
     index = BundleIndex(Path(bundle_dir))
     no_store = [(b"cache-control", b"no-cache")]
     extra = {
-        "/api/v1/openapi.json": _item(_json(openapi_schema(index)), b"application/json", no_store),
+        "/api/v1/openapi.json": _item(
+            _json(add_find_api(openapi_schema(index))), b"application/json", no_store
+        ),
         "/healthz": _item(
             _json({"ok": True, "version": index.version, "stations": index.stations}),
             b"application/json",
@@ -580,7 +604,12 @@ def _front(bundle_dir: Path | str) -> _Front:
         return JSONResponse({"error": "not found"}, status_code=404)
 
     inner = Starlette(routes=[], exception_handlers={404: not_found})
-    return _Front(index, inner, extra)
+    front = _Front(index, inner, extra)
+    regions = index.manifest["regions"]
+    front.finder = Finder(
+        {r["shard"]: index.files["/" + r["shard"]].body for r in regions}, regions
+    )
+    return front
 
 
 def safe_path(root: Path, rel: object) -> Path:
