@@ -225,8 +225,10 @@
     if (!window.crypto || !window.crypto.subtle) { throw new Fail("crypto"); }
     return window.crypto.subtle;
   }
-  function get(path) {
-    return fetch(path, { credentials: "omit", referrerPolicy: "no-referrer", redirect: "error" })
+  function get(path, fresh) {
+    var opts = { credentials: "omit", referrerPolicy: "no-referrer", redirect: "error" };
+    if (fresh) { opts.cache = "no-store"; }  // past the service worker, to the network
+    return fetch(path, opts)
       .then(function (r) { if (!r.ok) { throw new Fail("fetch"); } return r.arrayBuffer(); },
             function () { throw new Fail(location.protocol === "file:" ? "saved" : "fetch"); })
       .then(function (b) { return new Uint8Array(b); });
@@ -280,6 +282,16 @@
       var got = await Promise.all([get("manifest.json"), get("manifest.sig")]);
       bytes = got[0];
       sig = utf8(got[1]);
+      if (navigator.serviceWorker && navigator.serviceWorker.controller &&
+          !(await edVerify(b64(meta("smartvote-public-key")), sig, bytes))) {
+        // the worker may have answered one file from the network and the other from its
+        // cache (a new release arriving mid-request): fetch the pair again, from the network
+        try {
+          got = await Promise.all([get("manifest.json", true), get("manifest.sig", true)]);
+          bytes = got[0];
+          sig = utf8(got[1]);
+        } catch (e) { /* offline: check the pair we have */ }
+      }
     }
     var pageKey = meta("smartvote-public-key"), signer = pageKey;
     if (!(await edVerify(b64(pageKey), sig, bytes))) {
@@ -330,12 +342,8 @@
       var sh = parse(bytes);
       if (!sh || sh.format !== "smartvote-shard/1" || sh.election !== S.manifest.election ||
           sh.version !== S.manifest.version || sh.region !== region.region) { throw new Fail("format"); }
-      var index = Object.keys(sh.stations).map(function (id) {
-        var st = sh.stations[id];
-        var texts = [String(st.address)].concat(Array.isArray(st.serves) ? st.serves.map(String) : []);
-        return { id: id, number: norm(st.number), addrs: texts.map(function (x) { return { text: x, p: parseAddress(x) }; }) };
-      });
-      var r = { meta: region, shard: sh, index: index };
+      var index = Object.keys(sh.stations).map(function (id) { return { id: id, number: norm(sh.stations[id].number) }; });
+      var r = { meta: region, shard: sh, index: index, parsed: false };
       S.regions.set(region.region, r);
       return r;
     })();
@@ -454,7 +462,17 @@
     }
     return [house, street];
   }
+  function addressIndex(r) {  // parsed on the first address search, not on every page load
+    if (r.parsed) { return; }
+    r.index.forEach(function (s) {
+      var st = r.shard.stations[s.id];
+      var texts = [String(st.address)].concat(Array.isArray(st.serves) ? st.serves.map(String) : []);
+      s.addrs = texts.map(function (x) { return { text: x, p: parseAddress(x) }; });
+    });
+    r.parsed = true;
+  }
   function searchAddress(r, query) {
+    addressIndex(r);
     var q = parseAddress(query), hits = [];
     r.index.forEach(function (s) {
       var best = [0, 0], text = "";

@@ -3,7 +3,8 @@
  * cached shard is served only under the hash it must have; the page re-checks it anyway
  * and deletes a cached copy that fails. The page, its script and style are served from the
  * cache at once and refreshed in the background; manifest.json and manifest.sig come from
- * the network when it answers within 2.5 s, else from the last copy seen. The page checks
+ * the network when it answers within 0.8 s, else from the last copy seen (and the network's
+ * answer, when it comes, replaces it for the next visit). The page checks
  * the signature and the version of whatever it gets: the cache cannot make it show
  * unverified or older data than the voter has already seen. Nothing is sent anywhere. */
 "use strict";
@@ -26,6 +27,7 @@ function timeout(ms) { return new Promise(function (_, reject) { setTimeout(func
 self.addEventListener("fetch", function (e) {
   var req = e.request, url = new URL(req.url), scope = new URL(self.registration.scope);
   if (req.method !== "GET" || url.origin !== scope.origin || url.pathname.indexOf(scope.pathname) !== 0) { return; }
+  if (req.cache === "no-store" || req.cache === "reload") { return; }  // the page asks for the network
   var rel = url.pathname.slice(scope.pathname.length);
   if (rel.indexOf("api/") === 0 || rel.indexOf("offline/") === 0) { return; }
   if (url.searchParams.has("h")) {  // content-addressed: cache first
@@ -34,7 +36,7 @@ self.addEventListener("fetch", function (e) {
   }
   if (FRESH.indexOf(rel) >= 0) {  // network first, short timeout, then the last copy
     var net = fromNetwork(req);
-    e.respondWith(Promise.race([net, timeout(2500)]).catch(function () {
+    e.respondWith(Promise.race([net, timeout(800)]).catch(function () {
       return caches.match(req).then(function (hit) { return hit || net; });
     }));
     return;

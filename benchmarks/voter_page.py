@@ -1,0 +1,212 @@
+"""The voter page on a slow phone network: time to the first recommendation, bytes moved.
+
+Publishes the real St Petersburg stations file (2,055 stations, two races per ballot) with
+synthetic recommendations, serves it with ``smartvote serve``'s app (uvicorn, gzip) on
+127.0.0.1, and opens a shared link ``#station=Санкт-Петербург/1004`` in Debian's chromium
+under a slow-3G profile (400 ms round trip, 400 kbit/s each way, the WebPageTest "3G
+Slow" figures) and 4x CPU throttling: a first visit (fresh browser profile) and a repeat
+visit (same profile, page reloaded: what the service worker keeps). Figures: time from
+navigation to the first endorsed name on screen, and bytes over the network (compressed,
+counted at the server, the service worker's own requests included).
+
+Baseline in the same run: with ``--baseline-src DIR`` (a checkout of an earlier version's
+``src``, e.g. ``git archive main src | tar -x -C /tmp/base``), the same data published by
+that version's code and measured the same way.
+
+    .venv/bin/python benchmarks/voter_page.py [--baseline-src /tmp/base/src] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SPB = ROOT / ".." / "shared" / "data" / "ru_spb_2021" / "spb2021_stations.csv"
+CHROMIUM = "/usr/bin/chromium"
+STATION = "Санкт-Петербург/1004"
+NET = {"offline": False, "latency": 400, "downloadThroughput": 50_000, "uploadThroughput": 50_000}
+
+BUILD = r"""
+import json, sys
+from pathlib import Path
+from smartvote.publish.bundle import build_bundle
+from smartvote.publish.recommendations import check_recommendations
+from smartvote.publish.samples import synthetic_recommendations
+from smartvote.publish.sign import generate_keypair, load_private_key
+from smartvote.publish.stations import group_stations, read_stations_rows
+out, spb = Path(sys.argv[1]), Path(sys.argv[2])
+generate_keypair(out.parent / "key")
+rows = read_stations_rows(spb, "spb2021")
+sts = group_stations(rows)
+recs = synthetic_recommendations({r for s in sts for r in s.races}, rng_seed=11)
+kw = {}
+try:
+    from smartvote.publish.stations import race_names
+    kw["race_names"] = race_names(rows)
+except ImportError:
+    pass
+build_bundle(check_recommendations(recs), sts, load_private_key(out.parent / "key"), out, **kw)
+"""
+
+
+# The product's app, wrapped to count the bytes it sends (headers and bodies), so that the
+# service worker's own requests count too; GET /__bytes reads the counter.
+COUNTING_SERVER = """
+import sys, uvicorn
+from smartvote.web.app import create_app
+app, sent = create_app(sys.argv[1]), [0]
+async def counting(scope, receive, send):
+    if scope["type"] == "http" and scope["path"] == "/__bytes":
+        await send({{"type": "http.response.start", "status": 200, "headers": []}})
+        await send({{"type": "http.response.body", "body": str(sent[0]).encode()}})
+        return
+    async def wrapped(m):
+        if m["type"] == "http.response.start":
+            sent[0] += sum(len(k) + len(v) + 4 for k, v in m.get("headers", [])) + 17
+        elif m["type"] == "http.response.body":
+            sent[0] += len(m.get("body", b""))
+        await send(m)
+    await app(scope, receive, wrapped)
+uvicorn.run(counting, host="127.0.0.1", port={port}, access_log=False, log_level="warning", lifespan="off")
+"""
+
+
+def sent_bytes(url: str) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(url + "__bytes", timeout=5) as r:
+        return int(r.read())
+
+
+def build(src: Path, out: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    subprocess.run([sys.executable, "-c", BUILD, str(out), str(SPB)], check=True, env=env)
+
+
+def serve(bundle: Path, src: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = COUNTING_SERVER.format(port=port)
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    p = subprocess.Popen([sys.executable, "-c", code, str(bundle)], env=env)
+    import urllib.request
+
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/manifest.json", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return f"http://127.0.0.1:{port}/", p
+
+
+def visit(ctx: Any, url: str, fresh_page: bool = True) -> tuple[float, int, int]:
+    """(seconds to the first endorsed name, bytes the server sent, page requests not
+    answered by the service worker)."""
+    page = ctx.new_page()
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", NET)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    sw: set[str] = set()
+    sizes: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def on_response(e: dict[str, Any]) -> None:
+        if e["response"].get("fromServiceWorker"):
+            with lock:
+                sw.add(e["requestId"])
+
+    def on_done(e: dict[str, Any]) -> None:
+        with lock:
+            sizes[e["requestId"]] = int(e["encodedDataLength"])
+
+    cdp.on("Network.responseReceived", on_response)
+    cdp.on("Network.loadingFinished", on_done)
+    before = sent_bytes(url)
+    t0 = time.perf_counter()
+    page.goto(url + "#station=" + STATION, wait_until="commit")
+    page.wait_for_selector(".endorsed", timeout=120_000)
+    dt = time.perf_counter() - t0
+    page.wait_for_timeout(3000)  # the worker's background refreshes finish
+    with lock:
+        net = {k: v for k, v in sizes.items() if k not in sw}
+    page.close()
+    return dt, sent_bytes(url) - before, len(net)
+
+
+def measure(name: str, bundle: Path, src: Path, runs: int) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    url, proc = serve(bundle, src)
+    first, repeat = [], []
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+            for _ in range(runs):
+                ctx = b.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+                first.append(visit(ctx, url))
+                time.sleep(1.0)  # let the service worker install and cache
+                repeat.append(visit(ctx, url))
+                ctx.close()
+            b.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+    def summary(xs: list[tuple[float, int, int]]) -> dict[str, Any]:
+        return {
+            "seconds_median": round(statistics.median(x[0] for x in xs), 2),
+            "seconds": [round(x[0], 2) for x in xs],
+            "bytes_median": int(statistics.median(x[1] for x in xs)),
+            "requests_median": int(statistics.median(x[2] for x in xs)),
+        }
+
+    return {"version": name, "first_visit": summary(first), "repeat_visit": summary(repeat)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--baseline-src", type=Path, help="src/ of an earlier version to compare")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    if not SPB.exists():
+        sys.exit(f"needs {SPB}")
+    results = []
+    with tempfile.TemporaryDirectory() as d:
+        versions = [("this branch", ROOT / "src")]
+        if args.baseline_src:
+            versions.insert(0, ("baseline", args.baseline_src.resolve()))
+        for name, src in versions:
+            out = Path(d) / name.replace(" ", "_") / "site"
+            out.parent.mkdir()
+            build(src, out)
+            results.append(measure(name, out, src, args.runs))
+    print(
+        f"slow 3G ({NET['latency']} ms RTT, {NET['downloadThroughput'] * 8 // 1000} kbit/s), CPU 4x:"
+    )
+    for r in results:
+        f, rp = r["first_visit"], r["repeat_visit"]
+        print(
+            f"  {r['version']:>12}: first visit {f['seconds_median']:5.2f} s, {f['bytes_median']:>9,} B, "
+            f"{f['requests_median']} requests | repeat {rp['seconds_median']:5.2f} s, "
+            f"{rp['bytes_median']:>9,} B, {rp['requests_median']} requests"
+        )
+    print(json.dumps(results, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
