@@ -56,7 +56,7 @@
       signedBy: "Данные подписаны ключом «{w}» (выпуск от {d}).",
       signedKnown: "Проверено: данные подписаны знакомым вам ключом «{w}» (выпуск от {d}).",
       signedNewKnown: "Проверено: новый ключ «{w}» объявлен ключом «{o}», который вы уже проверяли (выпуск от {d}).",
-      keyExplain: "Страница может проверить только то, что данные подписаны этим ключом. Поддельная копия будет подписана другим ключом. Сверьте шесть слов ключа с опубликованными на официальных каналах кампании:",
+      keyExplain: "Страница может проверить только то, что данные подписаны этим ключом. Поддельная копия будет подписана другим ключом. Сверьте шесть слов ключа с опубликованными на официальных каналах кампании — тех, что вы знаете не из этой страницы (подделка может указать и поддельные каналы):",
       keyNew: "Это новый ключ кампании: он объявлен подписью прежнего ключа «{o}».",
       noChannels: "Официальные каналы в этом выпуске не указаны — спросите ключ у того, от кого получили ссылку.",
       remember: "Слова совпали — запомнить ключ на этом устройстве",
@@ -122,7 +122,7 @@
       signedBy: "The data is signed by the key “{w}” (release of {d}).",
       signedKnown: "Verified: signed by the key “{w}” you checked before (release of {d}).",
       signedNewKnown: "Verified: the new key “{w}” was announced by the key “{o}” you checked before (release of {d}).",
-      keyExplain: "This page can only check that the data is signed by this key. A fake copy would be signed by another key. Compare the six words with those published on the campaign's official channels:",
+      keyExplain: "This page can only check that the data is signed by this key. A fake copy would be signed by another key. Compare the six words with those published on the campaign's official channels — ones you know from elsewhere, not from this page (a fake can list fake channels too):",
       keyNew: "This is a new campaign key, announced by a signature of the previous key “{o}”.",
       noChannels: "This release lists no official channels: ask the person who sent you the link for the key.",
       remember: "The words match — remember this key on this device",
@@ -838,7 +838,6 @@
     $("fp").textContent = S.key.words;
     setStatus.apply(null, keyStatus());
     renderKeybox();
-    registerWorker();
     var sel = $("region");
     var regions = S.manifest.regions;
     if (!online()) {
@@ -857,6 +856,7 @@
     if (regions.length === 1) { $("region-field").hidden = true; await selectRegion(regions[0].region); }
     setStatus.apply(null, keyStatus());
     await fromFragment();
+    registerWorker();  // after the first answer is on screen: its update check waits
   }
 
   function boot() { guard(start)(); }
