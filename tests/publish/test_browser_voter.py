@@ -136,7 +136,13 @@ def test_new_key_announced_by_the_old_one(
         p2 = v2.open(url)
         assert p2.get_attribute("#status", "class") == "status key"
         assert "новый ключ" in p2.inner_text("#keybox") and old_words in p2.inner_text("#keybox")
-    assert v.errors == [] and v2.errors == []
+    # the offline copy of the new release says the same, from file://
+    lone = tmp_path / "forwarded.html"
+    shutil.copy(new / _manifest(new)["regions"][0]["offline"], lone)
+    v3 = visit()
+    p3 = v3.open(lone.as_uri())
+    assert new_words in p3.inner_text("#status") and old_words in p3.inner_text("#keybox")
+    assert v.errors == [] and v2.errors == [] and v3.errors == []
 
 
 def test_tampered_warning_says_what_to_do(
@@ -351,3 +357,26 @@ def test_reopens_offline_from_the_service_worker(bundle: Path, visit: Callable[[
         shard["races"][r]["endorsed"] for r in shard["stations"]["Регион 02/3"]["races"]
     ]
     assert not v.warned()
+
+
+def _luminance(rgb: str) -> float:
+    r, g, b = (int(x) / 255 for x in re.findall(r"\d+", rgb)[:3])
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def test_focus_ring_contrast(bundle: Path, visit: Callable[[], Visit]) -> None:
+    with mirror(bundle) as url:
+        v = visit()
+        page = v.open(url)
+        page.focus("#num")
+        page.keyboard.press("Tab")  # keyboard focus: :focus-visible applies
+        ring, bg = page.evaluate(
+            """() => [getComputedStyle(document.activeElement).outlineColor,
+                      getComputedStyle(document.body).backgroundColor]"""
+        )
+    a, b = sorted((_luminance(ring), _luminance(bg)), reverse=True)
+    assert (a + 0.05) / (b + 0.05) >= 3.0  # WCAG 2.2 non-text contrast
