@@ -2,12 +2,14 @@
 
 Layout of a bundle directory::
 
-    manifest.json        canonical JSON: election, version, created, regions, every file's SHA-256
+    manifest.json        canonical JSON: election, version, created, the key as words, official
+                         channels, mirrors, valid_until, key_change, regions, every file's SHA-256
     manifest.sig         base64 Ed25519 signature over the bytes of manifest.json
     index.html app.js style.css     the voter page (public key and minimum version inside)
+    sw.js                the service worker (reopening without a network)
     data/NNN-slug.json   one shard per region: stations -> races -> recommendations
     offline/NNN-slug.html  one self-contained page per region (data and signature inside)
-    print/NNN-slug.html  a printable list per region
+    print/NNN-slug.html  the region's leaflet: one A4 page per race (leaflet.py)
 
 The directory is built next to ``out`` and swapped in at the end, so a failure never
 leaves a half-written bundle behind.

@@ -52,6 +52,7 @@
       matches: "Найденные участки",
       key: "Ключ подписи",
       release: "выпуск",
+      releaseOf: "от {d} (№ {v})",
       privacy: "Без регистрации, без cookies и без счётчиков. Чтобы взять рекомендации с собой, скачайте офлайн-копию своего региона: она проверяет подпись сама и открывается без интернета.",
       signedBy: "Данные подписаны ключом «{w}» (выпуск от {d}).",
       signedKnown: "Проверено: данные подписаны знакомым вам ключом «{w}» (выпуск от {d}).",
@@ -118,6 +119,7 @@
       matches: "Matching stations",
       key: "Signing key",
       release: "release",
+      releaseOf: "of {d} (No. {v})",
       privacy: "No accounts, no cookies, no analytics. To take the recommendations with you, download your region's offline copy: it checks the signature itself and opens without internet.",
       signedBy: "The data is signed by the key “{w}” (release of {d}).",
       signedKnown: "Verified: signed by the key “{w}” you checked before (release of {d}).",
@@ -573,6 +575,9 @@
     try { return d.toLocaleDateString(lang === "ru" ? "ru-RU" : "en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }); }
     catch (e) { return String(iso).slice(0, 10); }
   }
+  function renderVersion() {
+    if (S.manifest) { $("version").textContent = t("releaseOf", { d: fmtDate(S.manifest.created), v: S.manifest.version }); }
+  }
   function keyStatus() {
     var d = fmtDate(S.manifest.created), k = S.key;
     if (k.known && k.viaOld) { return ["signedNewKnown", { w: k.words, o: k.change.oldWords, d: d }]; }
@@ -725,6 +730,7 @@
     var opt0 = $("region").querySelector("option[value='']");
     if (opt0) { opt0.textContent = t("chooseRegion"); }
     if (S.status && !S.failed) { setStatus(S.status[0], S.status[1]); if (S.status[0].indexOf("signed") === 0) { setStatus.apply(null, keyStatus()); } }
+    renderVersion();
     renderWarning();
     renderKeybox();
     renderMatches();
@@ -834,7 +840,7 @@
     $("lang").addEventListener("click", function () { lang = lang === "ru" ? "en" : "ru"; renderAll(); });
     setStatus("checking");
     S.manifest = await loadManifest();
-    $("version").textContent = String(S.manifest.version);
+    renderVersion();
     $("fp").textContent = S.key.words;
     setStatus.apply(null, keyStatus());
     renderKeybox();
