@@ -91,7 +91,9 @@ def test_fake_copy_is_not_called_verified(
         box = page.inner_text("#keybox")
         assert CHANNEL["url"] in box and "Сверьте шесть слов" in box
         assert page.inner_text("#fp") == real_words
-        assert re.fullmatch(r"от \d{1,2} [а-я]+ \d{4} г?\.? ?\(№ 100\)", page.inner_text("#version"))
+        assert re.fullmatch(
+            r"от \d{1,2} [а-я]+ \d{4} г?\.? ?\(№ 100\)", page.inner_text("#version")
+        )
         page.click("#remember-key")  # the voter compared the words and they match
         assert page.get_attribute("#status", "class") == "status ok"
         assert "Проверено" in page.inner_text("#status")
