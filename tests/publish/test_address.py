@@ -6,6 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smartvote.publish.address import AddressIndex, House, parse_address, search_addresses
 from smartvote.publish.stations import group_stations, read_stations_rows
@@ -102,3 +104,17 @@ def test_corpus_on_the_real_stations_file(shared_data: Path) -> None:
         if not found or sorted(sid for sid, _, _ in got) != sorted(r["expected"].split()):
             misses.append((r["query"], r["expected"], [sid for sid, _, _ in got][:8]))
     assert misses == []
+
+
+@given(
+    n=st.integers(1, 400),
+    m=st.integers(1, 400),
+    k=st.one_of(st.none(), st.integers(1, 9)),
+    form=st.sampled_from(["{n}", "д. {n}", "дом {n}", "{n},"]),
+)
+def test_house_numbers_are_whole_tokens(n: int, m: int, k: int | None, form: str) -> None:
+    """«Садовая N» finds the house N and never the house M ≠ N (6 is not 16 or 61)."""
+    addr = f"Садовая улица, дом {m}" + (f", корпус {k}" if k else "")
+    got, found = search_addresses(f"Садовая {form.format(n=n)}", [("1", [addr])])
+    assert found == (n == m)
+    assert [sid for sid, _, _ in got] == ["1"]  # the street still answers when the house does not

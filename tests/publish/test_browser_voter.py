@@ -7,6 +7,7 @@ reopening offline from the service worker, and the leaflet's page count.
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 import statistics
@@ -296,6 +297,58 @@ def test_address_corpus_in_the_page(spb_site: Path, visit: Callable[[], Visit]) 
         f"\naddress search, {len(ms)} queries, 4x CPU throttling: median "
         f"{statistics.median(ms):.1f} ms, max {max(ms):.1f} ms; slowest {slow}"
     )
+
+
+def _variants(n: int, seed: int) -> list[str]:
+    """Queries typed in many ways (and with slips) from the real stations' addresses."""
+    import random
+
+    from .conftest import SPB_STATIONS
+
+    rng = random.Random(seed)
+    with SPB_STATIONS.open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["street"].strip()]
+    out = []
+    for r in rng.sample(rows, n):
+        words = r["street"].split()
+        if rng.random() < 0.3:  # a slip: one letter dropped from the longest word
+            j = max(range(len(words)), key=lambda i: len(words[i]))
+            w = words[j]
+            i = rng.randrange(1, max(2, len(w) - 1))
+            words[j] = w[:i] + w[i + 1 :]
+        rng.shuffle(words)
+        house = re.sub(
+            r"(литера|корпус|дом)", lambda m: rng.choice([m.group(1), m.group(1)[0]]), r["building"]
+        )
+        if rng.random() < 0.2:
+            house = str(rng.randrange(1, 200))  # a house that may not exist
+        out.append(" ".join(words) + rng.choice([" ", ", "]) + house)
+    return out
+
+
+def test_page_and_python_search_agree(spb_site: Path, visit: Callable[[], Visit]) -> None:
+    from smartvote.publish.address import AddressIndex
+
+    shard = next(iter(_shards(spb_site).values()))
+    index = AddressIndex(
+        (sid, (st["address"], *st.get("serves", ()))) for sid, st in shard["stations"].items()
+    )
+    queries = _variants(250, seed=13)
+    with mirror(spb_site) as url:
+        v = visit()
+        page = v.open(url)
+        page.wait_for_selector("#search[data-ready]")
+        js = page.evaluate(
+            """qs => qs.map(q => { const r = window.smartvoteAddress.search('Санкт-Петербург', q);
+                 return [r.houseFound, r.hits.map(h => h.id).sort()]; })""",
+            queries,
+        )
+    py = []
+    for q in queries:
+        got, found = index.search(q, limit=10_000)
+        py.append([found, sorted(sid for sid, _, _ in got)])
+    assert [(q, a) for q, a, b in zip(queries, js, py, strict=True) if a != b] == []
+    assert sum(1 for f, ids in py if f and ids) > 150  # most variants find their house
 
 
 def test_number_opens_directly_and_print_is_a4_page_per_race(
