@@ -3,8 +3,9 @@
 Publishes the real St Petersburg stations file (2,055 stations, two races per ballot) with
 synthetic recommendations, serves it with ``smartvote serve``'s app (uvicorn, gzip) on
 127.0.0.1, and opens a shared link ``#station=Санкт-Петербург/1004`` in Debian's chromium
-under a slow-3G profile (400 ms round trip, 400 kbit/s each way, the WebPageTest "3G
-Slow" figures) and 4x CPU throttling: a first visit (fresh browser profile) and a repeat
+under a slow-3G profile (400 ms round trip, 400 kbit/s, the WebPageTest "3G Slow"
+figures, applied at the server so that the service worker's requests are slowed too) and
+4x CPU throttling: a first visit (fresh browser profile) and a repeat
 visit (same profile, page reloaded: what the service worker keeps). Figures: time from
 navigation to the first endorsed name on screen, and bytes over the network (compressed,
 counted at the server, the service worker's own requests included).
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SPB = ROOT / ".." / "shared" / "data" / "ru_spb_2021" / "spb2021_stations.csv"
 CHROMIUM = "/usr/bin/chromium"
 STATION = "Санкт-Петербург/1004"
-NET = {"offline": False, "latency": 400, "downloadThroughput": 50_000, "uploadThroughput": 50_000}
+NET = {"latency": 400, "downloadThroughput": 50_000}  # ms round trip, bytes/s
 
 BUILD = r"""
 import json, sys
@@ -59,12 +60,16 @@ build_bundle(check_recommendations(recs), sts, load_private_key(out.parent / "ke
 """
 
 
-# The product's app, wrapped to count the bytes it sends (headers and bodies), so that the
-# service worker's own requests count too; GET /__bytes reads the counter.
+# The product's app, wrapped to shape and count what it sends. Shaping is done here, at the
+# server, because the browser's network emulation (CDP) applies to the page's requests only,
+# not to the service worker's: each answer waits one round trip, then its bytes go out at
+# the profile's rate, one response at a time (the link is shared). GET /__bytes reads the
+# byte counter (headers and bodies), service worker requests included.
 COUNTING_SERVER = """
-import sys, uvicorn
+import asyncio, sys, uvicorn
 from smartvote.web.app import create_app
-app, sent = create_app(sys.argv[1]), [0]
+app, sent, link = create_app(sys.argv[1]), [0], asyncio.Lock()
+RTT, RATE = {rtt}, {rate}
 async def counting(scope, receive, send):
     if scope["type"] == "http" and scope["path"] == "/__bytes":
         await send({{"type": "http.response.start", "status": 200, "headers": []}})
@@ -72,9 +77,14 @@ async def counting(scope, receive, send):
         return
     async def wrapped(m):
         if m["type"] == "http.response.start":
-            sent[0] += sum(len(k) + len(v) + 4 for k, v in m.get("headers", [])) + 17
+            n = sum(len(k) + len(v) + 4 for k, v in m.get("headers", [])) + 17
+            sent[0] += n
+            await asyncio.sleep(RTT)
         elif m["type"] == "http.response.body":
-            sent[0] += len(m.get("body", b""))
+            n = len(m.get("body", b""))
+            sent[0] += n
+            async with link:
+                await asyncio.sleep(n / RATE)
         await send(m)
     await app(scope, receive, wrapped)
 uvicorn.run(counting, host="127.0.0.1", port={port}, access_log=False, log_level="warning", lifespan="off")
@@ -99,7 +109,8 @@ def serve(bundle: Path, src: Path) -> tuple[str, subprocess.Popen[bytes]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    code = COUNTING_SERVER.format(port=port)
+    rtt, rate = NET["latency"] / 1000, NET["downloadThroughput"]
+    code = COUNTING_SERVER.format(port=port, rtt=rtt, rate=rate)
     env = {**os.environ, "PYTHONPATH": str(src)}
     p = subprocess.Popen([sys.executable, "-c", code, str(bundle)], env=env)
     import urllib.request
@@ -118,8 +129,7 @@ def visit(ctx: Any, url: str, fresh_page: bool = True) -> tuple[float, int, int]
     answered by the service worker)."""
     page = ctx.new_page()
     cdp = ctx.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", NET)
+    cdp.send("Network.enable")  # the network is shaped at the server (see COUNTING_SERVER)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
     sw: set[str] = set()
     sizes: dict[str, int] = {}
