@@ -356,7 +356,8 @@ def test_number_opens_directly_and_print_is_a4_page_per_race(
 ) -> None:
     with mirror(spb_site) as url:
         v = visit()
-        page = v.open(url)
+        page = v.open(url + "#station=")  # what the leaflet's QR code opens
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'num'")
         page.fill("#num", "1004")
         page.press("#num", "Enter")
         page.wait_for_selector("#ballot:not([hidden])")

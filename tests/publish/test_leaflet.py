@@ -10,7 +10,7 @@ import pytest
 
 from smartvote.errors import InputError
 from smartvote.publish.bundle import build_bundle
-from smartvote.publish.leaflet import race_order, ru_date
+from smartvote.publish.leaflet import qr_data_uri, race_order, ru_date
 from smartvote.publish.recommendations import check_recommendations
 from smartvote.publish.samples import HOSTILE_NAMES, synthetic_recommendations
 from smartvote.publish.sign import load_private_key
@@ -62,6 +62,7 @@ def test_spb_leaflet_one_page_per_race_in_ballot_order(
     assert heads[0] == "Госдума, одномандатный округ № 211"
     assert heads[8] == "Законодательное собрание Санкт-Петербурга, округ № 1"
     assert page.count("data:image/svg+xml;base64,") == 33  # a QR code of the page on each
+    assert page.count(qr_data_uri("https://sv.example/spb/#station=")) == 33
     assert "smartvote verify" not in page and "duma-2021/smd" not in page
     assert "Кандидат власти, которого нужно обойти" in page
 

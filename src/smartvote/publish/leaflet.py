@@ -3,7 +3,8 @@
 Each page names the race as voters know it, the candidate to vote for in large type, the
 party, the regime's candidate to beat, namesakes not to confuse, the chance in words,
 the polling stations of the race (numbers, as ranges), and a QR code of the voter page
-(``--site-url``) so a paper copy leads back to the verified page. The footer gives the
+(``--site-url`` + ``#station=``: it opens with the cursor in the station number field) so a
+paper copy leads back to the verified page. The footer gives the
 release date, ``valid_until`` and the key as six words with the official channels to
 compare them on. Everything from data is escaped.
 """
@@ -109,10 +110,11 @@ def print_page(
     stations = shard["stations"]
     qr = ""
     if site_url:
+        link = site_url + "#station="  # the page opens with the cursor in the number field
         qr = (
-            f'<figure class="qr"><img src="{qr_data_uri(site_url)}" width="120" height="120" '
-            f'alt="QR: {esc(site_url)}"><figcaption>{esc(site_url)}<br>'
-            "Отсканируйте: номер участка — на сайте</figcaption></figure>"
+            f'<figure class="qr"><img src="{qr_data_uri(link)}" width="120" height="120" '
+            f'alt="QR: {esc(link)}"><figcaption>{esc(site_url)}<br>'
+            "Отсканируйте и введите номер участка</figcaption></figure>"
         )
     chan = "; ".join(f"{esc(c['name'])}: {esc(c['url'])}" for c in channels)
     foot = (

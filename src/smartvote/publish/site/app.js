@@ -791,7 +791,8 @@
     var m = /(?:^#|&)station=([^&]*)/.exec(location.hash);
     if (!m) { return; }
     var id;
-    try { id = decodeURIComponent(m[1]); } catch (e) { return; }
+    try { id = decodeURIComponent(m[1]).trim(); } catch (e) { return; }
+    if (!id) { $("num").focus(); return; }  // «#station=» from a leaflet's QR code: type the number
     var prefix = id.split("/")[0];
     var same = S.manifest.regions.filter(function (x) { return x.region === prefix; });
     if (same.length) {
