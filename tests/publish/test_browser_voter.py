@@ -372,6 +372,10 @@ def test_number_opens_directly_and_print_is_a4_page_per_race(
         assert links == [reg["offline"], reg["print"]]
         pr = v.ctx.new_page()
         pr.goto(url + reg["print"])
+        assert (
+            pr.evaluate("[...document.images].filter(i => i.complete && i.naturalWidth > 0).length")
+            == 33
+        )
         pdf = pr.pdf(prefer_css_page_size=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages == 33  # one A4 page per race, 8 Duma + 25 Legislative Assembly

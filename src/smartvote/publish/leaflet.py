@@ -56,10 +56,13 @@ def race_order(shard: Mapping[str, Any]) -> list[str]:
 
 def qr_data_uri(text: str) -> str:
     """An SVG QR code of ``text`` as a ``data:`` URI (segno, error correction M)."""
+    import io
+
     import segno
 
-    svg = segno.make(text, error="m").svg_inline(scale=4, border=2)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    buf = io.BytesIO()  # a standalone SVG document (with its namespace), as images need
+    segno.make(text, error="m").save(buf, kind="svg", xmldecl=False, scale=4, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def _ranges(numbers: Sequence[str]) -> str:

@@ -73,6 +73,7 @@
       noRec: "По этому округу рекомендации нет.",
       details: "Другие кандидаты и подробности расчёта",
       altLine: "{c}{party}: сильнее остальных в {k} из {n}",
+      altNever: "{c}{party}: почти никогда не сильнее остальных (меньше 1 из 100)",
       race: "Округ № {n}",
       nothing: "Ничего не найдено. Проверьте номер участка или введите улицу и номер дома.",
       noHouse: "Дома с таким номером нет в списке адресов. Участки на этой улице:",
@@ -140,6 +141,7 @@
       noRec: "No recommendation for this race.",
       details: "Other candidates and how it was computed",
       altLine: "{c}{party}: strongest in {k} of {n}",
+      altNever: "{c}{party}: almost never the strongest (under 1 in 100)",
       race: "District No. {n}",
       nothing: "Nothing found. Check the station number or type the street and house number.",
       noHouse: "No such house number in the address list. Stations on this street:",
@@ -656,7 +658,7 @@
       var ol = el("ol");
       alts.forEach(function (a) {
         var p = num(a.p_strongest), kn2 = p === null ? ["—", "—"] : inWords(p);
-        var li = el("li", t("altLine", { c: a.candidate, party: a.party ? " (" + a.party + ")" : "", k: kn2[0], n: kn2[1] }));
+        var li = el("li", t(kn2[0] === 0 ? "altNever" : "altLine", { c: a.candidate, party: a.party ? " (" + a.party + ")" : "", k: kn2[0], n: kn2[1] }));
         if (flags[a.candidate]) { li.appendChild(el("span", " — " + t(flags[a.candidate] === "namesake" ? "namesakeOf" : "spoiler"), "flag")); }
         ol.appendChild(li);
       });
