@@ -1,7 +1,7 @@
 """Readers for the small input tables of ``recommend`` and ``backtest`` (DESIGN.md formats).
 
 Candidates: ``race, candidate, party, regime`` (+ optional ``incumbent``, ``excluded``
-with a reason, ``seats``, ``district``). A tidy *results* file is accepted as a candidates
+with a reason, ``seats``, ``district``, ``race_name``: how voters know the race). A tidy *results* file is accepted as a candidates
 file too (its unit/vote columns are ignored). Stations: ``unit, race``. Polls: ``race``,
 ``candidate`` or ``party``, ``share`` (percent), ``sample_size``, ``date``. Overrides:
 ``race, candidate, reason``. Spoiler parties: ``party`` (+ optional ``reason``).
@@ -17,6 +17,7 @@ import pandas as pd
 from smartvote.errors import InputError, Problem
 from smartvote.io.tidy import read_table
 from smartvote.names import norm_name, party_key
+from smartvote.recommend.params import POLL_DEFAULT_N
 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
@@ -74,6 +75,7 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
             "party": _text(df, "party"),
             "excluded": _text(df, "excluded"),
             "district": _text(df, "district"),
+            "race_name": _text(df, "race_name"),
         }
     )
     out["regime"] = _bool(df, "regime", file)
@@ -130,7 +132,7 @@ def read_polls(path: str | Path) -> pd.DataFrame:
             "candidate": _text(df, "candidate"),
             "party": _text(df, "party"),
             "share": share / 100.0,
-            "sample_size": n.fillna(500.0),
+            "sample_size": n.fillna(POLL_DEFAULT_N),
             "date": _text(df, "date"),
         }
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from smartvote import jsonio
+from smartvote.recommend.params import LIST_THRESHOLD, SIMS, SWITCH
 
 JoinOpt = Annotated[
     str, typer.Option("--join", help="auto (district, else stations) | district | stations")
@@ -29,6 +30,13 @@ DbOpt = Annotated[
     typer.Option("--db", help="DuckDB file (default $SMARTVOTE_DB or ./smartvote.duckdb)"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON on stdout")]
+AllowOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-uninformed",
+        help="races no history or poll reaches: no endorsement (uninformed) instead of an error",
+    ),
+]
 NomOpt = Annotated[
     Path | None,
     typer.Option(
@@ -91,7 +99,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         threshold: Annotated[
             float | None,
-            typer.Option("--threshold", help="list-race threshold in percent (default 5)"),
+            typer.Option(
+                "--threshold",
+                help=f"list-race threshold in percent (default {100 * LIST_THRESHOLD:g})",
+            ),
         ] = None,
         spoilers: Annotated[
             Path | None,
@@ -106,14 +117,15 @@ def register(app: typer.Typer) -> None:
         ] = None,
         join: JoinOpt = "auto",
         nominations: NomOpt = None,
-        sims: SimsOpt = 10_000,
-        switch: SwitchOpt = 0.25,
+        sims: SimsOpt = SIMS,
+        switch: SwitchOpt = SWITCH,
         seed: SeedOpt = 0,
         out_file: Annotated[
             Path | None, typer.Option("--out", help="also write the JSON list to this file")
         ] = None,
         db: DbOpt = None,
         as_json: JsonOpt = False,
+        allow_uninformed: AllowOpt = False,
     ) -> None:
         """Forecast every race and choose the challenger to endorse."""
 
@@ -134,6 +146,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             join=join,
             nominations=nominations,
+            allow_uninformed=allow_uninformed,
         )
         data = run.to_list()
         if out_file is not None:
@@ -162,11 +175,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         join: JoinOpt = "auto",
         nominations: NomOpt = None,
-        sims: SimsOpt = 10_000,
-        switch: SwitchOpt = 0.25,
+        sims: SimsOpt = SIMS,
+        switch: SwitchOpt = SWITCH,
         seed: SeedOpt = 0,
         db: DbOpt = None,
         as_json: JsonOpt = False,
+        allow_uninformed: AllowOpt = False,
     ) -> None:
         """Replay a past election with earlier data only and score the picks."""
         from smartvote.cli import emit_json
@@ -185,6 +199,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             join=join,
             nominations=nominations,
+            allow_uninformed=allow_uninformed,
         )
         if as_json:
             emit_json(res.to_dict())
