@@ -245,7 +245,10 @@ def _one(
         for r in nr
         if r["excluded"]
     )
-    elig = [r for r in nr if not r["excluded"] and bool(r["informed"])]
+    # History or a poll must reach the race itself (a party's mean elsewhere does not),
+    # and the pick must be a challenger they inform.
+    reached = bool(used.get("history")) or bool(used.get("polls"))
+    elig = [r for r in nr if not r["excluded"] and bool(r["informed"]) and reached]
     ranked = sorted(nr, key=_rank_key)
     regime = _regime(rows)
     data_used = dict(used)
@@ -271,7 +274,6 @@ def _one(
     }
     if not elig:
         if any(not r["excluded"] for r in nr):  # challengers exist, but nothing reaches them
-            reached = bool(data_used.get("history")) or bool(data_used.get("polls"))
             why, why_ru = uninformed_why(reached)
             codes = [*pre, {"code": "uninformed", "why": why, "why_ru": why_ru}, *post]
             en, ru = render(codes)

@@ -322,16 +322,46 @@ def _informed(c: pd.DataFrame) -> pd.Series:
     return (c["basis"] != "prior") | c["polled"]
 
 
+def _district_of(race: pd.Series) -> pd.Series:
+    """District number in a ``…/smd/<n>`` race id ('' when there is none)."""
+    return race.astype(str).str.extract(r"/smd/([^/]+)$", expand=False).fillna("")
+
+
 def _party_from_history(c: pd.DataFrame, train: pd.DataFrame) -> None:
-    """A candidate without a party in the file: the party of their latest earlier race."""
+    """A candidate without a party in the file: the party of their latest earlier race.
+
+    A party nominates at most one candidate per race, so an inferred party is dropped when
+    the file gives it to another candidate of the race; when two inferences collide, the
+    one whose earlier race had this race's id or district number wins, if there is one.
+    """
     c["party_source"] = np.where(c["party_key"] != "", "candidates", "")
     if train.empty:
         return
     known = train[train["party_key"] != ""].sort_values("year")
-    last_party = known.groupby("name_key")["party_key"].last()
-    fill = (c["party_key"] == "") & ~c["regime"] & c["name_key"].isin(last_party.index)
-    c.loc[fill, "party_key"] = c.loc[fill, "name_key"].map(last_party)
-    c.loc[fill, "party_source"] = "earlier race"
+    last = known.groupby("name_key").agg(party_key=("party_key", "last"), race=("race", "last"))
+    fill = (c["party_key"] == "") & ~c["regime"] & c["name_key"].isin(last.index)
+    if not fill.any():
+        return
+    inferred = c.loc[fill, "name_key"].map(last["party_key"])
+    prev_race = c.loc[fill, "name_key"].map(last["race"])
+    target_d = c.loc[fill, "district"].where(
+        c.loc[fill, "district"] != "", _district_of(c.loc[fill, "race"])
+    )
+    here = (prev_race == c.loc[fill, "race"]) | (
+        (target_d != "") & (_district_of(prev_race) == target_d)
+    )
+    given = set(zip(c.loc[~fill, "race"], c.loc[~fill, "party_key"], strict=True))
+    clash_file = pd.Series(
+        [(r, p) in given for r, p in zip(c.loc[fill, "race"], inferred, strict=True)],
+        index=inferred.index,
+    )
+    key = c.loc[fill, "race"] + "\x1f" + inferred
+    n_same = key.map(key.value_counts())
+    n_here = key.map(key[here].value_counts()).fillna(0)
+    keep = ~clash_file & ((n_same == 1) | (n_here == 0) | (here & (n_here == 1)))
+    idx = inferred.index[keep.to_numpy()]
+    c.loc[idx, "party_key"] = inferred[keep]
+    c.loc[idx, "party_source"] = "earlier race"
 
 
 def _regime_from_history(c: pd.DataFrame, history: list[HistElection]) -> None:
@@ -351,12 +381,15 @@ def _regime_from_history(c: pd.DataFrame, history: list[HistElection]) -> None:
 def _personal_vote(c: pd.DataFrame, train: pd.DataFrame) -> None:
     """π_c: the relation's residual of the candidate in their own earlier race."""
     c["personal"] = 0.0
+    c["personal_known"] = False
     if train.empty or "resid" not in train.columns:
         return
     r = train.dropna(subset=["resid"]).drop_duplicates(["election", "race", "name_key"])
     r = r.set_index(["election", "race", "name_key"])["resid"]
     key = pd.MultiIndex.from_arrays([c["own_election"], c["own_race"], c["name_key"]])
-    c["personal"] = pd.Series(r.reindex(key).to_numpy(), index=c.index).fillna(0.0)
+    pers = pd.Series(r.reindex(key).to_numpy(), index=c.index)
+    c["personal_known"] = pers.notna()
+    c["personal"] = pers.fillna(0.0)
 
 
 def _history_mean(
@@ -365,30 +398,47 @@ def _history_mean(
     """Mean and local sd of each log share from history, with its ``basis``.
 
     Precedence: the party's list share here (with the relation and the personal vote);
-    else the candidate's own earlier share; else the party's earlier share in a race
+    else the candidate's own earlier share here; else their personal vote from another
+    race on the list-less intercept (their raw share there when π is unknown); else the party's earlier share in a race
     reaching this one (both hold the regime's and the candidate's pull: used as is, β = 1);
     else the party's mean share where it stood (national evidence, wide error); else the
     prior of candidates with no earlier result (``basis = "prior"``: never endorsed).
     """
     has_list = c["list_share"].notna().to_numpy(bool)
-    own = c["own_share"].notna().to_numpy(bool) & ~has_list
-    by_smd = c["smd_share"].notna().to_numpy(bool) & ~has_list & ~own
-    by_mean = c["party_mean"].notna().to_numpy(bool) & ~has_list & ~own & ~by_smd
+    has_own = c["own_share"].notna().to_numpy(bool) & ~has_list
+    here = c["own_here"].to_numpy(bool)
+    own = has_own & here
+    # A person's share in another race reflects that race's voters: only their personal
+    # vote (π, when known) travels, on top of the list-less intercept.
+    pers_known = c["personal_known"].to_numpy(bool)
+    elsewhere = has_own & ~here
+    by_smd = c["smd_share"].notna().to_numpy(bool) & ~has_list & ~own & ~elsewhere
+    by_mean = c["party_mean"].notna().to_numpy(bool) & ~has_list & ~has_own & ~by_smd
     reg = c["regime"].to_numpy(float)
+    pers = rel.carry * c["personal"].to_numpy(float)
     mu = np.where(
         has_list,
         rel.alpha
         + rel.beta * (_log(c["list_share"].fillna(FLOOR)) + c["swing_shift"].to_numpy(float))
         + rel.regime * reg
-        + rel.carry * c["personal"].to_numpy(float),
+        + pers,
         rel.alpha0 + rel.regime * reg,
     )
     mu = mu + rel.incumbent * c["incumbent"].to_numpy(float)
     mu = np.where(own, _log(c["own_share"].fillna(FLOOR)), mu)
+    mu = np.where(
+        elsewhere,
+        np.where(
+            pers_known, rel.alpha0 + rel.regime * reg + pers, _log(c["own_share"].fillna(FLOOR))
+        ),
+        mu,
+    )
     mu = np.where(by_smd, _log(c["smd_share"].fillna(FLOOR)), mu)
     mu = np.where(by_mean, _log(c["party_mean"].fillna(FLOOR)), mu)
     c["basis"] = np.select(
-        [has_list, own, by_smd, by_mean], ["list", "own", "smd", "party_mean"], "prior"
+        [has_list, own, elsewhere, by_smd, by_mean],
+        ["list", "own", "own_elsewhere", "smd", "party_mean"],
+        "prior",
     )
     local = np.sqrt(rel.sigma_model**2 + (rel.beta * unc.sigma_drift) ** 2)
     sd = np.where(has_list | own | by_smd, local, rel.sigma_indep)
