@@ -84,6 +84,6 @@ def test_history_and_mrps_beat_the_mrp(with_polls: tuple[dict[str, Any], Any]) -
 
 def test_polls_carry_the_national_swing(with_polls: tuple[dict[str, Any], Any]) -> None:
     """2017 → 2019: the Liberal Democrats rose, Labour fell; the polls' swing says so."""
-    d, run = with_polls
+    _, run = with_polls
     swing = run.recommendations[0].data_used["polls_model"]["swing"]
     assert swing["LD"] > 0.2 and swing["Lab"] < -0.1
