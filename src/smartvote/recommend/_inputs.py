@@ -10,6 +10,7 @@ Endorsements: ``race, candidate``. Every broken rule is reported with file, row,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +51,12 @@ def _bool(df: pd.DataFrame, col: str, file: str, default: bool = False) -> pd.Se
     if p := Problem.first(bad, "boolean", "must be true/false", file, col, s):
         raise InputError(p)
     return t.isin(_TRUE).astype(bool) | ((t == "") & default)
+
+
+def _keys(s: pd.Series, fn: Callable[[str], str]) -> pd.Series:
+    """``fn`` applied once per distinct value (names repeat across thousands of rows)."""
+    uniq = pd.unique(s.astype(object))
+    return s.astype(object).map({v: fn(str(v)) if v else "" for v in uniq}).astype(object)
 
 
 def _nonempty(df: pd.DataFrame, cols: tuple[str, ...], file: str) -> None:
@@ -95,8 +102,8 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     else:
         out["seats"] = 1
     out = out.drop_duplicates(["race", "candidate"]).reset_index(drop=True)
-    out["name_key"] = out["candidate"].map(norm_name)
-    out["party_key"] = out["party"].map(party_key)
+    out["name_key"] = _keys(out["candidate"], norm_name)
+    out["party_key"] = _keys(out["party"], party_key)
     out["seats"] = out.groupby("race")["seats"].transform("max")
     return out
 
@@ -136,8 +143,8 @@ def read_polls(path: str | Path) -> pd.DataFrame:
             "date": _text(df, "date"),
         }
     )
-    out["name_key"] = out["candidate"].map(lambda s: norm_name(s) if s else "")
-    out["party_key"] = out["party"].map(party_key)
+    out["name_key"] = _keys(out["candidate"], norm_name)
+    out["party_key"] = _keys(out["party"], party_key)
     empty = (out["name_key"] == "") & (out["party_key"] == "")
     if p := Problem.first(
         empty, "required", "a poll row names a candidate or a party", file, "candidate", ""

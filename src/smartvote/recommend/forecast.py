@@ -71,7 +71,7 @@ from smartvote.recommend.params import (
     PRIOR_SIGMA_MODEL,
     PRIOR_SWING,
 )
-from smartvote.recommend.polls import PollFit, combine_polls, national_poll_shift
+from smartvote.recommend.polls import PollFit, combine_polls, lists_by, national_poll_shift
 from smartvote.recommend.swing import apply_nominations, fit_swing, load_nominations, local_shift
 
 __all__ = [
@@ -550,9 +550,8 @@ def _describe_use(
         else "default (no election with both list and single-member results)"
     )
     polled = c[c["polled"]]
-    pol = {
-        str(r): sorted({d for ds in g["poll_dates"] for d in ds}) for r, g in polled.groupby("race")
-    }
+    ex = polled[["race", "poll_dates"]].explode("poll_dates").dropna()
+    pol = lists_by(ex["race"], ex["poll_dates"])
     n_pol = polled.groupby("race").size()
     inf = c.groupby("race")["informed"].sum()
     pf = poll_fit.to_dict()

@@ -41,7 +41,7 @@ from smartvote.recommend.params import (
     POLL_SWING_MIN_RACES,
 )
 
-__all__ = ["PollFit", "combine_polls", "pool_race_polls"]
+__all__ = ["PollFit", "combine_polls", "lists_by", "pool_race_polls"]
 
 
 def _log(x: Any) -> np.ndarray:
@@ -64,6 +64,17 @@ class PollFit:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def lists_by(key: pd.Series, values: pd.Series) -> dict[Any, list[str]]:
+    """Sorted distinct ``values`` per ``key`` (vectorised: no per-group Python call)."""
+    pairs = pd.DataFrame({"k": key.to_numpy(), "v": values.astype(str).to_numpy()})
+    pairs = pairs.drop_duplicates().sort_values(["k", "v"])
+    k, v = pairs["k"].to_numpy(), pairs["v"].to_numpy()
+    if not len(k):
+        return {}
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    return {kk: list(g) for kk, g in zip(k[starts], np.split(v, starts[1:]), strict=True)}
 
 
 def _days(dates: pd.Series) -> pd.Series:
@@ -105,7 +116,7 @@ def pool_race_polls(c: pd.DataFrame, polls: pd.DataFrame) -> pd.DataFrame:
     )
     latest = m.sort_values("day", na_position="first").groupby("cand").tail(1).set_index("cand")
     out["latest_share"] = latest["share"]
-    out["dates"] = g["date"].agg(lambda s: sorted(set(s)))
+    out["dates"] = pd.Series(lists_by(m["cand"], m["date"]))
     return out
 
 
