@@ -326,11 +326,13 @@ def _one(
     )
     runner = others[0] if others else None
     margin = float(best["p_win"] - runner["p_win"]) if runner is not None else float(best["p_win"])
+    # Close in p_win only counts where p_win itself is material (two near-zero chances of
+    # beating the regime are not a close call between the challengers).
     close = bool(
         runner is not None
         and not multi
         and (
-            abs(margin) < CLOSE_P_WIN
+            (abs(margin) < CLOSE_P_WIN and float(best["p_win"]) >= CLOSE_P_WIN)
             or abs(float(best["p_strongest"] - runner["p_strongest"])) < CLOSE_P_STRONGEST
         )
     )

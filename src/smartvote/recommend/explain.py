@@ -32,7 +32,8 @@ def _pr(x: Any) -> str:
 
 
 def _name(c: Code) -> str:
-    return str(c["candidate"]) + (f" ({c['party']})" if c.get("party") else "")
+    party = c.get("party")
+    return str(c["candidate"]) + (f" ({party})" if party and party != c["candidate"] else "")
 
 
 def candidate_reasons(row: dict[str, Any], switch: float, multi: bool) -> list[Code]:
@@ -69,7 +70,8 @@ def candidate_reasons(row: dict[str, Any], switch: float, multi: bool) -> list[C
                 "race": str(row["own_race"]),
             }
         )
-    if _ok(row.get("smd_share")) and not _ok(row.get("list_share")):
+    own_here = bool(row.get("own_here", False))
+    if _ok(row.get("smd_share")) and not _ok(row.get("list_share")) and not own_here:
         out.append(
             {
                 "code": "party_result_here",

@@ -332,13 +332,17 @@ def _party_from_history(c: pd.DataFrame, train: pd.DataFrame) -> None:
 
     A party nominates at most one candidate per race, so an inferred party is dropped when
     the file gives it to another candidate of the race; when two inferences collide, the
-    one whose earlier race had this race's id or district number wins, if there is one.
+    one whose earlier race had this race's id or district number wins, else the one with
+    the higher earlier share for the party (its likelier nominee). (Rule added after the
+    Moscow 2021 backtest, where two 2016 KPRF candidates stood in district 196.)
     """
     c["party_source"] = np.where(c["party_key"] != "", "candidates", "")
     if train.empty:
         return
     known = train[train["party_key"] != ""].sort_values("year")
-    last = known.groupby("name_key").agg(party_key=("party_key", "last"), race=("race", "last"))
+    last = known.groupby("name_key").agg(
+        party_key=("party_key", "last"), race=("race", "last"), share=("share", "last")
+    )
     fill = (c["party_key"] == "") & ~c["regime"] & c["name_key"].isin(last.index)
     if not fill.any():
         return
@@ -356,9 +360,13 @@ def _party_from_history(c: pd.DataFrame, train: pd.DataFrame) -> None:
         index=inferred.index,
     )
     key = c.loc[fill, "race"] + "\x1f" + inferred
-    n_same = key.map(key.value_counts())
-    n_here = key.map(key[here].value_counts()).fillna(0)
-    keep = ~clash_file & ((n_same == 1) | (n_here == 0) | (here & (n_here == 1)))
+    # Rank of each inference within its (race, party): earlier race here first, then share.
+    rank = pd.DataFrame(
+        {"key": key, "here": here, "share": c.loc[fill, "name_key"].map(last["share"])}
+    )
+    rank = rank.sort_values(["key", "here", "share"], ascending=[True, False, False])
+    first = ~rank["key"].duplicated()
+    keep = ~clash_file & first.reindex(key.index)
     idx = inferred.index[keep.to_numpy()]
     c.loc[idx, "party_key"] = inferred[keep]
     c.loc[idx, "party_source"] = "earlier race"

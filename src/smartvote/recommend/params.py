@@ -70,7 +70,7 @@ POLL_CALIBRATION_MIN_ROWS = 20
 MIN_HISTORY_SD = 0.05
 
 # --- decision (decide.py) ----------------------------------------------------------------
-#: Runner-up within this p_win of the pick: a close call.
+#: Runner-up within this p_win of the pick (when the pick's p_win is at least this): close call.
 CLOSE_P_WIN = 0.10
 #: Runner-up within this p_strongest of the pick: a close call.
 CLOSE_P_STRONGEST = 0.20
