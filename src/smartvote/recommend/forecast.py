@@ -17,9 +17,9 @@ shares are the soft-max of the log-share draws within the race, so they always s
 * ``π_c`` is the candidate's own *personal vote*: the residual of the same relation in the
   candidate's most recent earlier race (matched by normalised name, ``names.norm_name``).
   ``ρ`` (how much of it carries over) is estimated from candidates who stood in two history
-  elections with lists; otherwise a stated prior of 0.7.
-* Polls (optional) are combined with the model on the log scale by precision weighting,
-  with binomial sampling variance plus a house/design error of 0.15 (log scale).
+  elections with lists; otherwise a stated prior (``params.PRIOR_CARRY``).
+* Polls (optional) are pooled by date and combined with the history forecast by precision
+  weighting on the log scale (:mod:`smartvote.recommend.polls`).
 
 Uncertainty, calibrated on history rather than guessed (Gelman & King 1994, "A unified
 method of evaluating electoral systems and redistricting plans", AJPS 38:514, for the
@@ -30,7 +30,8 @@ national-swing-plus-local-error structure):
   from consecutive list elections in the history, aggregated over the *same* target areas
   (predicting the later from the earlier: the between-party spread of the mean log change,
   and the spread of the race-level residual change). With fewer than two list elections
-  the priors σ_swing = 0.20, σ_drift = 0.10 are used and reported as not calibrated.
+  the priors ``params.PRIOR_SWING`` and ``PRIOR_DRIFT`` are used and reported as not
+  calibrated.
 * ``ε_c ~ N(0, σ_model² + β²σ_drift²)``: ``σ_model`` is the leave-one-race-out residual sd
   of the relation fit (each race predicted from a fit without it).
 
@@ -58,10 +59,14 @@ from smartvote.recommend.evidence import (
 )
 from smartvote.recommend.history import NON_CANDIDATE_KINDS, HistElection, Targets, aggregate
 from smartvote.recommend.params import (
+    CALIBRATION_MIN_PARTIES,
+    CALIBRATION_MIN_ROWS,
     CALIBRATION_MIN_SHARE,
     FLOOR,
     LOG_PRIOR_SHARE_INDEP,
     MIN_CARRY_ROWS,
+    MIN_INDEP_ROWS_MEAN,
+    MIN_INDEP_ROWS_SD,
     MIN_RELATION_RACES,
     MIN_RELATION_ROWS,
     POLL_HOUSE_SD,
@@ -200,8 +205,10 @@ def fit_relation(history: list[HistElection]) -> tuple[Relation, pd.DataFrame]:
     has = tr["list_share"].notna() & (tr["party_key"] != "")
     lst = tr[has]
     nol = tr[~has]
-    alpha0 = float(nol["y"].mean()) if len(nol) >= 3 else LOG_PRIOR_SHARE_INDEP
-    sigma_indep = float(nol["y"].std(ddof=1)) if len(nol) >= 5 else PRIOR_SIGMA_INDEP
+    alpha0 = float(nol["y"].mean()) if len(nol) >= MIN_INDEP_ROWS_MEAN else LOG_PRIOR_SHARE_INDEP
+    sigma_indep = (
+        float(nol["y"].std(ddof=1)) if len(nol) >= MIN_INDEP_ROWS_SD else PRIOR_SIGMA_INDEP
+    )
     races = lst["race"] + "\x1f" + lst["election"]
     if lst["race"].nunique() < MIN_RELATION_RACES or len(lst) < MIN_RELATION_ROWS:
         rel = Relation(alpha0=alpha0, sigma_indep=sigma_indep, n_rows=len(lst))
@@ -287,7 +294,8 @@ def calibrate_swing(history: list[HistElection], targets: Targets) -> Uncertaint
             join="inner",
         )
         both = both[(both["s1"] >= CALIBRATION_MIN_SHARE) & (both["s2"] >= CALIBRATION_MIN_SHARE)]
-        if both.index.get_level_values("party_key").nunique() < 3 or len(both) < 10:
+        n_parties = both.index.get_level_values("party_key").nunique()
+        if n_parties < CALIBRATION_MIN_PARTIES or len(both) < CALIBRATION_MIN_ROWS:
             continue
         d = pd.Series(np.log(both["s2"]) - np.log(both["s1"]), index=both.index)
         party = d.index.get_level_values("party_key")

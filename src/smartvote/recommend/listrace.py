@@ -32,6 +32,7 @@ from smartvote.recommend.params import (
     LIST_LIKELY_PASS,
     LIST_NEW_PARTY_SD,
     LIST_NEW_PARTY_SHARE,
+    MAX_SHARE,
     POLL_HOUSE_SD,
     SIMS,
     TIE_SE,
@@ -116,8 +117,8 @@ def recommend_lists(
             ps = rows["party_key"].map(q["share"]).to_numpy(float)
             n = rows["party_key"].map(q["sample_size"]).to_numpy(float)
             m = np.isfinite(ps)
-            lv = (1 - np.clip(ps[m], FLOOR, 0.999)) / (
-                n[m] * np.clip(ps[m], FLOOR, 0.999)
+            lv = (1 - np.clip(ps[m], FLOOR, MAX_SHARE)) / (
+                n[m] * np.clip(ps[m], FLOOR, MAX_SHARE)
             ) + POLL_HOUSE_SD**2
             w = 1 / sd[m] ** 2
             mu[m] = (mu[m] * w + np.log(np.maximum(ps[m], FLOOR)) / lv) / (w + 1 / lv)

@@ -47,6 +47,12 @@ MIN_RELATION_RACES = 3
 MIN_RELATION_ROWS = 8
 #: Fewest repeat candidates to estimate the carry-over of a personal vote.
 MIN_CARRY_ROWS = 10
+#: Fewest list-less candidates to learn their intercept (mean) and its spread (sd).
+MIN_INDEP_ROWS_MEAN = 3
+MIN_INDEP_ROWS_SD = 5
+#: Fewest parties and (race, party) rows for one pair of list elections to calibrate swing.
+CALIBRATION_MIN_PARTIES = 3
+CALIBRATION_MIN_ROWS = 10
 #: Shares below 1% are left out of swing/drift calibration (log noise of tiny parties).
 CALIBRATION_MIN_SHARE = 0.01
 
@@ -64,6 +70,11 @@ POLL_LOCAL_SD = 0.15
 POLL_DEFAULT_N = 500.0
 #: Fewest races with both a poll and history to measure a party's swing from the polls.
 POLL_SWING_MIN_RACES = 3
+#: Shares below 2% (poll or history) are left out of the history-error calibration: the
+#: log scale magnifies the rounding of whole-percent poll shares there.
+POLL_CALIBRATION_MIN_SHARE = 0.02
+#: Largest share used in a binomial variance (keeps log(1 − p) finite).
+MAX_SHARE = 0.999
 #: Fewest (candidate, race) pairs to calibrate the history error against the polls.
 POLL_CALIBRATION_MIN_ROWS = 20
 #: Smallest history error sd accepted from that calibration (never fully trust history).

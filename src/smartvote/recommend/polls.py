@@ -33,8 +33,10 @@ import pandas as pd
 
 from smartvote.recommend.params import (
     FLOOR,
+    MAX_SHARE,
     MIN_HISTORY_SD,
     POLL_CALIBRATION_MIN_ROWS,
+    POLL_CALIBRATION_MIN_SHARE,
     POLL_HALF_LIFE_DAYS,
     POLL_HOUSE_SD,
     POLL_LOCAL_SD,
@@ -102,7 +104,7 @@ def pool_race_polls(c: pd.DataFrame, polls: pd.DataFrame) -> pd.DataFrame:
     m["day"] = _days(m["date"])
     newest = m.groupby("race")["day"].transform("max")
     age = (newest - m["day"]).fillna(0.0).clip(lower=0.0)
-    p = m["share"].clip(FLOOR, 0.999)
+    p = m["share"].clip(FLOOR, MAX_SHARE)
     precision = m["sample_size"] * p / (1 - p)  # 1 / binomial variance of log p
     m["w"] = precision * np.power(2.0, -age / POLL_HALF_LIFE_DAYS)
     m["wq"] = m["w"] * _log(m["share"])
@@ -149,8 +151,8 @@ def combine_polls(
     mu = mu + shift
     # 3. history error measured against the polls (both shares ≥ the calibration floor).
     resid = (q.to_numpy() - mu)[both]
-    ok = np.exp(mu[both]) >= 0.02
-    ok &= np.exp(q.to_numpy()[both]) >= 0.02
+    ok = np.exp(mu[both]) >= POLL_CALIBRATION_MIN_SHARE
+    ok &= np.exp(q.to_numpy()[both]) >= POLL_CALIBRATION_MIN_SHARE
     hist_sd: float | None = None
     calibrated = False
     if ok.sum() >= POLL_CALIBRATION_MIN_ROWS:
