@@ -247,26 +247,31 @@ def print_backtest(d: dict[str, Any]) -> None:
     from smartvote.cli import out
 
     t = Table(title="backtest")
-    t.add_column("figure")
-    t.add_column("model", justify="right")
-    t.add_column("endorsements", justify="right")
+    base = d.get("baselines") or {}
     e = d.get("endorsements") or {}
-    t.add_row("races", str(d["races"]), str(e.get("races", "")))
+    cols = [("model", d), *((f"baseline: {k}", v) for k, v in base.items())]
+    if e:
+        cols.append(("endorsements", e))
+    t.add_column("figure")
+    for name, _ in cols:
+        t.add_column(name, justify="right")
+
+    def cell(x: dict[str, Any], key: str, fmt: str) -> str:
+        v = x.get(key)
+        return "" if v is None else format(v, fmt)
+
+    t.add_row("races", *(cell(x, "races", "d") for _, x in cols))
     t.add_row(
         "correct (strongest challenger)",
-        f"{d['correct']} ({d['accuracy']:.0%})",
-        f"{e['correct']} ({e['accuracy']:.0%})" if e else "",
+        *(f"{x['correct']:g} ({x['accuracy']:.0%})" if x.get("races") else "" for _, x in cols),
     )
-    t.add_row(
-        "won the seat",
-        f"{d['wins']} ({d['win_rate']:.0%})",
-        f"{e['wins']} ({e['win_rate']:.0%})" if e else "",
-    )
-    t.add_row("chance accuracy", f"{d['chance_accuracy']:.0%}", "")
-    t.add_row("Brier (p_strongest)", f"{d['brier']:.3f}", "")
-    t.add_row("Brier (seat, p_first)", f"{d['brier_first']:.3f}", "")
+    t.add_row("Brier (p_strongest)", *(cell(x, "brier", ".3f") for _, x in cols))
+    t.add_row("won the seat", *(cell(x, "wins", "d") for _, x in cols))
+    t.add_row("uninformed races (no pick)", str(d.get("uninformed", 0)), *("" for _ in cols[1:]))
+    t.add_row("chance accuracy", f"{d['chance_accuracy']:.0%}", *("" for _ in cols[1:]))
+    t.add_row("Brier (seat, p_first)", f"{d['brier_first']:.3f}", *("" for _ in cols[1:]))
     if e:
-        t.add_row("agree with model", "", str(e.get("agree_with_model")))
+        t.add_row("agree with model", *("" for _ in cols[:-1]), str(e.get("agree_with_model")))
     out.print(t)
     r = Table(title="reliability of p_strongest")
     for col in ("bin", "n", "mean_forecast", "observed"):
