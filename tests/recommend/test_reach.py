@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from tests.recommend._small import candidates_frame, history_frame
@@ -198,3 +199,28 @@ def test_switch_share_is_named_once() -> None:
         if p.name != "params.py" and ("= 0.25" in p.read_text() or "=0.25" in p.read_text())
     ]
     assert hits == []
+
+
+def test_two_candidate_elections_calibrate_swing_and_drift(tmp_path: Path) -> None:
+    """First-past-the-post history in two earlier elections (same race ids): the swing and
+    drift are measured from them rather than taken from the priors."""
+    rng = np.random.default_rng(1)
+    frames = []
+    for year, shift in (("2015", 0.0), ("2017", 0.3)):
+        h = history_frame().drop(columns="election")
+        h["race"] = "shire/" + h["race"].str[-1]
+        bump = np.where(h["party"] == "Yellow", np.exp(shift), 1.0)
+        noise = np.exp(rng.normal(0, 0.05, len(h)))
+        h["votes"] = (h["votes"] * bump * noise).round().astype(int)
+        h["election"] = f"shire-{year}"
+        frames.append(h)
+        h.to_csv(tmp_path / f"h{year}.csv", index=False)
+    f = _shape(tmp_path, "race")
+    run = run_recommend(
+        f["candidates"], [tmp_path / "h2015.csv", tmp_path / "h2017.csv"], sims=SIMS
+    )
+    unc = run.forecast.uncertainty if run.forecast else None
+    assert unc is not None and unc.calibrated
+    assert unc.pair == ("shire-2015", "shire-2017")
+    assert 0.05 < unc.sigma_swing < 0.4  # Yellow +0.3 against the others, centred
+    assert unc.sigma_drift < 0.15  # area noise 0.05 per station, 4 stations per race

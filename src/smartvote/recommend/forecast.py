@@ -262,7 +262,8 @@ def _fit_carry(tr: pd.DataFrame) -> tuple[float, bool]:
 
 
 def calibrate_swing(history: list[HistElection], targets: Targets) -> Uncertainty:
-    """National swing and local drift from consecutive list elections over ``targets``.
+    """National swing and local drift from consecutive list elections over ``targets``
+    (without two list elections: from consecutive candidate-race elections, by party).
 
     Every consecutive pair of list elections that reaches the target areas contributes
     (e.g. 2007 → 2011 and 2011 → 2016), pooled: ``σ_swing`` is the spread of the parties'
@@ -270,12 +271,18 @@ def calibrate_swing(history: list[HistElection], targets: Targets) -> Uncertaint
     root mean square of the area-level change around its party's mean. One pair alone is a
     handful of party swings; pooling pairs halves the sampling error of both spreads.
     """
+    kind = "list"
     lists = [h for h in history if "list" in h.kinds]
+    if len(lists) < 2:
+        # No two list elections: consecutive candidate-race elections (first-past-the-post
+        # systems) measure the same thing through the parties' shares in the races.
+        kind = "candidate"
+        lists = [h for h in history if h.kinds - NON_CANDIDATE_KINDS]
     if len(lists) < 2:
         return Uncertainty()
     shares = {}
     for h in lists:
-        a = aggregate(h, targets, kinds=("list",))
+        a = aggregate(h, targets, kinds=(kind,))
         if len(a):
             shares[h.election] = (
                 a[a["party_key"] != ""].groupby(["target", "party_key"])["share"].sum()
