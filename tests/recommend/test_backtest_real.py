@@ -35,7 +35,9 @@ def real(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     return {"dir": out, "history": hist}
 
 
-def _bt(real: dict[str, Any], stem: str, endo: str, stations: bool) -> tuple[dict[str, Any], Any]:
+def _bt(
+    real: dict[str, Any], stem: str, endo: str, stations: bool, allow: bool = False
+) -> tuple[dict[str, Any], Any]:
     d: Path = real["dir"]
     res, run = run_backtest(
         d / f"{stem}-candidates.csv",
@@ -44,6 +46,7 @@ def _bt(real: dict[str, Any], stem: str, endo: str, stations: bool) -> tuple[dic
         d / endo,
         stations=d / "spb-2021-stations.csv" if stations else None,
         sims=4000,
+        allow_uninformed=allow,
     )
     return res.to_dict(), run
 
@@ -65,6 +68,7 @@ def test_spb_duma(real: dict[str, Any]) -> None:
     unc = d["data_used"]["uncertainty"]
     assert unc["calibrated"] and unc["pair"] == ["duma-2011", "duma-2016"]
     assert d["accuracy"] > d["chance_accuracy"]
+    assert d["correct"] >= d["baselines"]["last_result"]["correct"]
     # The real endorsements: all 8 were the strongest challenger, 2 won (Драпеко, Дмитриева).
     e = d["endorsements"]
     assert (e["races"], e["correct"], e["wins"]) == (8, 8, 2)
@@ -81,12 +85,32 @@ def test_spb_zaks_joined_through_stations(real: dict[str, Any]) -> None:
         assert h16 and h16[0]["join"] == "stations" and h16[0]["coverage"] > 0.8
     e = d["endorsements"]
     assert (e["races"], e["correct"]) == (25, 19)
+    assert d["correct"] >= d["baselines"]["last_result"]["correct"]
     assert 0 <= d["brier"] < 1.2
 
 
 def test_moscow_duma(real: dict[str, Any]) -> None:
-    d, _ = _bt(real, "moscow-duma-2021", "moscow-2021-endorsements.csv", stations=False)
-    assert d["races"] == 15
+    """The 2021 Moscow candidates file has no parties: in 4 districts no challenger stood
+    in 2016 under their name, so nothing informs them, and they are not guessed."""
+    from smartvote.errors import InputError
+
+    with pytest.raises(InputError, match="4 race"):
+        _bt(real, "moscow-duma-2021", "moscow-2021-endorsements.csv", stations=False)
+    d, run = _bt(
+        real, "moscow-duma-2021", "moscow-2021-endorsements.csv", stations=False, allow=True
+    )
+    assert d["uninformed"] == 4 and d["races"] == 11
+    assert d["uninformed_races"] == [
+        "duma-2021/smd/201",
+        "duma-2021/smd/204",
+        "duma-2021/smd/205",
+        "duma-2021/smd/206",
+    ]
     assert d["accuracy"] > d["chance_accuracy"]
+    assert d["baselines"]["last_result"]["races"] == 11
     e = d["endorsements"]
-    assert (e["races"], e["correct"], e["wins"]) == (15, 15, 0)
+    assert (e["races"], e["correct"], e["wins"]) == (11, 11, 0)
+    # 2016 → 2021 by district number: duma-2016/smd/N reaches duma-2021/smd/N (same family).
+    rec = next(r for r in run.recommendations if r.race == "duma-2021/smd/208")
+    joins = {(h["race"], h["join"], h["kind"]) for h in rec.data_used["history"]}
+    assert ("duma-2016/smd/208", "district", "candidate") in joins

@@ -1,7 +1,7 @@
 """Readers for the small input tables of ``recommend`` and ``backtest`` (DESIGN.md formats).
 
 Candidates: ``race, candidate, party, regime`` (+ optional ``incumbent``, ``excluded``
-with a reason, ``seats``, ``district``). A tidy *results* file is accepted as a candidates
+with a reason, ``seats``, ``district``, ``race_name``: how voters know the race). A tidy *results* file is accepted as a candidates
 file too (its unit/vote columns are ignored). Stations: ``unit, race``. Polls: ``race``,
 ``candidate`` or ``party``, ``share`` (percent), ``sample_size``, ``date``. Overrides:
 ``race, candidate, reason``. Spoiler parties: ``party`` (+ optional ``reason``).
@@ -10,6 +10,7 @@ Endorsements: ``race, candidate``. Every broken rule is reported with file, row,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ import pandas as pd
 from smartvote.errors import InputError, Problem
 from smartvote.io.tidy import read_table
 from smartvote.names import norm_name, party_key
+from smartvote.recommend.params import POLL_DEFAULT_N
 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
@@ -51,6 +53,12 @@ def _bool(df: pd.DataFrame, col: str, file: str, default: bool = False) -> pd.Se
     return t.isin(_TRUE).astype(bool) | ((t == "") & default)
 
 
+def _keys(s: pd.Series, fn: Callable[[str], str]) -> pd.Series:
+    """``fn`` applied once per distinct value (names repeat across thousands of rows)."""
+    uniq = pd.unique(s.astype(object))
+    return s.astype(object).map({v: fn(str(v)) if v else "" for v in uniq}).astype(object)
+
+
 def _nonempty(df: pd.DataFrame, cols: tuple[str, ...], file: str) -> None:
     for c in cols:
         empty = _text(df, c) == ""
@@ -74,6 +82,7 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
             "party": _text(df, "party"),
             "excluded": _text(df, "excluded"),
             "district": _text(df, "district"),
+            "race_name": _text(df, "race_name"),
         }
     )
     out["regime"] = _bool(df, "regime", file)
@@ -93,8 +102,8 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     else:
         out["seats"] = 1
     out = out.drop_duplicates(["race", "candidate"]).reset_index(drop=True)
-    out["name_key"] = out["candidate"].map(norm_name)
-    out["party_key"] = out["party"].map(party_key)
+    out["name_key"] = _keys(out["candidate"], norm_name)
+    out["party_key"] = _keys(out["party"], party_key)
     out["seats"] = out.groupby("race")["seats"].transform("max")
     return out
 
@@ -130,12 +139,12 @@ def read_polls(path: str | Path) -> pd.DataFrame:
             "candidate": _text(df, "candidate"),
             "party": _text(df, "party"),
             "share": share / 100.0,
-            "sample_size": n.fillna(500.0),
+            "sample_size": n.fillna(POLL_DEFAULT_N),
             "date": _text(df, "date"),
         }
     )
-    out["name_key"] = out["candidate"].map(lambda s: norm_name(s) if s else "")
-    out["party_key"] = out["party"].map(party_key)
+    out["name_key"] = _keys(out["candidate"], norm_name)
+    out["party_key"] = _keys(out["party"], party_key)
     empty = (out["name_key"] == "") & (out["party_key"] == "")
     if p := Problem.first(
         empty, "required", "a poll row names a candidate or a party", file, "candidate", ""

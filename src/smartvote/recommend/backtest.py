@@ -10,7 +10,10 @@ the seat (first overall, or in the top ``seats``). Probabilities are scored by
 * a reliability table (Murphy & Winkler 1977, Applied Statistics 26:41): candidates
   binned by ``p_strongest``, mean forecast against observed frequency per bin.
 
-``chance_accuracy`` is the expected accuracy of a uniformly random non-regime pick. With a
+``chance_accuracy`` is the expected accuracy of a uniformly random non-regime pick;
+``baselines`` score the naive rules of :mod:`smartvote.recommend.baselines` on the same
+races; ``uninformed`` counts the races left without a pick because no history or poll
+reached them (run with ``allow_uninformed``). With a
 campaign's endorsements the same figures are computed for them on the same races, and the
 agreement between the two. Caveat for real campaigns: the endorsement itself moves votes to
 its candidate, so a campaign's own accuracy is inflated by its effect; the model's picks,
@@ -26,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from smartvote.names import norm_name
-from smartvote.recommend.select import Recommendation
+from smartvote.recommend.baselines import score_baselines
+from smartvote.recommend.records import Recommendation
 
 __all__ = ["BacktestResult", "actual_totals", "score"]
 
@@ -47,11 +51,15 @@ class BacktestResult:
     per_race: tuple[dict[str, Any], ...]
     endorsements: dict[str, Any] | None = None
     data_used: dict[str, Any] = field(default_factory=dict)
+    baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    uninformed: int = 0
+    uninformed_races: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["reliability"] = list(self.reliability)
         d["per_race"] = list(self.per_race)
+        d["uninformed_races"] = list(self.uninformed_races)
         for k in ("accuracy", "win_rate", "brier", "brier_first", "chance_accuracy"):
             d[k] = round(float(d[k]), 4)
         return d
@@ -209,7 +217,11 @@ def score(
             "not_found": [x["race"] for x in eper if not x["pick_found"]],
             "per_race": eper,
         }
+    unin = tuple(r.race for r in recs if r.uninformed)
     return BacktestResult(
+        baselines=score_baselines(probs, out, races) if len(probs) else {},
+        uninformed=len(unin),
+        uninformed_races=unin,
         races=n,
         correct=correct,
         accuracy=correct / n if n else float("nan"),

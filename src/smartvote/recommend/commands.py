@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from smartvote import jsonio
+from smartvote.recommend.params import LIST_THRESHOLD, SIMS, SWITCH
 
 JoinOpt = Annotated[
     str, typer.Option("--join", help="auto (district, else stations) | district | stations")
@@ -29,6 +30,13 @@ DbOpt = Annotated[
     typer.Option("--db", help="DuckDB file (default $SMARTVOTE_DB or ./smartvote.duckdb)"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON on stdout")]
+AllowOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-uninformed",
+        help="races no history or poll reaches: no endorsement (uninformed) instead of an error",
+    ),
+]
 NomOpt = Annotated[
     Path | None,
     typer.Option(
@@ -91,7 +99,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         threshold: Annotated[
             float | None,
-            typer.Option("--threshold", help="list-race threshold in percent (default 5)"),
+            typer.Option(
+                "--threshold",
+                help=f"list-race threshold in percent (default {100 * LIST_THRESHOLD:g})",
+            ),
         ] = None,
         spoilers: Annotated[
             Path | None,
@@ -106,14 +117,15 @@ def register(app: typer.Typer) -> None:
         ] = None,
         join: JoinOpt = "auto",
         nominations: NomOpt = None,
-        sims: SimsOpt = 10_000,
-        switch: SwitchOpt = 0.25,
+        sims: SimsOpt = SIMS,
+        switch: SwitchOpt = SWITCH,
         seed: SeedOpt = 0,
         out_file: Annotated[
             Path | None, typer.Option("--out", help="also write the JSON list to this file")
         ] = None,
         db: DbOpt = None,
         as_json: JsonOpt = False,
+        allow_uninformed: AllowOpt = False,
     ) -> None:
         """Forecast every race and choose the challenger to endorse."""
 
@@ -134,6 +146,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             join=join,
             nominations=nominations,
+            allow_uninformed=allow_uninformed,
         )
         data = run.to_list()
         if out_file is not None:
@@ -162,11 +175,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         join: JoinOpt = "auto",
         nominations: NomOpt = None,
-        sims: SimsOpt = 10_000,
-        switch: SwitchOpt = 0.25,
+        sims: SimsOpt = SIMS,
+        switch: SwitchOpt = SWITCH,
         seed: SeedOpt = 0,
         db: DbOpt = None,
         as_json: JsonOpt = False,
+        allow_uninformed: AllowOpt = False,
     ) -> None:
         """Replay a past election with earlier data only and score the picks."""
         from smartvote.cli import emit_json
@@ -185,6 +199,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             join=join,
             nominations=nominations,
+            allow_uninformed=allow_uninformed,
         )
         if as_json:
             emit_json(res.to_dict())
@@ -232,26 +247,31 @@ def print_backtest(d: dict[str, Any]) -> None:
     from smartvote.cli import out
 
     t = Table(title="backtest")
-    t.add_column("figure")
-    t.add_column("model", justify="right")
-    t.add_column("endorsements", justify="right")
+    base = d.get("baselines") or {}
     e = d.get("endorsements") or {}
-    t.add_row("races", str(d["races"]), str(e.get("races", "")))
+    cols = [("model", d), *((f"baseline: {k}", v) for k, v in base.items())]
+    if e:
+        cols.append(("endorsements", e))
+    t.add_column("figure")
+    for name, _ in cols:
+        t.add_column(name, justify="right")
+
+    def cell(x: dict[str, Any], key: str, fmt: str) -> str:
+        v = x.get(key)
+        return "" if v is None else format(v, fmt)
+
+    t.add_row("races", *(cell(x, "races", "d") for _, x in cols))
     t.add_row(
         "correct (strongest challenger)",
-        f"{d['correct']} ({d['accuracy']:.0%})",
-        f"{e['correct']} ({e['accuracy']:.0%})" if e else "",
+        *(f"{x['correct']:g} ({x['accuracy']:.0%})" if x.get("races") else "" for _, x in cols),
     )
-    t.add_row(
-        "won the seat",
-        f"{d['wins']} ({d['win_rate']:.0%})",
-        f"{e['wins']} ({e['win_rate']:.0%})" if e else "",
-    )
-    t.add_row("chance accuracy", f"{d['chance_accuracy']:.0%}", "")
-    t.add_row("Brier (p_strongest)", f"{d['brier']:.3f}", "")
-    t.add_row("Brier (seat, p_first)", f"{d['brier_first']:.3f}", "")
+    t.add_row("Brier (p_strongest)", *(cell(x, "brier", ".3f") for _, x in cols))
+    t.add_row("won the seat", *(cell(x, "wins", "d") for _, x in cols))
+    t.add_row("uninformed races (no pick)", str(d.get("uninformed", 0)), *("" for _ in cols[1:]))
+    t.add_row("chance accuracy", f"{d['chance_accuracy']:.0%}", *("" for _ in cols[1:]))
+    t.add_row("Brier (seat, p_first)", f"{d['brier_first']:.3f}", *("" for _ in cols[1:]))
     if e:
-        t.add_row("agree with model", "", str(e.get("agree_with_model")))
+        t.add_row("agree with model", *("" for _ in cols[:-1]), str(e.get("agree_with_model")))
     out.print(t)
     r = Table(title="reliability of p_strongest")
     for col in ("bin", "n", "mean_forecast", "observed"):

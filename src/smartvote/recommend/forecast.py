@@ -17,9 +17,9 @@ shares are the soft-max of the log-share draws within the race, so they always s
 * ``π_c`` is the candidate's own *personal vote*: the residual of the same relation in the
   candidate's most recent earlier race (matched by normalised name, ``names.norm_name``).
   ``ρ`` (how much of it carries over) is estimated from candidates who stood in two history
-  elections with lists; otherwise a stated prior of 0.7.
-* Polls (optional) are combined with the model on the log scale by precision weighting,
-  with binomial sampling variance plus a house/design error of 0.15 (log scale).
+  elections with lists; otherwise a stated prior (``params.PRIOR_CARRY``).
+* Polls (optional) are pooled by date and combined with the history forecast by precision
+  weighting on the log scale (:mod:`smartvote.recommend.polls`).
 
 Uncertainty, calibrated on history rather than guessed (Gelman & King 1994, "A unified
 method of evaluating electoral systems and redistricting plans", AJPS 38:514, for the
@@ -30,7 +30,8 @@ national-swing-plus-local-error structure):
   from consecutive list elections in the history, aggregated over the *same* target areas
   (predicting the later from the earlier: the between-party spread of the mean log change,
   and the spread of the race-level residual change). With fewer than two list elections
-  the priors σ_swing = 0.20, σ_drift = 0.10 are used and reported as not calibrated.
+  the priors ``params.PRIOR_SWING`` and ``PRIOR_DRIFT`` are used and reported as not
+  calibrated.
 * ``ε_c ~ N(0, σ_model² + β²σ_drift²)``: ``σ_model`` is the leave-one-race-out residual sd
   of the relation fit (each race predicted from a fit without it).
 
@@ -50,7 +51,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smartvote.recommend.history import HistElection, Targets, aggregate
+from smartvote.recommend.evidence import (
+    list_evidence,
+    party_elsewhere,
+    person_evidence,
+    race_evidence,
+)
+from smartvote.recommend.history import NON_CANDIDATE_KINDS, HistElection, Targets, aggregate
+from smartvote.recommend.params import (
+    CALIBRATION_MIN_PARTIES,
+    CALIBRATION_MIN_ROWS,
+    CALIBRATION_MIN_SHARE,
+    FLOOR,
+    LOG_PRIOR_SHARE_INDEP,
+    MIN_CARRY_ROWS,
+    MIN_INDEP_ROWS_MEAN,
+    MIN_INDEP_ROWS_SD,
+    MIN_RELATION_RACES,
+    MIN_RELATION_ROWS,
+    POLL_HOUSE_SD,
+    PRIOR_CARRY,
+    PRIOR_DRIFT,
+    PRIOR_SIGMA_INDEP,
+    PRIOR_SIGMA_MODEL,
+    PRIOR_SWING,
+)
+from smartvote.recommend.polls import PollFit, combine_polls, lists_by, national_poll_shift
 from smartvote.recommend.swing import apply_nominations, fit_swing, load_nominations, local_shift
 
 __all__ = [
@@ -61,12 +87,6 @@ __all__ = [
     "calibrate_swing",
     "fit_relation",
 ]
-
-FLOOR = 0.002  # smallest share on the log scale (0.2%): avoids log(0) for tiny parties
-PRIOR_SWING = 0.20
-PRIOR_DRIFT = 0.10
-PRIOR_CARRY = 0.7
-POLL_HOUSE_SD = 0.15
 
 
 def _log(x: np.ndarray | pd.Series) -> np.ndarray:
@@ -81,9 +101,9 @@ class Relation:
     beta: float = 1.0
     regime: float = 0.0
     incumbent: float = 0.0
-    alpha0: float = float(np.log(0.03))
-    sigma_model: float = 0.35
-    sigma_indep: float = 0.6
+    alpha0: float = LOG_PRIOR_SHARE_INDEP
+    sigma_model: float = PRIOR_SIGMA_MODEL
+    sigma_indep: float = PRIOR_SIGMA_INDEP
     carry: float = PRIOR_CARRY
     n_rows: int = 0
     n_races: int = 0
@@ -125,7 +145,7 @@ class Forecast:
 def _training_rows(h: HistElection) -> pd.DataFrame:
     """SMD candidates of one history election with their party's list share in the race."""
     r = h.results
-    smd = r[r["kind"] == "smd"]
+    smd = r[~r["kind"].isin(list(NON_CANDIDATE_KINDS))]
     if smd.empty:
         return pd.DataFrame()
     tot = smd.groupby("race")["votes"].sum()
@@ -185,10 +205,12 @@ def fit_relation(history: list[HistElection]) -> tuple[Relation, pd.DataFrame]:
     has = tr["list_share"].notna() & (tr["party_key"] != "")
     lst = tr[has]
     nol = tr[~has]
-    alpha0 = float(nol["y"].mean()) if len(nol) >= 3 else float(np.log(0.03))
-    sigma_indep = float(nol["y"].std(ddof=1)) if len(nol) >= 5 else 0.6
+    alpha0 = float(nol["y"].mean()) if len(nol) >= MIN_INDEP_ROWS_MEAN else LOG_PRIOR_SHARE_INDEP
+    sigma_indep = (
+        float(nol["y"].std(ddof=1)) if len(nol) >= MIN_INDEP_ROWS_SD else PRIOR_SIGMA_INDEP
+    )
     races = lst["race"] + "\x1f" + lst["election"]
-    if lst["race"].nunique() < 3 or len(lst) < 8:
+    if lst["race"].nunique() < MIN_RELATION_RACES or len(lst) < MIN_RELATION_ROWS:
         rel = Relation(alpha0=alpha0, sigma_indep=sigma_indep, n_rows=len(lst))
         tr["resid"] = np.nan
         return rel, tr
@@ -232,7 +254,7 @@ def _fit_carry(tr: pd.DataFrame) -> tuple[float, bool]:
         return PRIOR_CARRY, False
     prev = r.groupby("name_key").shift(1)["resid"]
     m = prev.notna()
-    if m.sum() < 10:
+    if m.sum() < MIN_CARRY_ROWS:
         return PRIOR_CARRY, False
     x, y = prev[m].to_numpy(), r.loc[m, "resid"].to_numpy()
     rho = float(np.clip((x @ y) / max(x @ x, 1e-9), 0.0, 1.0))
@@ -240,7 +262,8 @@ def _fit_carry(tr: pd.DataFrame) -> tuple[float, bool]:
 
 
 def calibrate_swing(history: list[HistElection], targets: Targets) -> Uncertainty:
-    """National swing and local drift from consecutive list elections over ``targets``.
+    """National swing and local drift from consecutive list elections over ``targets``
+    (without two list elections: from consecutive candidate-race elections, by party).
 
     Every consecutive pair of list elections that reaches the target areas contributes
     (e.g. 2007 → 2011 and 2011 → 2016), pooled: ``σ_swing`` is the spread of the parties'
@@ -248,12 +271,18 @@ def calibrate_swing(history: list[HistElection], targets: Targets) -> Uncertaint
     root mean square of the area-level change around its party's mean. One pair alone is a
     handful of party swings; pooling pairs halves the sampling error of both spreads.
     """
+    kind = "list"
     lists = [h for h in history if "list" in h.kinds]
+    if len(lists) < 2:
+        # No two list elections: consecutive candidate-race elections (first-past-the-post
+        # systems) measure the same thing through the parties' shares in the races.
+        kind = "candidate"
+        lists = [h for h in history if h.kinds - NON_CANDIDATE_KINDS]
     if len(lists) < 2:
         return Uncertainty()
     shares = {}
     for h in lists:
-        a = aggregate(h, targets, kinds=("list",))
+        a = aggregate(h, targets, kinds=(kind,))
         if len(a):
             shares[h.election] = (
                 a[a["party_key"] != ""].groupby(["target", "party_key"])["share"].sum()
@@ -271,8 +300,9 @@ def calibrate_swing(history: list[HistElection], targets: Targets) -> Uncertaint
             axis=1,
             join="inner",
         )
-        both = both[(both["s1"] >= 0.01) & (both["s2"] >= 0.01)]
-        if both.index.get_level_values("party_key").nunique() < 3 or len(both) < 10:
+        both = both[(both["s1"] >= CALIBRATION_MIN_SHARE) & (both["s2"] >= CALIBRATION_MIN_SHARE)]
+        n_parties = both.index.get_level_values("party_key").nunique()
+        if n_parties < CALIBRATION_MIN_PARTIES or len(both) < CALIBRATION_MIN_ROWS:
             continue
         d = pd.Series(np.log(both["s2"]) - np.log(both["s1"]), index=both.index)
         party = d.index.get_level_values("party_key")
@@ -302,6 +332,142 @@ def _national_shares(h: HistElection) -> pd.Series:
     return r.groupby("party_key")["votes"].sum() / max(int(tot), 1)
 
 
+def _informed(c: pd.DataFrame) -> pd.Series:
+    """A candidate is informed when history or a poll says something about them here."""
+    return (c["basis"] != "prior") | c["polled"]
+
+
+def _district_of(race: pd.Series) -> pd.Series:
+    """District number in a ``…/smd/<n>`` race id ('' when there is none)."""
+    return race.astype(str).str.extract(r"/smd/([^/]+)$", expand=False).fillna("")
+
+
+def _party_from_history(c: pd.DataFrame, train: pd.DataFrame) -> None:
+    """A candidate without a party in the file: the party of their latest earlier race.
+
+    A party nominates at most one candidate per race, so an inferred party is dropped when
+    the file gives it to another candidate of the race; when two inferences collide, the
+    one whose earlier race had this race's id or district number wins, else the one with
+    the higher earlier share for the party (its likelier nominee). (Rule added after the
+    Moscow 2021 backtest, where two 2016 KPRF candidates stood in district 196.)
+    """
+    c["party_source"] = np.where(c["party_key"] != "", "candidates", "")
+    if train.empty:
+        return
+    known = train[train["party_key"] != ""].sort_values("year")
+    last = known.groupby("name_key").agg(
+        party_key=("party_key", "last"), race=("race", "last"), share=("share", "last")
+    )
+    fill = (c["party_key"] == "") & ~c["regime"] & c["name_key"].isin(last.index)
+    if not fill.any():
+        return
+    inferred = c.loc[fill, "name_key"].map(last["party_key"])
+    prev_race = c.loc[fill, "name_key"].map(last["race"])
+    target_d = c.loc[fill, "district"].where(
+        c.loc[fill, "district"] != "", _district_of(c.loc[fill, "race"])
+    )
+    here = (prev_race == c.loc[fill, "race"]) | (
+        (target_d != "") & (_district_of(prev_race) == target_d)
+    )
+    given = set(zip(c.loc[~fill, "race"], c.loc[~fill, "party_key"], strict=True))
+    clash_file = pd.Series(
+        [(r, p) in given for r, p in zip(c.loc[fill, "race"], inferred, strict=True)],
+        index=inferred.index,
+    )
+    key = c.loc[fill, "race"] + "\x1f" + inferred
+    # Rank of each inference within its (race, party): earlier race here first, then share.
+    rank = pd.DataFrame(
+        {"key": key, "here": here, "share": c.loc[fill, "name_key"].map(last["share"])}
+    )
+    rank = rank.sort_values(["key", "here", "share"], ascending=[True, False, False])
+    first = ~rank["key"].duplicated()
+    keep = ~clash_file & first.reindex(key.index)
+    idx = inferred.index[keep.to_numpy()]
+    c.loc[idx, "party_key"] = inferred[keep]
+    c.loc[idx, "party_source"] = "earlier race"
+
+
+def _regime_from_history(c: pd.DataFrame, history: list[HistElection]) -> None:
+    """No regime flag in the candidates file: the regime party of the history lists."""
+    parties = {
+        str(p)
+        for h in history
+        for p in h.results.loc[
+            (h.results["kind"] == "list") & h.results["regime"], "party_key"
+        ].unique()
+        if p
+    }
+    if not c["regime"].any() and parties:
+        c["regime"] = c["party_key"].isin(parties)
+
+
+def _personal_vote(c: pd.DataFrame, train: pd.DataFrame) -> None:
+    """π_c: the relation's residual of the candidate in their own earlier race."""
+    c["personal"] = 0.0
+    c["personal_known"] = False
+    if train.empty or "resid" not in train.columns:
+        return
+    r = train.dropna(subset=["resid"]).drop_duplicates(["election", "race", "name_key"])
+    r = r.set_index(["election", "race", "name_key"])["resid"]
+    key = pd.MultiIndex.from_arrays([c["own_election"], c["own_race"], c["name_key"]])
+    pers = pd.Series(r.reindex(key).to_numpy(), index=c.index)
+    c["personal_known"] = pers.notna()
+    c["personal"] = pers.fillna(0.0)
+
+
+def _history_mean(
+    c: pd.DataFrame, rel: Relation, unc: Uncertainty
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and local sd of each log share from history, with its ``basis``.
+
+    Precedence: the party's list share here (with the relation and the personal vote);
+    else the candidate's own earlier share here; else their personal vote from another
+    race on the list-less intercept (their raw share there when π is unknown); else the party's earlier share in a race
+    reaching this one (both hold the regime's and the candidate's pull: used as is, β = 1);
+    else the party's mean share where it stood (national evidence, wide error); else the
+    prior of candidates with no earlier result (``basis = "prior"``: never endorsed).
+    """
+    has_list = c["list_share"].notna().to_numpy(bool)
+    has_own = c["own_share"].notna().to_numpy(bool) & ~has_list
+    here = c["own_here"].to_numpy(bool)
+    own = has_own & here
+    # A person's share in another race reflects that race's voters: only their personal
+    # vote (π, when known) travels, on top of the list-less intercept.
+    pers_known = c["personal_known"].to_numpy(bool)
+    elsewhere = has_own & ~here
+    by_smd = c["smd_share"].notna().to_numpy(bool) & ~has_list & ~own & ~elsewhere
+    by_mean = c["party_mean"].notna().to_numpy(bool) & ~has_list & ~has_own & ~by_smd
+    reg = c["regime"].to_numpy(float)
+    pers = rel.carry * c["personal"].to_numpy(float)
+    mu = np.where(
+        has_list,
+        rel.alpha
+        + rel.beta * (_log(c["list_share"].fillna(FLOOR)) + c["swing_shift"].to_numpy(float))
+        + rel.regime * reg
+        + pers,
+        rel.alpha0 + rel.regime * reg,
+    )
+    mu = mu + rel.incumbent * c["incumbent"].to_numpy(float)
+    mu = np.where(own, _log(c["own_share"].fillna(FLOOR)), mu)
+    mu = np.where(
+        elsewhere,
+        np.where(
+            pers_known, rel.alpha0 + rel.regime * reg + pers, _log(c["own_share"].fillna(FLOOR))
+        ),
+        mu,
+    )
+    mu = np.where(by_smd, _log(c["smd_share"].fillna(FLOOR)), mu)
+    mu = np.where(by_mean, _log(c["party_mean"].fillna(FLOOR)), mu)
+    c["basis"] = np.select(
+        [has_list, own, elsewhere, by_smd, by_mean],
+        ["list", "own", "own_elsewhere", "smd", "party_mean"],
+        "prior",
+    )
+    local = np.sqrt(rel.sigma_model**2 + (rel.beta * unc.sigma_drift) ** 2)
+    sd = np.where(has_list | own | by_smd, local, rel.sigma_indep)
+    return mu, sd
+
+
 def build_forecast(
     cands: pd.DataFrame,
     history: list[HistElection],
@@ -328,157 +494,50 @@ def build_forecast(
             history, nominations if nominations is not None else load_nominations()
         )
     rel, train = fit_relation(history)
-    if relation is not None:
-        rel = relation
+    rel = relation if relation is not None else rel
     dist = {str(r): str(d) for r, d in zip(cands["race"], cands["district"], strict=True) if d}
     targets = Targets.make(cands["race"].unique().tolist(), stations=stations, districts=dist)
     unc = uncertainty if uncertainty is not None else calibrate_swing(history, targets)
     c = cands.copy().reset_index(drop=True)
-    c["party_source"] = np.where(c["party_key"] != "", "candidates", "")
-    if party_from_history and len(train):
-        # A candidate without a party in the file: the party of their latest earlier race.
-        known = train[train["party_key"] != ""].sort_values("year")
-        last_party = known.groupby("name_key")["party_key"].last()
-        fill = (c["party_key"] == "") & ~c["regime"] & c["name_key"].isin(last_party.index)
-        c.loc[fill, "party_key"] = c.loc[fill, "name_key"].map(last_party)
-        c.loc[fill, "party_source"] = "earlier race"
-    regime_parties = {
-        str(p)
-        for h in history
-        for p in h.results.loc[
-            (h.results["kind"] == "list") & h.results["regime"], "party_key"
-        ].unique()
-        if p
-    }
-    if not c["regime"].any() and regime_parties:
-        c["regime"] = c["party_key"].isin(regime_parties)
-    # (a) party list share in the race's area: most recent list election reaching the race.
-    c["list_share"] = np.nan
-    c["list_source"] = ""
+    if party_from_history:
+        _party_from_history(c, train)
+    else:
+        c["party_source"] = np.where(c["party_key"] != "", "candidates", "")
+    _regime_from_history(c, history)
     used: dict[str, dict[str, Any]] = {r: {"history": []} for r in targets.races["race"]}
-    for h in reversed([h for h in history if "list" in h.kinds]):
-        agg = aggregate(h, targets, kinds=("list",), join=join)
-        if agg.empty:
-            continue
-        meta = agg.groupby("target").agg(
-            hist_race=("hist_race", "first"),
-            join=("join", "first"),
-            units=("units", "max"),
-            coverage=("coverage", "max"),
-        )
-        for t, m in meta.iterrows():
-            used[str(t)]["history"].append(
-                {
-                    "election": h.election,
-                    "race": m["hist_race"],
-                    "join": m["join"],
-                    "units": int(m["units"]),
-                    "coverage": round(float(m["coverage"]), 3),
-                }
-            )
-        lk = agg[agg["party_key"] != ""].groupby(["target", "party_key"])["share"].sum()
-        reg = agg[agg["regime"]].groupby("target")["share"].sum()
-        need = c["list_share"].isna() & c["race"].isin(meta.index)
-        key = pd.MultiIndex.from_arrays([c["race"], c["party_key"]])
-        val = pd.Series(lk.reindex(key).to_numpy(), index=c.index)
-        # The regime candidate without a known party draws on the regime party's list vote.
-        reg_val = c["race"].map(reg)
-        val = val.where(~(c["regime"] & (c["party_key"] == "") & val.isna()), reg_val)
-        take = need & val.notna()
-        c.loc[take, "list_share"] = val[take]
-        c.loc[take, "list_source"] = h.election
-    # (a+) learned swing from the last list election to the target (swing.py).
+    list_evidence(c, history, targets, join, used)
     swing_model = fit_swing(history) if use_signal else None
     c["swing_shift"] = 0.0
     if swing_model is not None and swing_model.learned:
         c["swing_shift"] = local_shift(
             swing_model, history, targets, c, c["list_source"].astype(object), join=join
         )
-    # (a') no list vote (first-past-the-post systems, or a party absent from the list): the
-    # party's share in the most recent earlier single-member race reaching this race.
-    c["smd_share"] = np.nan
-    c["smd_source"] = ""
-    for h in reversed([h for h in history if "smd" in h.kinds]):
-        agg = aggregate(h, targets, kinds=("smd",), join=join)
-        if agg.empty:
-            continue
-        for t, m in (
-            agg.groupby("target")
-            .agg(
-                hist_race=("hist_race", "first"),
-                join=("join", "first"),
-                units=("units", "max"),
-                coverage=("coverage", "max"),
-            )
-            .iterrows()
-        ):
-            used[str(t)]["history"].append(
-                {
-                    "election": h.election,
-                    "race": m["hist_race"],
-                    "join": m["join"],
-                    "units": int(m["units"]),
-                    "coverage": round(float(m["coverage"]), 3),
-                }
-            )
-        pk = agg[agg["party_key"] != ""].groupby(["target", "party_key"])["share"].sum()
-        key = pd.MultiIndex.from_arrays([c["race"], c["party_key"]])
-        val = pd.Series(pk.reindex(key).to_numpy(), index=c.index)
-        take = c["smd_share"].isna() & val.notna()
-        c.loc[take, "smd_share"] = val[take]
-        c.loc[take, "smd_source"] = h.election
-    # (b) the candidate's own earlier results (most recent earlier race, matched by name).
-    c["own_share"] = np.nan
-    c["own_race"] = ""
-    c["personal"] = 0.0
-    if len(train):
-        last = train.sort_values("year").groupby("name_key").tail(1).set_index("name_key")
-        hit = c["name_key"].isin(last.index)
-    if len(train) and hit.any():
-        c.loc[hit, "own_share"] = c.loc[hit, "name_key"].map(last["share"])
-        c.loc[hit, "own_race"] = c.loc[hit, "name_key"].map(last["race"])
-        pers = c.loc[hit, "name_key"].map(last["resid"])
-        c.loc[hit, "personal"] = pers.fillna(0.0).to_numpy()
-    # Without a list share here, the candidate's own earlier share stands in for it.
-    c["own_only"] = c["own_share"].notna() & c["list_share"].isna()
-    # (c) incumbency: given in the candidates file, else the winner of the matched earlier race.
-    if not bool(c["incumbent_known"].any()) and len(train):
-        winners = train.loc[train.groupby(["election", "race"])["votes"].idxmax(), "name_key"]
-        c["incumbent"] = c["name_key"].isin(set(winners)) & c["own_share"].notna()
-    # Precedence: the party's list share here (with the relation and the personal vote);
-    # else the candidate's own earlier share; else the party's earlier single-member share
-    # here (both already hold the regime's and the candidate's pull: used as is, β = 1);
-    # else the intercept of candidates without a list.
-    has_list = c["list_share"].notna()
-    own = c["own_only"].to_numpy(bool)
-    by_smd = (~has_list & ~c["own_only"] & c["smd_share"].notna()).to_numpy(bool)
-    mu = np.where(
-        has_list,
-        rel.alpha
-        + rel.beta * (_log(c["list_share"].fillna(FLOOR)) + c["swing_shift"].to_numpy(float))
-        + rel.regime * c["regime"].to_numpy(float)
-        + rel.carry * c["personal"].to_numpy(float),
-        rel.alpha0 + rel.regime * c["regime"].to_numpy(float),
-    )
-    mu = mu + rel.incumbent * c["incumbent"].to_numpy(float)
-    mu = np.where(own, _log(c["own_share"].fillna(FLOOR)), mu)
-    mu = np.where(by_smd, _log(c["smd_share"].fillna(FLOOR)), mu)
-    c["basis"] = np.select([has_list.to_numpy(bool), own, by_smd], ["list", "own", "smd"], "prior")
-    has_list = has_list | pd.Series(own | by_smd, index=c.index)
-    sd_local = np.where(
-        has_list | own,
-        np.sqrt(rel.sigma_model**2 + (rel.beta * unc.sigma_drift) ** 2),
-        rel.sigma_indep,
-    )
-    # Swing groups: a party with a list share swings together in every race.
-    c["swing_group"] = np.where(has_list & (c["party_key"] != ""), c["party_key"], "")
-    c.loc[has_list & (c["party_key"] == "") & c["regime"], "swing_group"] = "\x00regime"
-    # (d) polls.
+    race_evidence(c, history, targets, join, used)
+    person_evidence(c, train)
+    party_elsewhere(c, train)
+    _personal_vote(c, train)
+    # Incumbency: given in the candidates file, else the winner of their own earlier race.
+    if not bool(c["incumbent_known"].any()):
+        c["incumbent"] = c["own_won"].astype(bool)
+    mu, sd_local = _history_mean(c, rel, unc)
+    informed_hist = (c["basis"] != "prior").to_numpy()
+    # Swing groups: a party with history evidence swings together in every race.
+    c["swing_group"] = np.where(informed_hist & (c["party_key"] != ""), c["party_key"], "")
+    c.loc[informed_hist & (c["party_key"] == "") & c["regime"], "swing_group"] = "\x00regime"
     c["poll_share"] = np.nan
+    c["poll_weight"] = np.nan
+    c["poll_swing"] = 0.0
+    c["polled"] = False
+    c["poll_dates"] = pd.Series([[] for _ in range(len(c))], index=c.index, dtype=object)
+    poll_fit = PollFit()
     if polls is not None and len(polls):
-        mu, sd_local = _apply_polls(c, polls, mu, sd_local, history, rel.beta)
+        mu, sd_local, poll_fit = combine_polls(c, polls, mu, sd_local)
+        lists = [h for h in history if "list" in h.kinds]
+        if lists:
+            mu = national_poll_shift(c, polls, mu, _national_shares(lists[-1]), rel.beta)
     c["mu"] = mu
     c["sd_local"] = sd_local
+    c["informed"] = _informed(c)
     c["swing_beta"] = np.where(
         c["swing_group"] != "", np.where(c["basis"] == "list", rel.beta, 1.0), 0.0
     )
@@ -487,70 +546,44 @@ def build_forecast(
         sig = c["party_key"].isin(list(swing_model.national_shift)) & (c["basis"] == "list")
         ratio = min(swing_model.sigma_u / unc.sigma_swing, 1.0)
         c.loc[sig, "swing_beta"] = c.loc[sig, "swing_beta"] * ratio
-    for r in used:
-        used[r]["swing"] = (
-            swing_model.to_dict()
-            if swing_model is not None
-            else {"learned": False, "reason": "signal elections not used"}
-        )
-    for r in used:
-        used[r]["relation"] = (
-            "learned"
-            if rel.learned
-            else "default (no election with both list and single-member results)"
-        )
+    if unc.sigma_swing > 0:
+        # A polled party's shared error is the polls' systematic error, not the swing.
+        pol = c["polled"].to_numpy(bool) & (c["swing_group"] != "").to_numpy()
+        c.loc[pol, "swing_beta"] = POLL_HOUSE_SD / unc.sigma_swing
+    _describe_use(c, used, rel, swing_model, poll_fit)
     return Forecast(c, rel, unc, used)
 
 
-def _apply_polls(
+def _describe_use(
     c: pd.DataFrame,
-    polls: pd.DataFrame,
-    mu: np.ndarray,
-    sd: np.ndarray,
-    history: list[HistElection],
-    beta: float = 1.0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Precision-weighted combination of the model and polls on the log scale."""
-    mu, sd = mu.copy(), sd.copy()
-    p = polls.copy()
-    p["lv"] = (1 - p["share"].clip(FLOOR, 0.999)) / (
-        p["sample_size"] * p["share"].clip(FLOOR, 0.999)
-    ) + POLL_HOUSE_SD**2
-    # Race-level polls: of a candidate (by name) or of a party (its candidate in that race).
-    rp = p[p["race"] != ""]
-    for key_col in ("name_key", "party_key"):
-        q = (
-            rp[rp[key_col] != ""]
-            .drop_duplicates(["race", key_col], keep="last")
-            .set_index(["race", key_col])
-        )
-        if q.empty:
-            continue
-        idx = pd.MultiIndex.from_arrays([c["race"], c[key_col]])
-        share = q["share"].reindex(idx).to_numpy()
-        lv = q["lv"].reindex(idx).to_numpy()
-        m = np.isfinite(share) & np.isnan(c["poll_share"].to_numpy(float))
-        w_model, w_poll = 1 / sd[m] ** 2, 1 / lv[m]
-        mu[m] = (mu[m] * w_model + _log(share[m]) * w_poll) / (w_model + w_poll)
-        sd[m] = np.sqrt(1 / (w_model + w_poll))
-        c.loc[m, "poll_share"] = share[m]
-    # National party polls: shift the party's log share by the poll's change from last time.
-    npo = (
-        p[(p["race"] == "") & (p["party_key"] != "")]
-        .drop_duplicates("party_key", keep="last")
-        .set_index("party_key")
+    used: dict[str, dict[str, Any]],
+    rel: Relation,
+    swing_model: Any,
+    poll_fit: PollFit,
+) -> None:
+    """Per race: polls and their dates, informed candidates, relation, swing."""
+    swing = (
+        swing_model.to_dict()
+        if swing_model is not None
+        else {"learned": False, "reason": "signal elections not used"}
     )
-    lists = [h for h in history if "list" in h.kinds]
-    if len(npo) and lists:
-        nat = _national_shares(lists[-1])
-        for pk, row in npo.iterrows():
-            if pk not in nat.index or nat[pk] <= 0:
-                continue
-            shift = float(np.log(max(row["share"], FLOOR)) - np.log(nat[pk]))
-            m = (c["party_key"] == pk).to_numpy() & np.isnan(c["poll_share"].to_numpy(float))
-            # The poll replaces the swing predicted from older signal elections.
-            # On the list scale the relation's β applies, as to the list share itself.
-            scale = np.where((c["basis"] == "list").to_numpy(), beta, 1.0)
-            mu[m] += scale[m] * (shift - c["swing_shift"].to_numpy(float)[m])
-            c.loc[m, "poll_share"] = float(row["share"])
-    return mu, sd
+    relation = (
+        "learned"
+        if rel.learned
+        else "default (no election with both list and single-member results)"
+    )
+    polled = c[c["polled"]]
+    ex = polled[["race", "poll_dates"]].explode("poll_dates").dropna()
+    pol = lists_by(ex["race"], ex["poll_dates"])
+    n_pol = polled.groupby("race").size()
+    inf = c.groupby("race")["informed"].sum()
+    pf = poll_fit.to_dict()
+    for r, u in used.items():
+        u["polls"] = (
+            {"candidates": int(n_pol.get(r, 0)), "dates": pol.get(r, [])} if r in pol else None
+        )
+        u["informed_candidates"] = int(inf.get(r, 0))
+        u["relation"] = relation
+        u["swing"] = swing
+        if r in pol:
+            u["polls_model"] = pf

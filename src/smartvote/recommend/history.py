@@ -4,12 +4,17 @@ A forecast needs, for each upcoming race, what the same voters did before: the p
 list vote in exactly the race's polling stations, and earlier single-member results of the
 same district. History files (CIK protocol tables or tidy files, read with
 :func:`smartvote.io.read_any`, no database needed) are grouped by election name and
-joined to the target races in one of two ways (DESIGN.md, ``recommend`` contract):
+joined to the target races in one of three ways (DESIGN.md, ``recommend`` contract), tried
+in this order:
 
+* **race**: the history election has a race with exactly the target's race id (any
+  election name: ``uk-ge/E14000530`` in the 2017 file reaches ``uk-ge/E14000530`` of 2019).
+  Assumption: a race id that persists denotes the same area.
 * **district**: a history unit carries a district number (the ``district`` column: the
   ``oik`` of a federal CIK file, or the suffix of a ``…/smd/<district>`` race id) and the
-  history election belongs to the same *family* as the target (the election name without
-  its year: ``duma-2016`` and ``duma-2021`` are both ``duma``). Assumption: district
+  history race belongs to the same *family* as the target (the first segment of the race id,
+  or the election name, without its year: ``duma-2016/smd/211`` and ``duma-2021/smd/211``
+  are both ``duma``; no file-name convention is needed). Assumption: district
   numbers of one family keep their boundaries between the two elections (true of the
   Russian Duma districts 2016–2021; not of districts renumbered by a redistricting).
 * **stations**: the target race's stations (``--stations``: ``unit, race``) are looked
@@ -19,8 +24,8 @@ joined to the target races in one of two ways (DESIGN.md, ``recommend`` contract
   commission renumbers its stations this is wrong, and the coverage reported in the
   output (share of the race's stations found) is the warning sign.
 
-For each (target race, history race) the district join is used when it finds any units,
-else the station join (``join="auto"``); ``join="district"`` or ``"stations"`` forces one.
+For each (target race, history race) the first join that finds any units is used
+(``join="auto"``); ``join="race"``, ``"district"`` or ``"stations"`` forces one.
 Everything is vectorised (pandas merges and group-bys), with no loop over stations.
 """
 
@@ -68,6 +73,19 @@ def norm_unit(s: pd.Series) -> pd.Series:
     t = s.astype("string").fillna("").str.normalize("NFC").str.casefold()
     t = t.str.replace("ё", "е", regex=False).str.replace(r"\s+", " ", regex=True).str.strip()
     return t
+
+
+#: Kinds of history races that are not a contest between the candidates of one area
+#: (a party list, a presidential vote, a referendum): everything else is a candidate race.
+NON_CANDIDATE_KINDS = frozenset({"list", "president", "referendum"})
+JOINS = ("auto", "race", "district", "stations")
+
+
+def race_family(race: str, election: str = "") -> str:
+    """Family of a race: its id's first segment without the year (``duma-2016/smd/5`` →
+    ``duma``); a race id without ``/`` takes the family of its election name."""
+    head = str(race).split("/", 1)[0] if "/" in str(race) else str(election)
+    return election_family(head)
 
 
 def race_kind(race: str, kind: str | None = None) -> str:
@@ -194,7 +212,7 @@ class Targets:
             or (m.group(1) if (m := re.search(r"/smd/([^/]+)$", r)) else "")
             for r in rs
         ]
-        fam = [election_family(r.split("/", 1)[0]) for r in rs]
+        fam = [race_family(r) for r in rs]
         df = pd.DataFrame({"race": rs, "district": dist, "family": fam}, dtype=object)
         st = None
         if stations is not None and len(stations):
@@ -219,9 +237,12 @@ def aggregate(
     for any choice in the matched units), share, units (matched units), join, coverage
     (share of the target's stations found; 1.0 for a district join).
     """
-    if join not in ("auto", "district", "stations"):
-        raise InputError(Problem("join", "join must be auto, district or stations", value=join))
-    df = h.results[h.results["kind"].isin(list(kinds))]
+    if join not in JOINS:
+        raise InputError(Problem("join", "join must be one of " + ", ".join(JOINS), value=join))
+    if kinds == ("candidate",):
+        df = h.results[~h.results["kind"].isin(list(NON_CANDIDATE_KINDS))]
+    else:
+        df = h.results[h.results["kind"].isin(list(kinds))]
     cols = [
         "target",
         "hist_race",
@@ -240,31 +261,33 @@ def aggregate(
     ]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    parts = []
+    parts: list[pd.DataFrame] = []
+    if join in ("auto", "race"):
+        hit = df[df["race"].isin(set(targets.races["race"]))]
+        if len(hit):
+            parts.append(hit.assign(target=hit["race"], join="race"))
     if join in ("auto", "district"):
-        tr = targets.races[
-            (targets.races["family"] == h.family) & (targets.races["district"] != "")
-        ]
-        if len(tr):
-            d = df[df["district"].isin(set(tr["district"]))]
+        tr = targets.races[targets.races["district"] != ""]
+        d = df[df["district"].astype(str).isin(set(tr["district"]))]
+        if len(tr) and len(d):
+            fam = pd.Series(
+                {r: race_family(r, h.election) for r in d["race"].unique()}, dtype=object
+            )
             m = d.merge(
-                tr[["race", "district"]].rename(columns={"race": "target"}),
+                tr[["race", "district", "family"]].rename(columns={"race": "target"}),
                 on="district",
                 how="inner",
             )
+            # Same family: by the history race's id, or by the history election's name.
+            m = m[(m["race"].map(fam) == m["family"]) | (m["family"] == h.family)]
             if len(m):
-                m = m.assign(join="district")
-                parts.append(m)
+                parts.append(_not_joined(m.drop(columns="family").assign(join="district"), parts))
     if join in ("auto", "stations") and targets.stations is not None:
         st = targets.stations.rename(columns={"race": "target"})[["ukey", "target"]]
         m = df[df["ukey"].isin(set(st["ukey"]))].merge(st, on="ukey", how="inner")
         if len(m):
-            m = m.assign(join="stations")
-            if parts:
-                have = parts[0][["target", "race"]].drop_duplicates()
-                key = m["target"] + "\x1f" + m["race"]
-                m = m[~key.isin(set(have["target"] + "\x1f" + have["race"]))]
-            parts.append(m)
+            parts.append(_not_joined(m.assign(join="stations"), parts))
+    parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=cols)
     m = pd.concat(parts, ignore_index=True).rename(columns={"race": "hist_race"})
@@ -293,3 +316,13 @@ def aggregate(
     else:
         agg["coverage"] = 1.0
     return agg[cols]
+
+
+def _not_joined(m: pd.DataFrame, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of ``m`` whose (target, history race) no earlier join has reached."""
+    if not parts:
+        return m
+    have = pd.concat([p[["target", "race"]] for p in parts]).drop_duplicates()
+    done = set(have["target"].astype(str) + "\x1f" + have["race"].astype(str))
+    key = m["target"].astype(str) + "\x1f" + m["race"].astype(str)
+    return m[~key.isin(done)]

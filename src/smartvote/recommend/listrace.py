@@ -22,14 +22,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from smartvote.recommend.forecast import FLOOR, POLL_HOUSE_SD, Uncertainty, calibrate_swing
+from smartvote.recommend.decide import uninformed_why
+from smartvote.recommend.explain import Code, render
+from smartvote.recommend.forecast import Uncertainty, calibrate_swing
 from smartvote.recommend.history import HistElection, Targets, election_family
-from smartvote.recommend.select import Alternative, Recommendation
+from smartvote.recommend.params import (
+    FLOOR,
+    INTERVAL,
+    LIST_LIKELY_PASS,
+    LIST_NEW_PARTY_SD,
+    LIST_NEW_PARTY_SHARE,
+    MAX_SHARE,
+    POLL_HOUSE_SD,
+    SIMS,
+    TIE_SE,
+)
+from smartvote.recommend.records import Alternative, Recommendation
 
 __all__ = ["is_list_race", "recommend_lists"]
-
-NEW_PARTY_SHARE = 0.01
-NEW_PARTY_SD = 0.6
 
 
 def is_list_race(race: str) -> bool:
@@ -62,7 +72,7 @@ def recommend_lists(
     threshold: float,
     stations: pd.DataFrame | None = None,
     polls: pd.DataFrame | None = None,
-    sims: int = 10_000,
+    sims: int = SIMS,
     seed: int = 0,
 ) -> list[Recommendation]:
     """One recommendation per list race in ``cands`` (see module docstring)."""
@@ -94,8 +104,10 @@ def recommend_lists(
         data_used["uncertainty"] = unc.to_dict()
         L = rows["party_key"].map(shares).to_numpy(float)
         known = np.isfinite(L) & (rows["party_key"] != "").to_numpy()
-        mu = np.where(known, np.log(np.maximum(np.nan_to_num(L), FLOOR)), np.log(NEW_PARTY_SHARE))
-        sd = np.where(known, unc.sigma_swing, NEW_PARTY_SD)
+        mu = np.where(
+            known, np.log(np.maximum(np.nan_to_num(L), FLOOR)), np.log(LIST_NEW_PARTY_SHARE)
+        )
+        sd = np.where(known, unc.sigma_swing, LIST_NEW_PARTY_SD)
         poll = np.full(len(rows), np.nan)
         if polls is not None and len(polls):
             q = polls[
@@ -105,8 +117,8 @@ def recommend_lists(
             ps = rows["party_key"].map(q["share"]).to_numpy(float)
             n = rows["party_key"].map(q["sample_size"]).to_numpy(float)
             m = np.isfinite(ps)
-            lv = (1 - np.clip(ps[m], FLOOR, 0.999)) / (
-                n[m] * np.clip(ps[m], FLOOR, 0.999)
+            lv = (1 - np.clip(ps[m], FLOOR, MAX_SHARE)) / (
+                n[m] * np.clip(ps[m], FLOOR, MAX_SHARE)
             ) + POLL_HOUSE_SD**2
             w = 1 / sd[m] ** 2
             mu[m] = (mu[m] * w + np.log(np.maximum(ps[m], FLOOR)) / lv) / (w + 1 / lv)
@@ -122,7 +134,7 @@ def recommend_lists(
         p_strong = (~reg[:, None] & (nrS >= nrS.max(axis=0))).mean(axis=1)
         p_first = (S.max(axis=0) <= S).mean(axis=1)
         mean = S.mean(axis=1)
-        lo, hi = np.quantile(S, [0.05, 0.95], axis=1)
+        lo, hi = np.quantile(S, list(INTERVAL), axis=1)
         alts = []
         for i, r in rows.iterrows():
             ev: dict[str, object] = {"p_pass": round(float(p_pass[i]), 4)}
@@ -144,38 +156,73 @@ def recommend_lists(
                     ev,
                 )
             )
-        elig = np.flatnonzero(~reg & (rows["excluded"] == "").to_numpy())
-        reasons = [f"threshold {threshold:.1%}: a vote for a party below it is wasted"]
+        open_ = ~reg & (rows["excluded"] == "").to_numpy()
+        # A prior alone never endorses: only parties with a list result or a poll.
+        elig = np.flatnonzero(open_ & (known | np.isfinite(poll)))
+        codes: list[Code] = [{"code": "threshold", "threshold": threshold}]
+        race_name = str(rows["race_name"].iloc[0]) if "race_name" in rows.columns else ""
         if not len(elig):
+            extra: dict[str, object] = {}
+            if open_.any():
+                why, why_ru = uninformed_why(bool(pool) or bool(np.isfinite(poll).any()))
+                codes.append({"code": "uninformed", "why": why, "why_ru": why_ru})
+                extra = {"uninformed": True, "uninformed_reason": why}
+            en, ru = render(codes)
             recs.append(
                 Recommendation.no_pick(
-                    race, tuple(alts), tuple(reasons), kind="list", data_used=data_used
+                    race,
+                    tuple(alts),
+                    en,
+                    kind="list",
+                    data_used=data_used,
+                    reasons_ru=ru,
+                    reason_codes=tuple(codes),
+                    race_name=race_name,
+                    **extra,  # type: ignore[arg-type]
                 )
             )
             continue
         best_p = p_pass[elig].max()
-        se = 2 * np.sqrt(max(best_p * (1 - best_p), 1 / sims) / sims)
+        se = TIE_SE * np.sqrt(max(best_p * (1 - best_p), 1 / sims) / sims)
         tied = elig[p_pass[elig] >= best_p - se]
         best = int(tied[np.argmax(mean[tied])])
-        ok = [int(i) for i in elig[np.argsort(-p_pass[elig], kind="stable")] if p_pass[i] >= 0.5]
+        ok = [
+            int(i)
+            for i in elig[np.argsort(-p_pass[elig], kind="stable")]
+            if p_pass[i] >= LIST_LIKELY_PASS
+        ]
         name = str(rows.loc[best, "candidate"])
-        reasons.insert(
+        codes.insert(
             0,
-            f"{name} passes the threshold in {p_pass[best]:.1%} of simulations; expected share {mean[best]:.1%}",
+            {
+                "code": "list_pass",
+                "candidate": name,
+                "p_pass": round(float(p_pass[best]), 4),
+                "share": round(float(mean[best]), 4),
+            },
         )
         if len(ok) > 1:
-            reasons.append(
-                "also likely to pass: "
-                + ", ".join(
-                    f"{rows.loc[i, 'candidate']} ({p_pass[i]:.0%})" for i in ok if i != best
-                )
+            codes.append(
+                {
+                    "code": "list_also",
+                    "parties": [
+                        [str(rows.loc[i, "candidate"]), round(float(p_pass[i]), 4)]
+                        for i in ok
+                        if i != best
+                    ],
+                }
             )
-        below = [i for i in elig if p_pass[i] < 0.5]
+        below = [i for i in elig if p_pass[i] < LIST_LIKELY_PASS]
         if below:
-            reasons.append(
-                "unlikely to pass (vote wasted): "
-                + ", ".join(f"{rows.loc[i, 'candidate']} ({p_pass[i]:.0%})" for i in below)
+            codes.append(
+                {
+                    "code": "list_below",
+                    "parties": [
+                        [str(rows.loc[i, "candidate"]), round(float(p_pass[i]), 4)] for i in below
+                    ],
+                }
             )
+        reasons, reasons_ru = render(codes)
         excluded = tuple(
             {"candidate": str(r["candidate"]), "reason": str(r["excluded"])}
             for _, r in rows.iterrows()
@@ -198,7 +245,10 @@ def recommend_lists(
                 margin=float(p_pass[best] - runner.p_win) if runner else None,
                 close_call=False,
                 alternatives=tuple(others),
-                reasons=tuple(reasons),
+                reasons=reasons,
+                reasons_ru=reasons_ru,
+                reason_codes=tuple(codes),
+                race_name=race_name,
                 kind="list",
                 seats=int(rows["seats"].max()),
                 endorsed_all=tuple(str(rows.loc[i, "candidate"]) for i in ok) or (name,),

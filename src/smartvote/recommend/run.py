@@ -16,12 +16,16 @@ from typing import Any
 import pandas as pd
 
 from smartvote import jsonio
+from smartvote.errors import InputError, Problem
 from smartvote.recommend import _inputs
 from smartvote.recommend.backtest import BacktestResult, actual_totals, score
+from smartvote.recommend.decide import WOULD_REACH, choose
 from smartvote.recommend.forecast import Forecast, Relation, Uncertainty, build_forecast
 from smartvote.recommend.history import HistElection, load_history
 from smartvote.recommend.listrace import is_list_race, recommend_lists
-from smartvote.recommend.select import Recommendation, choose, simulate_races
+from smartvote.recommend.montecarlo import simulate_races
+from smartvote.recommend.params import LIST_THRESHOLD, NAME_AT_MOST, SIMS, SWITCH
+from smartvote.recommend.records import Recommendation
 from smartvote.recommend.spoilers import spoiler_flags
 
 __all__ = ["RecommendRun", "recommend_demo", "run_backtest", "run_recommend"]
@@ -47,16 +51,22 @@ def run_recommend(
     threshold: float | None = None,
     spoilers: str | Path | pd.DataFrame | None = None,
     overrides: str | Path | pd.DataFrame | None = None,
-    sims: int = 10_000,
-    switch: float = 0.25,
+    sims: int = SIMS,
+    switch: float = SWITCH,
     seed: int = 0,
     join: str = "auto",
     relation: Relation | None = None,
     uncertainty: Uncertainty | None = None,
     nominations: str | Path | pd.DataFrame | None = None,
     use_signal: bool = True,
+    allow_uninformed: bool = False,
 ) -> RecommendRun:
     """Forecast every race in ``candidates`` and choose the endorsements.
+
+    A race that no history and no poll reaches (or none of whose eligible challengers
+    they reach) is an :class:`~smartvote.errors.InputError` naming the races (rule
+    ``uninformed``), unless ``allow_uninformed``: then it comes out with ``endorsed: None,
+    uninformed: True`` and the reason. A prior alone never endorses.
 
     ``nominations``: candidate → party table for presidential-type history elections (the
     shipped ``smartvote/data/nominations.csv`` when None); ``use_signal=False`` ignores
@@ -106,7 +116,7 @@ def run_recommend(
             recommend_lists(
                 cands[is_list],
                 list(hist),
-                threshold if threshold is not None else 0.05,
+                threshold if threshold is not None else LIST_THRESHOLD,
                 stations=st,
                 polls=pl,
                 sims=sims,
@@ -115,7 +125,26 @@ def run_recommend(
         )  # type: ignore[arg-type]
     order = {r: i for i, r in enumerate(dict.fromkeys(cands["race"]))}
     recs.sort(key=lambda r: order.get(r.race, 0))
+    if not allow_uninformed:
+        _refuse_uninformed(recs)
     return RecommendRun(tuple(recs), table, fc)
+
+
+def _refuse_uninformed(recs: list[Recommendation]) -> None:
+    """Exit 2 naming the uninformed races (up to ``NAME_AT_MOST``, then a count)."""
+    bad = [r for r in recs if r.uninformed]
+    if not bad:
+        return
+    names = ", ".join(r.race for r in bad[:NAME_AT_MOST])
+    more = f" and {len(bad) - NAME_AT_MOST} more" if len(bad) > NAME_AT_MOST else ""
+    raise InputError(
+        Problem(
+            "uninformed",
+            f"{len(bad)} race(s) that no history and no poll informs: {names}{more}. "
+            f"What would reach them: {WOULD_REACH}. Or pass --allow-uninformed to publish "
+            "them without an endorsement.",
+        )
+    )
 
 
 def _maybe(x: Any, reader: Any) -> pd.DataFrame | None:
@@ -156,7 +185,7 @@ def run_backtest(
 
 
 def recommend_demo(
-    sim_dir: str | Path, out_path: str | Path | None = None, sims: int = 10_000
+    sim_dir: str | Path, out_path: str | Path | None = None, sims: int = SIMS
 ) -> list[dict[str, Any]]:
     """The demo step: recommend for a simulated election written by ``Simulation.write``.
 
