@@ -31,7 +31,14 @@ def test_injected_fraud_is_counted_in_truth() -> None:
         SimConfig(seed=2, stations=5000, stuffing_share=0.2, extreme_share=0.01, integer_share=0.05)
     )
     t = s.truth
-    assert t["fraud_stations"] == {"stuffing": 1000, "extreme": 50, "integer": 250, "switching": 0}
+    assert t["fraud_stations"] == {
+        "stuffing": 1000,
+        "extreme": 50,
+        "integer": 250,
+        "switching": 0,
+        "packs": 0,
+        "whole_region": 0,
+    }
     assert (
         t["excess_votes"]
         == s.truth_stations["added_ballots"].sum() + s.truth_stations["switched_votes"].sum()
