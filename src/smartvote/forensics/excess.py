@@ -189,8 +189,7 @@ def excess(st: Stations, *, boot: int = BOOT, rng_seed: int = 0) -> Excess:
     sc = np.clip(s, 1e-3, 1 - 1e-3)
     noise = 1.0 / (V * sc * (1 - sc))
     W, O = st.W.astype(float), st.O.astype(float)
-    Nw = st.N.astype(float)
-    one = Nw[None, :]  # voter-weighted quantiles
+    one = np.ones((1, st.n))  # station quantiles (voter weights were measured noisier)
     k = _region_ratio(g, lt, ls, noise, one, G)[0]
     # Clean centres for the whole-region rule: turnout among the region's low-share half,
     # share among its low-turnout half (stuffing moves stations out of both).
@@ -232,7 +231,7 @@ def excess(st: Stations, *, boot: int = BOOT, rng_seed: int = 0) -> Excess:
     if boot > 1:
         rng = np.random.default_rng(rng_seed)
         for w in poisson_weights(st.n, boot, rng, chunk=16):
-            kb = _region_ratio(g, lt, ls, noise, w * Nw[None, :], G)
+            kb = _region_ratio(g, lt, ls, noise, w, G)
             R = w.shape[0]
             off = (np.arange(R)[:, None] * G + g[None, :]).ravel()
             Wb = np.bincount(off, weights=(w * W).ravel(), minlength=R * G).reshape(R, G)
