@@ -392,3 +392,52 @@ def shpilkin(st: Stations, *, boot: int = 200, rng_seed: int = 0) -> Shpilkin:
         expected_curve=pub.k * pub.other_curve,
         regional=reg,
     )
+
+
+#: Fewest paper stations of a race for :func:`correct_races`.
+MIN_RACE_STATIONS = 30
+
+
+def correct_races(units: Any, regime_votes: Any, shift: float = 0.0) -> Any:
+    """Shpilkin's published recipe (:func:`published_at`, :func:`clean_peak`) per race, for
+    the campaign assessment: the leader's votes that the race's own turnout curves cannot
+    explain. ``units``: race, unit, channel, registered, ballots, valid; ``regime_votes``:
+    Series indexed by (race, unit). ``shift`` (turnout fraction) moves every clean peak, for
+    a sensitivity check. Returns a frame: race, t0 (clean peak, fraction), q (leader's votes
+    per other vote at the peak), excess (not clipped: negative when the leader does worse
+    above the peak), stations. Only paper stations with registered voters and ballots
+    count; races with fewer than ``MIN_RACE_STATIONS`` are left out."""
+    import pandas as pd
+
+    u = units[
+        (units["channel"] == "paper") & (units["registered"] > 0) & (units["ballots"] > 0)
+    ]
+    W = (
+        regime_votes.reindex(pd.MultiIndex.from_frame(u[["race", "unit"]]))
+        .fillna(0.0)
+        .to_numpy(dtype=float)
+    )
+    O = np.maximum(u["valid"].to_numpy(dtype=float) - W, 0.0)
+    t = np.clip(u["ballots"].to_numpy(dtype=float) / u["registered"].to_numpy(dtype=float), 0, 1)
+    codes, races = pd.factorize(u["race"], sort=True)
+    n = np.bincount(codes, minlength=len(races))
+    keep = n[codes] >= MIN_RACE_STATIONS
+    cols = ["race", "t0", "q", "excess", "stations"]
+    if not keep.any():
+        return pd.DataFrame(columns=cols)
+    codes, races = pd.factorize(np.asarray(races, dtype=object)[codes[keep]], sort=True)
+    G = len(races)
+    idx = codes * BINS + turnout_bin(t[keep])
+    L = np.bincount(idx, weights=W[keep], minlength=G * BINS).reshape(G, BINS)
+    Oc = np.bincount(idx, weights=O[keep], minlength=G * BINS).reshape(G, BINS)
+    peak = np.clip(clean_peak(Oc) + round(shift * 100), 0, BINS - 1)
+    ex, k = published_at(L, Oc, peak)
+    return pd.DataFrame(
+        {
+            "race": list(races),
+            "t0": peak / 100,
+            "q": k,
+            "excess": ex,
+            "stations": np.bincount(codes, minlength=G),
+        }
+    )
