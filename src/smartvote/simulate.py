@@ -310,9 +310,7 @@ def _inject_fraud(
     integer = order[n_ext + n_stuff + n_sw : n_ext + n_stuff + n_sw + n_int]
     s0 = n_ext + n_stuff + n_sw + n_int
     packs = order[s0 : s0 + n_pack]
-    if whole.any() and (
-        np.isin(order[: s0 + n_pack], np.flatnonzero(whole)).any()
-    ):
+    if whole.any() and (np.isin(order[: s0 + n_pack], np.flatnonzero(whole)).any()):
         raise ValueError("whole-region falsification leaves too few stations for the other kinds")
     added = np.zeros(n, dtype=np.int64)
     switched = np.zeros(n, dtype=np.int64)

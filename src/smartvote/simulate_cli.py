@@ -62,7 +62,9 @@ def register(app: typer.Typer) -> None:
         ] = d.whole_switching,
         packs_share: Annotated[
             float,
-            typer.Option(help="share of stations stuffed with a pack of ballots (not Klimek's model)"),
+            typer.Option(
+                help="share of stations stuffed with a pack of ballots (not Klimek's model)"
+            ),
         ] = d.packs_share,
         pack_size: Annotated[float, typer.Option(help="mean pack size (ballots)")] = d.pack_size,
         tactical_share: Annotated[

@@ -99,5 +99,5 @@ def test_whole_region_falsification_recovered() -> None:
 def test_genuine_turnout_support_correlation_inflates() -> None:
     """A genuine correlation is read as fraud (documented): the estimate is positive on a
     clean election with it, by more than its own interval."""
-    v, _, e, t = _run(SEEDS[0], turnout_support_corr=0.1)
+    _, _, e, t = _run(SEEDS[0], turnout_support_corr=0.1)
     assert e.ci_low > 0.05 * t["W"]  # type: ignore[attr-defined]

@@ -121,9 +121,7 @@ class Excess:
         return d
 
 
-def weighted_quantile(
-    g: IntA, x: FloatA, w: FloatA, G: int, q: float | FloatA
-) -> FloatA:
+def weighted_quantile(g: IntA, x: FloatA, w: FloatA, G: int, q: float | FloatA) -> FloatA:
     """Per-group weighted quantile of ``x`` for every row of the weights ``w`` (R, n):
     array (R, G); the smallest x whose within-group cumulative weight reaches ``q`` of the
     group's total (NaN for an empty group)."""
@@ -149,9 +147,7 @@ def _logit(p: FloatA) -> FloatA:
     return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
 
 
-def _region_ratio(
-    g: IntA, lt: FloatA, ls: FloatA, noise: FloatA, w: FloatA, G: int
-) -> FloatA:
+def _region_ratio(g: IntA, lt: FloatA, ls: FloatA, noise: FloatA, w: FloatA, G: int) -> FloatA:
     """k = E[s]/E[1 − s] per region for every weight row (R, G), see module doc."""
     R = w.shape[0]
     thr = weighted_quantile(g, lt, w, G, REF_QUANTILE)
@@ -163,10 +159,12 @@ def _region_ratio(
     off = (np.arange(R)[:, None] * G + g[None, :]).ravel()
 
     def gsum(v: FloatA) -> FloatA:
-        return np.bincount(off, weights=v.ravel(), minlength=R * G).reshape(R, G)
+        return np.bincount(off, weights=v.ravel(), minlength=R * G).astype(np.float64).reshape(R, G)
 
     den = gsum(lo)
-    var = np.divide(gsum(lo * d**2) - gsum(lo * noise[None, :]), den, out=np.full((R, G), 0.0), where=den > 0)
+    var = np.divide(
+        gsum(lo * d**2) - gsum(lo * noise[None, :]), den, out=np.full((R, G), 0.0), where=den > 0
+    )
     sd = np.sqrt(np.maximum(var, 1e-4))
     z = mu[:, :, None] + sd[:, :, None] * _GH_X[None, None, :]
     es = (1.0 / (1.0 + np.exp(-z)) * _GH_W).sum(axis=-1)
@@ -188,7 +186,7 @@ def excess(st: Stations, *, boot: int = BOOT, rng_seed: int = 0) -> Excess:
     lt, ls = _logit(st.t), _logit(s)
     sc = np.clip(s, 1e-3, 1 - 1e-3)
     noise = 1.0 / (V * sc * (1 - sc))
-    W, O = st.W.astype(float), st.O.astype(float)
+    W, O = st.W.astype(float), st.O.astype(float)  # noqa: E741 - METHODS.md notation
     one = np.ones((1, st.n))  # station quantiles (voter weights were measured noisier)
     k = _region_ratio(g, lt, ls, noise, one, G)[0]
     # Clean centres for the whole-region rule: turnout among the region's low-share half,
@@ -206,16 +204,14 @@ def excess(st: Stations, *, boot: int = BOOT, rng_seed: int = 0) -> Excess:
         zt[present] = _robust_z(tc[present])
         zs[present] = _robust_z(scn[present])
         whole = present & (zt > Z_TURNOUT) & (zs > Z_SHARE)
-        note = (
-            f"{int(whole.sum())} of {int(present.sum())} regions treated as falsified as a whole"
-        )
+        note = f"{int(whole.sum())} of {int(present.sum())} regions treated as falsified as a whole"
     else:
         note = (
             f"only {int(present.sum())} regions (< {MIN_REGIONS}): no region can be recognised "
             "as falsified as a whole; each region is its own reference"
         )
-    Wg = np.bincount(g, weights=W, minlength=G)
-    Og = np.bincount(g, weights=O, minlength=G)
+    Wg = np.bincount(g, weights=W, minlength=G).astype(np.float64)
+    Og = np.bincount(g, weights=O, minlength=G).astype(np.float64)
 
     def combine(kk: FloatA, Wr: FloatA, Or: FloatA) -> tuple[FloatA, FloatA]:
         ok = ~whole[None, :] & np.isfinite(kk) & (Or > 0)
@@ -234,9 +230,9 @@ def excess(st: Stations, *, boot: int = BOOT, rng_seed: int = 0) -> Excess:
             kb = _region_ratio(g, lt, ls, noise, w, G)
             R = w.shape[0]
             off = (np.arange(R)[:, None] * G + g[None, :]).ravel()
-            Wb = np.bincount(off, weights=(w * W).ravel(), minlength=R * G).reshape(R, G)
-            Ob = np.bincount(off, weights=(w * O).ravel(), minlength=R * G).reshape(R, G)
-            reps.append(combine(kb, Wb, Ob)[0])
+            Wb = np.bincount(off, weights=(w * W).ravel(), minlength=R * G).astype(np.float64)
+            Ob = np.bincount(off, weights=(w * O).ravel(), minlength=R * G).astype(np.float64)
+            reps.append(combine(kb, Wb.reshape(R, G), Ob.reshape(R, G))[0])
     rep = np.concatenate(reps) if reps else np.zeros((0, G))
     sd_r = rep.std(axis=0, ddof=1) if rep.shape[0] > 1 else np.full(G, np.nan)
     tot = float(ex[0].sum())

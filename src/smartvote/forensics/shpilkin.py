@@ -150,8 +150,8 @@ def clean_peak(Oc: FloatA) -> IntA:
     """Published clean peak per row of other-votes curves (rows, BINS): the lowest-turnout
     local maximum of the smoothed curve that is at least ``MAJOR_MODE`` of its highest."""
     s = _smooth(Oc)
-    left = np.concatenate([np.full(s.shape[:-1] + (1,), -np.inf), s[..., :-1]], axis=-1)
-    right = np.concatenate([s[..., 1:], np.full(s.shape[:-1] + (1,), -np.inf)], axis=-1)
+    left = np.concatenate([np.full((*s.shape[:-1], 1), -np.inf), s[..., :-1]], axis=-1)
+    right = np.concatenate([s[..., 1:], np.full((*s.shape[:-1], 1), -np.inf)], axis=-1)
     major = (s >= left) & (s > right) & (s >= MAJOR_MODE * s.max(axis=-1, keepdims=True))
     major &= s > 0
     first = np.argmax(major, axis=-1)
@@ -409,15 +409,13 @@ def correct_races(units: Any, regime_votes: Any, shift: float = 0.0) -> Any:
     count; races with fewer than ``MIN_RACE_STATIONS`` are left out."""
     import pandas as pd
 
-    u = units[
-        (units["channel"] == "paper") & (units["registered"] > 0) & (units["ballots"] > 0)
-    ]
+    u = units[(units["channel"] == "paper") & (units["registered"] > 0) & (units["ballots"] > 0)]
     W = (
         regime_votes.reindex(pd.MultiIndex.from_frame(u[["race", "unit"]]))
         .fillna(0.0)
         .to_numpy(dtype=float)
     )
-    O = np.maximum(u["valid"].to_numpy(dtype=float) - W, 0.0)
+    O = np.maximum(u["valid"].to_numpy(dtype=float) - W, 0.0)  # noqa: E741 - METHODS.md notation
     t = np.clip(u["ballots"].to_numpy(dtype=float) / u["registered"].to_numpy(dtype=float), 0, 1)
     codes, races = pd.factorize(u["race"], sort=True)
     n = np.bincount(codes, minlength=len(races))
@@ -428,8 +426,8 @@ def correct_races(units: Any, regime_votes: Any, shift: float = 0.0) -> Any:
     codes, races = pd.factorize(np.asarray(races, dtype=object)[codes[keep]], sort=True)
     G = len(races)
     idx = codes * BINS + turnout_bin(t[keep])
-    L = np.bincount(idx, weights=W[keep], minlength=G * BINS).reshape(G, BINS)
-    Oc = np.bincount(idx, weights=O[keep], minlength=G * BINS).reshape(G, BINS)
+    L = np.bincount(idx, weights=W[keep], minlength=G * BINS).astype(np.float64).reshape(G, BINS)
+    Oc = np.bincount(idx, weights=O[keep], minlength=G * BINS).astype(np.float64).reshape(G, BINS)
     peak = np.clip(clean_peak(Oc) + round(shift * 100), 0, BINS - 1)
     ex, k = published_at(L, Oc, peak)
     return pd.DataFrame(

@@ -29,9 +29,9 @@ from smartvote.forensics import fingerprint as fp
 from smartvote.forensics import integer as it
 from smartvote.forensics import shpilkin as sh
 from smartvote.forensics._frame import Stations, choose_race, prepare
-from smartvote.forensics.excess import Excess, excess
 from smartvote.forensics.digits import digit_tests
 from smartvote.forensics.electronic import electronic
+from smartvote.forensics.excess import Excess, excess
 from smartvote.forensics.klimek import Klimek, klimek
 from smartvote.forensics.spikes import Spikes, spikes
 from smartvote.forensics.stations import station_list

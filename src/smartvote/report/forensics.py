@@ -79,7 +79,12 @@ def _excess_fig(res: ForensicsResult, k: int = 20) -> Any:
     labels = ["best estimate", "Shpilkin\n(national)", "Shpilkin\n(regions summed)"]
     vals = [e.votes, s.excess_votes, s.excess_regions_summed]
     errs = [1.96 * e.sd, 1.96 * s.excess_sd, 1.96 * s.excess_regions_summed_sd]
-    a1.bar(labels, np.array(vals) / 1e6, yerr=np.nan_to_num(errs) / 1e6, color=["#c0392b", "#777", "#bbb"])
+    a1.bar(
+        labels,
+        np.array(vals) / 1e6,
+        yerr=np.nan_to_num(errs) / 1e6,
+        color=["#c0392b", "#777", "#bbb"],
+    )
     a1.set_ylabel("million votes")
     a1.tick_params(labelsize=7)
     order = np.argsort(-np.abs(e.region_votes))[:k]
