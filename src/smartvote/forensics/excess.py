@@ -7,12 +7,16 @@ tracker's simulations showed each to fail on its own (docs/5-forensics.md):
   ballots for the leader and leaves the other parties' votes ``O`` untouched. If, in clean
   stations, the leader's share ``s`` does not depend on turnout (Shpilkin's assumption),
   the leader's clean votes in a region are ``k·ΣO`` with ``k = E[s]/E[1 − s]``, and
-  ``E[s]`` can be read off *any* set of stations chosen on turnout alone. The set is the
-  region's lowest-turnout ``REF_QUANTILE`` of stations (stuffing moves stations out of it)
-  and ``E[s]`` is estimated robustly there: logit-share median and lower-half spread (minus
-  binomial counting noise), integrated over the logit-normal. The region's excess is
-  ``ΣW − k·ΣO`` over *all* its stations, so stuffing that leaves a station below any
-  turnout peak is still counted (the per-region Shpilkin sum misses it);
+  ``E[s]`` can be read off *any* set of stations chosen on turnout alone. Reference sets
+  are the region's lowest-turnout 15, 25, 35 and 50 % of stations (stuffing moves stations
+  out of them) and ``E[s]`` is estimated robustly in each: logit-share median and
+  lower-half spread (minus binomial counting noise), integrated over the logit-normal.
+  Stuffed stations that stay in a set make its ``k`` too high, more so the larger the set,
+  while without fraud ``k`` does not depend on the set: so ``k`` is the least-squares line
+  through the four sets extrapolated to an empty set (measured: this removes the
+  10–15 % low bias of a single 30 % set, at the price of about twice its variance). The
+  region's excess is ``ΣW − k·ΣO`` over *all* its stations, so stuffing that leaves a
+  station below any turnout peak is still counted (the per-region Shpilkin sum misses it);
 * **regions falsified as a whole**: when a region's whole distribution sits at a turnout
   no clean region reaches, its own low-turnout stations are falsified too and the region
   cannot be its own reference. A region is treated as falsified as a whole when its clean
@@ -21,16 +25,16 @@ tracker's simulations showed each to fail on its own (docs/5-forensics.md):
   ``Z_SHARE``), the direction stuffing moves both. Its reference ratio is then the
   national one, the O-weighted mean of the other regions' ``k``.
 
-Uncertainty: Poisson bootstrap over stations of the whole per-region computation (the
-classification of regions is kept fixed); the interval is normal, estimate ± 1.96 sd, with
+Uncertainty: Poisson bootstrap over stations of the per-region computation (the
+classification of regions and the membership of the reference sets are kept fixed); the interval is normal, estimate ± 1.96 sd, with
 ``boot`` replicates chosen for precision (51 replicates: Monte Carlo error of the sd ≈ 10 %).
 
 Assumptions and known biases: within a region the leader's clean share does not depend on
 turnout — a genuine turnout–support correlation (rural stations vote more and more for
 the leader) is read as fraud and inflates the estimate (measured in docs/5-forensics.md);
-vote switching without extra ballots lowers ``O`` and is only partly seen; stuffed
-stations that remain among the lowest-turnout stations make ``k`` too high (a bias of a few
-per cent of the excess, measured). The whole-region rule needs several regions (at least
+vote switching without extra ballots lowers ``O`` and is only partly seen; the
+contamination of the reference sets by stuffed stations is taken as linear in the set's
+size. The whole-region rule needs several regions (at least
 ``MIN_REGIONS``); with fewer, no region is treated as falsified as a whole and the result
 says so.
 """
@@ -45,7 +49,6 @@ import numpy as np
 from smartvote.forensics._boot import poisson_weights
 from smartvote.forensics._frame import BoolA, FloatA, IntA, Stations
 
-REF_QUANTILE = 0.3
 Z_TURNOUT = 4.0
 Z_SHARE = 1.0
 MIN_REGIONS = 8
@@ -66,6 +69,7 @@ class Excess:
     region_votes: FloatA
     region_sd: FloatA
     k: FloatA
+    k_sets: FloatA
     k_national: float
     whole: BoolA
     z_turnout: FloatA
@@ -84,6 +88,9 @@ class Excess:
                 "sd": float(self.region_sd[g]),
                 "falsified_as_whole": bool(self.whole[g]),
                 "reference_ratio": float(self.k_national if self.whole[g] else self.k[g]),
+                "ratio_by_reference_set": {
+                    f"{q:.0%}": float(self.k_sets[j, g]) for j, q in enumerate(REF_QUANTILES)
+                },
                 "turnout_centre": float(self.turnout_centre[g]),
                 "share_centre": float(self.share_centre[g]),
                 "z_turnout": float(self.z_turnout[g]),
@@ -106,7 +113,8 @@ class Excess:
             "interval": f"normal: estimate ± 1.96 × Poisson-bootstrap sd ({self.boot} replicates)",
             "method": (
                 "smartvote best estimate: per region ΣW − k·ΣO with k = E[s]/E[1−s] read "
-                f"robustly off the region's lowest-turnout {REF_QUANTILE:.0%} of stations; "
+                "robustly off the region's lowest-turnout 15/25/35/50 % of stations and "
+                "extrapolated to an empty set; "
                 "regions falsified as a whole scaled with the national ratio"
             ),
             "regions_falsified_as_whole": [
@@ -121,25 +129,34 @@ class Excess:
         return d
 
 
-def weighted_quantile(g: IntA, x: FloatA, w: FloatA, G: int, q: float | FloatA) -> FloatA:
-    """Per-group weighted quantile of ``x`` for every row of the weights ``w`` (R, n):
-    array (R, G); the smallest x whose within-group cumulative weight reaches ``q`` of the
-    group's total (NaN for an empty group)."""
+def _sorted(g: IntA, x: FloatA, G: int) -> tuple[IntA, IntA, IntA]:
+    """Order of ``x`` within groups, group sizes and start offsets (for :func:`_wq`)."""
     order = np.lexsort((x, g))
-    xs, gs, ws = x[order], g[order], w[:, order]
-    counts = np.bincount(gs, minlength=G)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    counts = np.bincount(g, minlength=G)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    return order, counts, starts
+
+
+def _wq(xs: FloatA, gs: IntA, counts: IntA, starts: IntA, ws: FloatA, q: float) -> FloatA:
+    """Weighted quantile per group and weight row, on data already sorted by (group, x)."""
     cs = np.cumsum(ws, axis=1)
     before = np.where(starts > 0, cs[:, np.maximum(starts - 1, 0)], 0.0)
     tot = np.where(counts > 0, cs[:, np.maximum(starts + counts - 1, 0)], 0.0) - before
-    qq = np.broadcast_to(np.asarray(q, dtype=float), tot.shape)
-    below = (cs - before[:, gs]) < (qq * tot)[:, gs]
+    below = (cs - before[:, gs]) < (q * tot)[:, gs]
     present = np.flatnonzero(counts > 0)
     cnt = np.zeros(tot.shape, dtype=np.int64)
     cnt[:, present] = np.add.reduceat(below, starts[present], axis=1)
     idx = np.minimum(starts[None, :] + cnt, starts[None, :] + np.maximum(counts - 1, 0)[None, :])
-    out = xs[np.clip(idx, 0, x.size - 1)]
-    return np.where((counts > 0)[None, :] & (tot > 0), out, np.nan)
+    out = xs[np.clip(idx, 0, xs.size - 1)]
+    return np.asarray(np.where((counts > 0)[None, :] & (tot > 0), out, np.nan), dtype=np.float64)
+
+
+def weighted_quantile(g: IntA, x: FloatA, w: FloatA, G: int, q: float) -> FloatA:
+    """Per-group weighted quantile of ``x`` for every row of the weights ``w`` (R, n):
+    array (R, G); the smallest x whose within-group cumulative weight reaches ``q`` of the
+    group's total (NaN for an empty group)."""
+    order, counts, starts = _sorted(g, x, G)
+    return _wq(x[order], g[order], counts, starts, w[:, order], q)
 
 
 def _logit(p: FloatA) -> FloatA:
@@ -147,28 +164,61 @@ def _logit(p: FloatA) -> FloatA:
     return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
 
 
-def _region_ratio(g: IntA, lt: FloatA, ls: FloatA, noise: FloatA, w: FloatA, G: int) -> FloatA:
-    """k = E[s]/E[1 − s] per region for every weight row (R, G), see module doc."""
-    R = w.shape[0]
-    thr = weighted_quantile(g, lt, w, G, REF_QUANTILE)
-    inref = lt[None, :] <= thr[:, g]
-    wa = w * inref
-    mu = weighted_quantile(g, ls, wa, G, 0.5)
-    d = ls[None, :] - mu[:, g]
-    lo = wa * (d < 0)
-    off = (np.arange(R)[:, None] * G + g[None, :]).ravel()
+#: Reference sets (lowest-turnout shares of a region's stations) whose ratios are
+#: extrapolated to an empty set, and the least-squares weights of the intercept.
+REF_QUANTILES = np.array([0.15, 0.25, 0.35, 0.5])
+_A = np.vstack([np.ones_like(REF_QUANTILES), REF_QUANTILES]).T
+_INTERCEPT = np.linalg.pinv(_A)[0]
 
-    def gsum(v: FloatA) -> FloatA:
-        return np.bincount(off, weights=v.ravel(), minlength=R * G).astype(np.float64).reshape(R, G)
 
-    den = gsum(lo)
-    var = np.divide(
-        gsum(lo * d**2) - gsum(lo * noise[None, :]), den, out=np.full((R, G), 0.0), where=den > 0
-    )
-    sd = np.sqrt(np.maximum(var, 1e-4))
-    z = mu[:, :, None] + sd[:, :, None] * _GH_X[None, None, :]
-    es = (1.0 / (1.0 + np.exp(-z)) * _GH_W).sum(axis=-1)
-    return np.asarray(es / (1.0 - es), dtype=np.float64)
+class _Ratio:
+    """k = E[s]/E[1 − s] per region for weight rows, see module doc.
+
+    The reference sets are chosen once, on the observed stations (a station's rank in its
+    region's turnout does not change with the bootstrap weights), so that a replicate only
+    re-weights the stations inside each set."""
+
+    def __init__(self, g: IntA, lt: FloatA, ls: FloatA, noise: FloatA, G: int) -> None:
+        self.G = G
+        one = np.ones((1, g.size))
+        self.sets = []
+        for q in REF_QUANTILES:
+            thr = weighted_quantile(g, lt, one, G, float(q))[0]
+            idx = np.flatnonzero(lt <= thr[g])
+            order, counts, starts = _sorted(g[idx], ls[idx], G)
+            i = idx[order]
+            self.sets.append((i, g[i], ls[i], noise[i], counts, starts))
+
+    def at(self, w: FloatA) -> tuple[FloatA, FloatA]:
+        """(extrapolated k, k for every reference set): arrays (R, G) and (Q, R, G)."""
+        G = self.G
+        R = w.shape[0]
+        ks = []
+        for i, gi, xs, nz, counts, starts in self.sets:
+            ws = w[:, i]
+            mu = _wq(xs, gi, counts, starts, ws, 0.5)
+            d = xs[None, :] - mu[:, gi]
+            lo = ws * (d < 0)
+            off = (np.arange(R)[:, None] * G + gi[None, :]).ravel()
+
+            def gsum(v: FloatA, off: IntA = off) -> FloatA:
+                return (
+                    np.bincount(off, weights=v.ravel(), minlength=R * G)
+                    .astype(np.float64)
+                    .reshape(R, G)
+                )
+
+            den = gsum(lo)
+            var = np.divide(
+                gsum(lo * (d**2 - nz[None, :])), den, out=np.zeros((R, G)), where=den > 0
+            )
+            sd = np.sqrt(np.maximum(var, 1e-4))
+            z = mu[:, :, None] + sd[:, :, None] * _GH_X[None, None, :]
+            es = (1.0 / (1.0 + np.exp(-z)) * _GH_W).sum(axis=-1)
+            ks.append(es / (1.0 - es))
+        K = np.asarray(ks, dtype=np.float64)
+        k0 = np.tensordot(_INTERCEPT, K, axes=1)
+        return np.asarray(np.maximum(k0, 0.0), dtype=np.float64), K
 
 
 def _robust_z(x: FloatA) -> FloatA:
@@ -188,7 +238,9 @@ def excess(st: Stations, *, boot: int = BOOT, rng_seed: int = 0) -> Excess:
     noise = 1.0 / (V * sc * (1 - sc))
     W, O = st.W.astype(float), st.O.astype(float)  # noqa: E741 - METHODS.md notation
     one = np.ones((1, st.n))  # station quantiles (voter weights were measured noisier)
-    k = _region_ratio(g, lt, ls, noise, one, G)[0]
+    ratio = _Ratio(g, lt, ls, noise, G)
+    k0, K = ratio.at(one)
+    k = k0[0]
     # Clean centres for the whole-region rule: turnout among the region's low-share half,
     # share among its low-turnout half (stuffing moves stations out of both).
     tc = np.full(G, np.nan)
@@ -227,7 +279,7 @@ def excess(st: Stations, *, boot: int = BOOT, rng_seed: int = 0) -> Excess:
     if boot > 1:
         rng = np.random.default_rng(rng_seed)
         for w in poisson_weights(st.n, boot, rng, chunk=16):
-            kb = _region_ratio(g, lt, ls, noise, w, G)
+            kb = ratio.at(w)[0]
             R = w.shape[0]
             off = (np.arange(R)[:, None] * G + g[None, :]).ravel()
             Wb = np.bincount(off, weights=(w * W).ravel(), minlength=R * G).astype(np.float64)
@@ -246,6 +298,7 @@ def excess(st: Stations, *, boot: int = BOOT, rng_seed: int = 0) -> Excess:
         region_votes=ex[0],
         region_sd=sd_r,
         k=k,
+        k_sets=K[:, 0, :],
         k_national=float(kn[0]),
         whole=whole,
         z_turnout=zt,

@@ -39,7 +39,7 @@ confound genuine regional differences of turnout and support with fraud.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -313,22 +313,62 @@ def core_centres(
     return (a + 0.5) / bins, (b + 0.5) / bins
 
 
-def shpilkin(st: Stations, *, boot: int = 200, rng_seed: int = 0) -> Shpilkin:
+def _replicates(st: Stations, G: int, boot: int, rng_seed: int) -> dict[str, FloatA]:
+    """One Poisson bootstrap pass shared by the published recipe and the regional, low-
+    reference and pooled variants (the national curves are sums of the regional ones):
+    arrays (boot, G) for ``regional`` and ``low``, (boot,) for ``pooled`` and
+    ``published``."""
+    idx = st.region * BINS + turnout_bin(st.t)
+    W, Ov, Nv, Bv = (x.astype(np.float64) for x in (st.W, st.O, st.N, st.B))
+    rng = np.random.default_rng(rng_seed)
+    out: dict[str, list[FloatA]] = {"regional": [], "low": [], "pooled": [], "published": []}
+    for w in poisson_weights(st.n, boot, rng):
+        r = w.shape[0]
+        L = grouped_sums(idx, G * BINS, w, W).reshape(r, G, BINS)
+        Oc = grouped_sums(idx, G * BINS, w, Ov).reshape(r, G, BINS)
+        Nc = grouped_sums(idx, G * BINS, w, Nv).reshape(r, G, BINS)
+        B = grouped_sums(st.region, G, w, Bv)
+        Nt = Nc.sum(axis=2)
+        off = np.divide(B, Nt, out=np.zeros_like(B), where=Nt > 0).ravel()
+        L2, O2, N2 = L.reshape(r * G, BINS), Oc.reshape(r * G, BINS), Nc.reshape(r * G, BINS)
+        for name, ref in (("regional", "peak"), ("low", "low")):
+            rb, _, _ = _reference(L2, O2, N2, off, ref)
+            out[name].append(excess_at(L2, O2, rb)[0].reshape(r, G))
+        Ln, On, Nn = L.sum(axis=1), Oc.sum(axis=1), Nc.sum(axis=1)
+        offn = B.sum(axis=1) / np.maximum(Nn.sum(axis=1), 1.0)
+        pk, _, _ = choose_peak(On, offn)
+        out["pooled"].append(excess_at(Ln, On, pk)[0])
+        out["published"].append(published_at(Ln, On, clean_peak(On))[0])
+    return {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}
+
+
+def _sd(x: FloatA) -> float:
+    return float(x.std(ddof=1)) if x.shape[0] > 1 else float("nan")
+
+
+def shpilkin(st: Stations, *, boot: int = 51, rng_seed: int = 0) -> Shpilkin:
     """National Shpilkin estimate of ``st`` (the published recipe, :func:`published`) with
     bootstrap sd, peak sensitivity, and the regions-summed, pooled-curve, low-reference and
     2-D variants."""
     G = max(1, len(st.region_names))
-    pub = published(st, boot=boot, rng_seed=rng_seed + 3)
-    reg = by_group(st, st.region, G, boot=boot, rng_seed=rng_seed)
-    low = by_group(st, st.region, G, boot=boot, rng_seed=rng_seed + 1, reference="low")
+    pub = published(st, boot=0)
+    reg = by_group(st, st.region, G, boot=0)
+    low = by_group(st, st.region, G, boot=0, reference="low")
     z = np.zeros(st.n, dtype=np.int64)
-    pooled = by_group(st, z, 1, boot=boot, rng_seed=rng_seed + 2)
+    pooled = by_group(st, z, 1, boot=0)
+    if boot > 1:
+        rep = _replicates(st, G, boot, rng_seed)
+        reg = replace(reg, reps=rep["regional"], sd=rep["regional"].std(axis=0, ddof=1))
+        pub = replace(pub, sd=_sd(rep["published"]), boot=int(rep["published"].size))
+        pooled = replace(pooled, sd=np.array([_sd(rep["pooled"])]))
+        sd_low = _sd(rep["low"].sum(axis=1))
+    else:
+        sd_low = float("nan")
     Ntot, Btot = float(st.N.sum()), float(st.B.sum())
     Vtot, Wtot = float(st.valid.sum()), float(st.W.sum())
     ex = float(reg.excess.sum())
-    sd = float(reg.reps.sum(axis=1).std(ddof=1)) if reg.reps.shape[0] > 1 else float("nan")
+    sd = _sd(reg.reps.sum(axis=1)) if reg.reps.shape[0] > 1 else float("nan")
     ex_low = float(low.excess.sum())
-    sd_low = float(low.reps.sum(axis=1).std(ddof=1)) if low.reps.shape[0] > 1 else float("nan")
     # Sensitivity: the clean peak shifted by −3 … +3 points.
     by_shift = {}
     Lp, Op = pub.leader_curve[None, :], pub.other_curve[None, :]
