@@ -25,7 +25,8 @@ simulation uses common random numbers, so every candidate's histogram is a sum o
 histograms over stations sorted by their fraud draw: a fine grid costs milliseconds.
 The interval is a Poisson bootstrap that reweights both the observed stations and the
 simulated ones (so it includes simulation noise) and refits every replicate over the
-*whole* fraction grid (coarse, then fine around the replicate's own optimum) and every α,
+*whole* fraction grid (0.04 steps, then 0.005 steps within ±0.02 of the replicate's own
+coarse optimum) and every α,
 so that no search window can bound it; it is reported as a normal interval, estimate ±
 1.96 bootstrap sd, clipped to the parameter range [0, 1]. Fit quality: the distance at the optimum, at ``f = 0``, and the distance between
 two independent simulations of the fitted model (what a perfect fit would score).
@@ -328,7 +329,7 @@ def klimek(
     d_exp = float(distance(sim, m2.hist(np.array([bi]), np.array([be]), th, al)[0]))
     # Bootstrap (stations and simulation reweighted), refitted over the whole grid.
     boot_params = [(th, a) for a in (ALPHAS if fit_alpha else (None,))]
-    fi_c, fe_c = np.arange(0, n_fi + 1, 4), np.arange(0, n_fe + 1, 4)
+    fi_c, fe_c = np.arange(0, n_fi + 1, 8), np.arange(0, n_fe + 1, 8)
     est = []
     for _ in range(boot):
         wo = rng.poisson(1.0, st.n).astype(float)

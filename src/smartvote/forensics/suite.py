@@ -48,8 +48,8 @@ class Options:
     integer_calibration_reps: int = 30
     integer_calibration_stations: int = 8000
     monte_carlo: int = 0
-    klimek_boot: int = 20
-    spike_resamples: int = 30
+    klimek_boot: int = 51
+    spike_resamples: int = 51
     digit_boot: int = 100
     rng_seed: int = 0
 
