@@ -111,3 +111,15 @@ def test_genuine_turnout_support_correlation_inflates() -> None:
         SEEDS[0], {"stations": 10_000, "regions": 20, "smd": False}, turnout_support_corr=0.1
     )
     assert e.ci_low > 0.05 * t["W"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_interval_coverage_over_seeds() -> None:
+    """The 95 % interval holds the truth in at least 16 of the 20 runs of the clean, (A),
+    (B) and ballot-pack scenarios (P(≤ 15 of 20) = 0.3 % at the nominal 95 %)."""
+    hits = 0
+    for kind in ({}, A, B, PACKS):
+        for seed in SEEDS:
+            e, t = _run(seed, **kind)
+            hits += e.ci_low <= t["excess_votes"] <= e.ci_high  # type: ignore[attr-defined]
+    assert hits >= 16

@@ -36,3 +36,13 @@ def test_correct_races_matches_published_recipe() -> None:
     assert abs(out["t0"].iloc[0] - 0.40) <= 0.02
     small = sh.correct_races(units.iloc[:10], votes)
     assert small.empty
+
+
+def test_poisson_weights_have_poisson_moments() -> None:
+    from smartvote.forensics._boot import poisson_weights
+
+    w = next(poisson_weights(200_000, 1, np.random.default_rng(3))).ravel()
+    # mean 1 and variance 1 within 4 standard errors; P(0) = e^-1.
+    assert abs(w.mean() - 1) < 4 * np.sqrt(1 / w.size)
+    assert abs(w.var() - 1) < 4 * np.sqrt(3 / w.size)
+    assert abs((w == 0).mean() - np.exp(-1)) < 4 * np.sqrt(0.25 / w.size)
