@@ -43,9 +43,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
 
 from smartvote import jsonio
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """Logistic function (numpy only: importing scipy.special costs the CLI ~0.4 s)."""
+    return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64))))
+
+
+def logit(p: float | np.ndarray) -> np.ndarray:
+    """Log-odds (numpy only, see :func:`expit`)."""
+    q = np.asarray(p, dtype=np.float64)
+    return np.asarray(np.log(q / (1.0 - q)))
+
 
 PARTIES: tuple[str, ...] = (
     "Партия власти",
