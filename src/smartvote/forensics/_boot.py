@@ -32,9 +32,7 @@ def poisson_weights(
         done += k
 
 
-_POISSON_CDF = np.cumsum([math.exp(-1.0) / math.factorial(j) for j in range(9)]).astype(
-    np.float32
-)
+_POISSON_CDF = np.cumsum([math.exp(-1.0) / math.factorial(j) for j in range(9)]).astype(np.float32)
 
 
 def grouped_sums(idx: np.ndarray, size: int, weights: FloatA, values: FloatA) -> FloatA:
