@@ -243,8 +243,6 @@ def excess(st: Stations, *, boot: int = BOOT, rng_seed: int = 0) -> Excess:
     k = k0[0]
     # Clean centres for the whole-region rule: turnout among the region's low-share half,
     # share among its low-turnout half (stuffing moves stations out of both).
-    tc = np.full(G, np.nan)
-    scn = np.full(G, np.nan)
     med_s = weighted_quantile(g, ls, one, G, 0.5)[0]
     med_t = weighted_quantile(g, lt, one, G, 0.5)[0]
     tc = weighted_quantile(g, lt, one * (ls <= med_s[g]), G, 0.5)[0]
