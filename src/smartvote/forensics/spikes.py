@@ -21,6 +21,15 @@ normal fitted to the null replicates, which can reach small values.
 
 Assumptions: honest shares follow a smooth (few-component beta) distribution; stations
 are independent; fabricated results concentrate on round fractions.
+
+:func:`rozenas` is the published method itself (Rozenas 2017, resampled kernel density,
+reduced to its point masses): every station's count is redrawn many times from the
+binomial its own denominator and observed share imply, which gives how many stations
+small denominators alone put *exactly* on a coarse fraction (p/q with q ≤ ``MAX_DENOM``);
+the observed count above that reference, over the stations, estimates the share of
+stations whose numbers were written rather than counted. Reported with a normal interval
+(± 1.96 sd of the resampled counts), a p-value from the normal upper tail (so it can reach
+small values) and the fractions where the excess sits.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from scipy.special import betaln, gammaln
 from smartvote.forensics._frame import FloatA, IntA, Stations
 
 GRID = 500  # bins of 0.2 points
+MAX_DENOM = 10  # coarse fractions p/q, q ≤ 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +68,75 @@ class SpikeResult:
         return d
 
 
+def _coarse_denominator(x: IntA, n: IntA) -> IntA:
+    """Smallest q ≤ MAX_DENOM with x/n exactly p/q (0 when there is none; 0 and 1 excluded)."""
+    q = n // np.gcd(x, n)
+    return np.where((x > 0) & (x < n) & (q <= MAX_DENOM), q, 0).astype(np.int64)
+
+
+def _rozenas_one(x: IntA, n: IntA, S: int, rng: np.random.Generator) -> dict[str, Any]:
+    obs_q = _coarse_denominator(x, n)
+    obs = int((obs_q > 0).sum())
+    p = x / n
+    null = np.empty(S)
+    by_q = np.zeros(MAX_DENOM + 1)
+    for s in range(S):
+        q = _coarse_denominator(rng.binomial(n, p), n)
+        null[s] = (q > 0).sum()
+        by_q += np.bincount(q, minlength=MAX_DENOM + 1)
+    by_q /= max(S, 1)
+    sd = float(null.std(ddof=1)) if S > 1 else float("nan")
+    mean = float(null.mean())
+    tot = float(n.size)
+    z = (obs - mean) / sd if sd > 0 else float("nan")
+    pval = float(0.5 * math.erfc(z / math.sqrt(2.0))) if math.isfinite(z) else float("nan")
+    obs_by_q = np.bincount(obs_q, minlength=MAX_DENOM + 1)
+    where = [
+        {
+            "denominator": q,
+            "observed": int(obs_by_q[q]),
+            "expected": float(by_q[q]),
+            "excess_stations": float(obs_by_q[q] - by_q[q]),
+        }
+        for q in range(2, MAX_DENOM + 1)
+    ]
+    where.sort(key=lambda d: -d["excess_stations"])
+    return {
+        "share": (obs - mean) / tot,
+        "ci": ((obs - mean - 1.96 * sd) / tot, (obs - mean + 1.96 * sd) / tot),
+        "observed_stations": obs,
+        "expected_stations": mean,
+        "sd_stations": sd,
+        "z": z,
+        "p_value": pval,
+        "by_denominator": where,
+    }
+
+
+def rozenas(st: Stations, *, resamples: int = 51, rng_seed: int = 0) -> dict[str, Any]:
+    """Rozenas's (2017) resampled reference for stations exactly on coarse fractions, for
+    turnout (B of N) and the leader's result (W of R); see the module doc."""
+    rng = np.random.default_rng(rng_seed)
+    ok = (st.N > 0) & (st.R > 0) & (st.B <= st.N)
+    return {
+        "method": (
+            "Rozenas 2017 resampled reference: counts redrawn from Binomial(own denominator, "
+            f"observed share); stations exactly on p/q, q <= {MAX_DENOM}"
+        ),
+        "interval": f"normal: excess ± 1.96 × sd of {resamples} resampled counts",
+        "resamples": resamples,
+        "turnout": _rozenas_one(st.B[ok], st.N[ok], resamples, rng),
+        "result": _rozenas_one(st.W[ok], st.R[ok], resamples, rng),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Spikes:
     turnout: SpikeResult
     result: SpikeResult
     stations: int
     resamples: int
+    rozenas: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +155,7 @@ class Spikes:
             ),
             "p_value_method": "upper tail of a normal fitted to the null replicates; "
             "p_value_resampling is the rank p-value (floor 1/(1 + resamples/2))",
+            "rozenas": self.rozenas,
         }
 
 
@@ -170,4 +244,5 @@ def spikes(
         _spikes_one("result", W, R, resamples, rng, fit_max),
         int(ok.sum()),
         resamples,
+        rozenas(st, resamples=resamples, rng_seed=rng_seed + 1),
     )
