@@ -50,7 +50,6 @@ class Options:
     monte_carlo: int = 0
     klimek_boot: int = 51
     spike_resamples: int = 51
-    digit_boot: int = 100
     rng_seed: int = 0
 
 
@@ -251,7 +250,7 @@ def run_suite(
     t = tick("klimek", t)
     spk = spikes(st, resamples=o.spike_resamples, rng_seed=o.rng_seed) if st.n >= 50 else None
     t = tick("spikes", t)
-    dig = digit_tests(st, boot=o.digit_boot, rng_seed=o.rng_seed)
+    dig = digit_tests(st)
     t = tick("digits", t)
     el = electronic(frame, channel_votes)
     t = tick("electronic", t)
