@@ -32,7 +32,8 @@ classification of regions and the membership of the reference sets are kept fixe
 Assumptions and known biases: within a region the leader's clean share does not depend on
 turnout — a genuine turnout–support correlation (rural stations vote more and more for
 the leader) is read as fraud and inflates the estimate (measured in docs/5-forensics.md);
-vote switching without extra ballots lowers ``O`` and is only partly seen; the
+vote switching moves votes from ``O`` to ``W``, so ``s`` switched votes count ``s·(1 + k)`` times
+(over-counted; measured on the 1,000,000-station benchmark, docs/5-forensics.md); the
 contamination of the reference sets by stuffed stations is taken as linear in the set's
 size. The whole-region rule needs several regions (at least
 ``MIN_REGIONS``); with fewer, no region is treated as falsified as a whole and the result
