@@ -233,10 +233,20 @@ def _spikes_one(
 
 
 def spikes(
-    st: Stations, *, resamples: int = 30, rng_seed: int = 0, fit_max: int = 20_000
+    st: Stations,
+    *,
+    resamples: int = 30,
+    rng_seed: int = 0,
+    fit_max: int = 20_000,
+    max_stations: int = 200_000,
 ) -> Spikes:
-    """Resampled-envelope spike test for turnout (B of N) and the leader's share (W of R)."""
+    """Resampled-envelope spike test for turnout (B of N) and the leader's share (W of R),
+    and Rozenas's test (:func:`rozenas`). Above ``max_stations`` both run on a uniform
+    random subsample of that many stations (shares are per station, so a subsample
+    estimates them without bias; ``stations`` reports how many were used)."""
     rng = np.random.default_rng(rng_seed)
+    if st.n > max_stations:
+        st = st.subset(np.isin(np.arange(st.n), rng.choice(st.n, max_stations, replace=False)))
     ok = (st.N > 0) & (st.R > 0) & (st.B <= st.N)
     N, B, R, W = st.N[ok], st.B[ok], st.R[ok], st.W[ok]
     return Spikes(
