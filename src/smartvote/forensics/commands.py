@@ -104,6 +104,13 @@ def register(app: typer.Typer) -> None:
             )
         if d["spikes"]:
             t.add_row("spike share (resampled envelope)", f"{d['spikes']['share']:.2%}")
+            rz = d["spikes"].get("rozenas") or {}
+            for k in ("turnout", "result"):
+                if k in rz and rz[k]["p_value"] is not None:
+                    t.add_row(
+                        f"  Rozenas exact fractions, {k} (p)",
+                        f"{rz[k]['share']:+.2%} ({rz[k]['p_value']:.2g})",
+                    )
         if d["electronic"].get("present"):
             t.add_row("electronic premium (pp)", f"{d['electronic']['mean_difference_pp']:.1f}")
         t.add_row("time (s)", f"{res.timings['total']:.1f}")
