@@ -8,7 +8,13 @@
    (``--monte-carlo``) is timed too.
 3. A simulated 1,000,000-station election (target < 2 min for the suite).
 
-Usage: ``.venv/bin/python benchmarks/forensics.py [--data ../shared/data] [--quick]``.
+4. ``--accuracy``: the synthetic scenarios of docs/5-forensics.md (clean, stuffing, whole
+   regions, ballot packs, turnout–support correlation; 40,000 stations in 40 regions, seeds
+   200–204): relative error and interval coverage of ``excess`` beside Shpilkin's recipes,
+   and ``excess``/``shpilkin`` on the real files 2011–2021 beside the published figures.
+
+Usage: ``.venv/bin/python benchmarks/forensics.py [--data ../shared/data] [--quick]
+[--accuracy]``.
 """
 
 from __future__ import annotations
@@ -49,6 +55,74 @@ def baseline_loop(
     return float(np.mean(counts)), float(np.std(counts))
 
 
+def accuracy(data: Path) -> None:
+    """Print the scenario table and the real-data table of docs/5-forensics.md."""
+    from smartvote.forensics import shpilkin as sh
+    from smartvote.forensics._frame import prepare
+    from smartvote.forensics.excess import excess
+    from smartvote.simulate import simulate
+
+    a = {"stuffing_share": 0.2, "stuffing_intensity": 0.3, "stuffing_region_sd": 0.8}
+    packs = {"packs_share": 0.3, "pack_size": 150.0, "stuffing_region_sd": 0.8}
+    scen: dict[str, dict[str, object]] = {
+        "clean": {},
+        "A": a,
+        "B": {**a, "whole_regions": 3},
+        "packs": packs,
+        "packs+whole": {**packs, "whole_regions": 3},
+        "corr 0.1": {"turnout_support_corr": 0.1},
+    }
+    for name, kw in scen.items():
+        rows = []
+        for seed in range(200, 205):
+            s = simulate(seed=seed, stations=40_000, regions=40, smd=False, **kw)  # type: ignore[arg-type]
+            st = prepare(simulation_frame(s.protocols))
+            e = excess(st, rng_seed=seed)
+            r = sh.shpilkin(st, boot=0)
+            tr = float(s.truth["excess_votes"])
+            base = tr if tr > 0 else float(st.W.sum())
+            off = 1.0 if tr > 0 else 0.0
+            rows.append(
+                (
+                    e.votes / base - off,
+                    e.ci_low <= tr <= e.ci_high,
+                    r.excess_votes / base - off,
+                    r.excess_regions_summed / base - off,
+                    int(e.whole.sum()),
+                    len(s.truth["whole_regions"]),
+                )
+            )
+        x = np.array(rows, dtype=float)
+        unit = "of truth" if name not in ("clean", "corr 0.1") else "of leader's votes"
+        print(
+            f"[accuracy] {name}: excess {np.round(100 * x[:, 0], 1)} % {unit} (mean "
+            f"{100 * x[:, 0].mean():.1f}), coverage {int(x[:, 1].sum())}/5, whole regions "
+            f"found {x[:, 4].astype(int)} of {x[:, 5].astype(int)}; Shpilkin published "
+            f"{np.round(100 * x[:, 2], 1)}; per-region sum {np.round(100 * x[:, 3], 1)}"
+        )
+    from smartvote.io import Store
+
+    with tempfile.TemporaryDirectory() as d:
+        for year in ("2011", "2016", "2018", "2020", "2021"):
+            f = data / "ru_federal_precincts" / f"{year}.csv.zip"
+            if not f.exists():
+                print(f"no data at {f}")
+                continue
+            with Store(Path(d) / f"{year}.duckdb") as store:
+                el = store.ingest([f], progress=False).election
+                st = prepare(store.stations(el))
+            e = excess(st)
+            r = sh.shpilkin(st)
+            whole = [st.region_names[g] for g in np.flatnonzero(e.whole)]
+            print(
+                f"[real {year}] excess {e.votes / 1e6:.2f}M ({e.ci_low / 1e6:.2f}-"
+                f"{e.ci_high / 1e6:.2f}); shpilkin {r.excess_votes / 1e6:.2f}M ± "
+                f"{r.excess_sd / 1e6:.2f} (peak {r.peak_turnout}%); regions summed "
+                f"{r.excess_regions_summed / 1e6:.2f}M; pooled {r.excess_pooled / 1e6:.2f}M; "
+                f"falsified as a whole: {whole}"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
@@ -56,7 +130,13 @@ def main() -> None:
     )
     ap.add_argument("--quick", action="store_true", help="skip the 1,000,000-station simulation")
     ap.add_argument("--baseline-stations", type=int, default=1500)
+    ap.add_argument(
+        "--accuracy", action="store_true", help="only the synthetic and real-data accuracy tables"
+    )
     a = ap.parse_args()
+    if a.accuracy:
+        accuracy(Path(a.data))
+        return
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}")
     f2021 = Path(a.data) / "ru_federal_precincts" / "2021.csv.zip"
     if f2021.exists():
