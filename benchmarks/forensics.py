@@ -8,7 +8,13 @@
    (``--monte-carlo``) is timed too.
 3. A simulated 1,000,000-station election (target < 2 min for the suite).
 
-Usage: ``.venv/bin/python benchmarks/forensics.py [--data ../shared/data] [--quick]``.
+4. ``--accuracy``: the synthetic scenarios of docs/5-forensics.md (clean, stuffing, whole
+   regions, ballot packs, turnout–support correlation; 40,000 stations in 40 regions, seeds
+   200–204): relative error and interval coverage of ``excess`` beside Shpilkin's recipes,
+   and ``excess``/``shpilkin`` on the real files 2011–2021 beside the published figures.
+
+Usage: ``.venv/bin/python benchmarks/forensics.py [--data ../shared/data] [--quick]
+[--accuracy]``.
 """
 
 from __future__ import annotations
@@ -49,6 +55,74 @@ def baseline_loop(
     return float(np.mean(counts)), float(np.std(counts))
 
 
+def accuracy(data: Path) -> None:
+    """Print the scenario table and the real-data table of docs/5-forensics.md."""
+    from smartvote.forensics import shpilkin as sh
+    from smartvote.forensics._frame import prepare
+    from smartvote.forensics.excess import excess
+    from smartvote.simulate import simulate
+
+    a = {"stuffing_share": 0.2, "stuffing_intensity": 0.3, "stuffing_region_sd": 0.8}
+    packs = {"packs_share": 0.3, "pack_size": 150.0, "stuffing_region_sd": 0.8}
+    scen: dict[str, dict[str, object]] = {
+        "clean": {},
+        "A": a,
+        "B": {**a, "whole_regions": 3},
+        "packs": packs,
+        "packs+whole": {**packs, "whole_regions": 3},
+        "corr 0.1": {"turnout_support_corr": 0.1},
+    }
+    for name, kw in scen.items():
+        rows = []
+        for seed in range(200, 205):
+            s = simulate(seed=seed, stations=40_000, regions=40, smd=False, **kw)  # type: ignore[arg-type]
+            st = prepare(simulation_frame(s.protocols))
+            e = excess(st, rng_seed=seed)
+            r = sh.shpilkin(st, boot=0)
+            tr = float(s.truth["excess_votes"])
+            base = tr if tr > 0 else float(st.W.sum())
+            off = 1.0 if tr > 0 else 0.0
+            rows.append(
+                (
+                    e.votes / base - off,
+                    e.ci_low <= tr <= e.ci_high,
+                    r.excess_votes / base - off,
+                    r.excess_regions_summed / base - off,
+                    int(e.whole.sum()),
+                    len(s.truth["whole_regions"]),
+                )
+            )
+        x = np.array(rows, dtype=float)
+        unit = "of truth" if name not in ("clean", "corr 0.1") else "of leader's votes"
+        print(
+            f"[accuracy] {name}: excess {np.round(100 * x[:, 0], 1)} % {unit} (mean "
+            f"{100 * x[:, 0].mean():.1f}), coverage {int(x[:, 1].sum())}/5, whole regions "
+            f"found {x[:, 4].astype(int)} of {x[:, 5].astype(int)}; Shpilkin published "
+            f"{np.round(100 * x[:, 2], 1)}; per-region sum {np.round(100 * x[:, 3], 1)}"
+        )
+    from smartvote.io import Store
+
+    with tempfile.TemporaryDirectory() as d:
+        for year in ("2011", "2016", "2018", "2020", "2021"):
+            f = data / "ru_federal_precincts" / f"{year}.csv.zip"
+            if not f.exists():
+                print(f"no data at {f}")
+                continue
+            with Store(Path(d) / f"{year}.duckdb") as store:
+                el = store.ingest([f], progress=False).election
+                st = prepare(store.stations(el))
+            e = excess(st)
+            r = sh.shpilkin(st)
+            whole = [st.region_names[g] for g in np.flatnonzero(e.whole)]
+            print(
+                f"[real {year}] excess {e.votes / 1e6:.2f}M ({e.ci_low / 1e6:.2f}-"
+                f"{e.ci_high / 1e6:.2f}); shpilkin {r.excess_votes / 1e6:.2f}M ± "
+                f"{r.excess_sd / 1e6:.2f} (peak {r.peak_turnout}%); regions summed "
+                f"{r.excess_regions_summed / 1e6:.2f}M; pooled {r.excess_pooled / 1e6:.2f}M; "
+                f"falsified as a whole: {whole}"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
@@ -56,11 +130,36 @@ def main() -> None:
     )
     ap.add_argument("--quick", action="store_true", help="skip the 1,000,000-station simulation")
     ap.add_argument("--baseline-stations", type=int, default=1500)
+    ap.add_argument(
+        "--accuracy", action="store_true", help="only the synthetic and real-data accuracy tables"
+    )
     a = ap.parse_args()
+    if a.accuracy:
+        accuracy(Path(a.data))
+        return
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}")
     f2021 = Path(a.data) / "ru_federal_precincts" / "2021.csv.zip"
     if f2021.exists():
+        import resource
+        import subprocess
+        import sys
+
         from smartvote.io import Store
+
+        exe = Path(sys.executable).parent / "smartvote"
+        t0 = time.perf_counter()
+        subprocess.run(
+            [str(exe), "forensics", str(f2021), "--json"], check=True, capture_output=True
+        )
+        t_cli = time.perf_counter() - t0
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import smartvote.cli"], check=True)
+        t_imp = time.perf_counter() - t0
+        print(
+            f"[2021] end to end `smartvote forensics 2021.csv.zip --json`: {t_cli:.2f} s "
+            f"(peak RSS {rss:.0f} MiB); `import smartvote.cli` alone {t_imp:.2f} s"
+        )
 
         with tempfile.TemporaryDirectory() as d:
             db = Path(d) / "b.duckdb"
@@ -68,16 +167,21 @@ def main() -> None:
             with Store(db) as st:
                 st.ingest([f2021], progress=False)
             t_ing = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             res = run_store(db, "duma-2021")
             t_suite = time.perf_counter() - t0
+            c_suite = time.process_time() - c0
             t0 = time.perf_counter()
             res.to_dict()
             t_json = time.perf_counter() - t0
         print(
             f"[2021] ingest {t_ing:.2f} s; suite (read stations + all methods) {t_suite:.2f} s; JSON {t_json:.2f} s"
         )
-        print(f"[2021] per method (s): {res.timings}")
+        print(f"[2021] per method (s, wall): {res.timings}")
+        print(
+            f"[2021] suite CPU time of this process {c_suite:.2f} s (wall {t_suite:.2f} s: the "
+            "difference is the load of the shared machine)"
+        )
         st2 = res.stations
         mask = it.included(st2)
         N, B, R, W = st2.N[mask], st2.B[mask], st2.R[mask], st2.W[mask]
@@ -92,9 +196,10 @@ def main() -> None:
         t_mc = time.perf_counter() - t0
         m = min(a.baseline_stations, N.size)
         sub = np.random.default_rng(0).choice(N.size, m, replace=False)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         baseline_loop(N[sub], B[sub], R[sub], W[sub], reps=1000)
         t_sub = time.perf_counter() - t0
+        c_sub = time.process_time() - c0
         t_base = t_sub * N.size / m
         print(
             f"[2021] integer test: {N.size:,} stations, observed {r.observed}, expected {r.expected:.1f} (MC {mc['expected']:.1f} ± {mc['se_of_expected']:.1f}), sd {r.sd:.1f} (MC {mc['sd']:.1f})"
@@ -106,6 +211,10 @@ def main() -> None:
         print(
             f"[2021] baseline per-station Python loop, 1,000 replicates: {t_sub:.1f} s on {m:,} stations -> "
             f"{t_base:.0f} s extrapolated to {N.size:,} (linear in stations)"
+        )
+        print(
+            f"[2021] end-to-end CLI vs the baseline integer loop alone: {t_base / t_cli:,.0f}x faster "
+            f"(wall); whole suite vs the loop in CPU time: {c_sub * N.size / m / c_suite:,.0f}x"
         )
         print(
             f"[2021] speed-up exact vs baseline: {t_base / t_exact:,.0f}x; with calibration: {t_base / t_cal:,.0f}x; vectorised MC vs baseline: {t_base / t_mc:,.0f}x"
@@ -124,18 +233,25 @@ def main() -> None:
             stuffing_share=0.1,
             extreme_share=0.01,
             integer_share=0.01,
+            smd=False,
         )
         t_sim = time.perf_counter() - t0
         frame = simulation_frame(s.protocols)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = run_suite(frame, election="sim-1m")
         t_suite = time.perf_counter() - t0
+        c_suite = time.process_time() - c0
         d = res.to_dict()
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
         print(
-            f"[sim 1M] simulate {t_sim:.1f} s (not part of the target); suite {t_suite:.1f} s; per method {res.timings}"
+            f"[sim 1M] simulate {t_sim:.1f} s (not part of the target); suite {t_suite:.1f} s wall, "
+            f"{c_suite:.1f} s CPU; "
+            f"peak RSS of the process (simulation included) {peak:.2f} GiB; per method {res.timings}"
         )
         print(
-            f"[sim 1M] truth added {s.truth['added_ballots']:,} / excess {s.truth['excess_votes']:,}; Shpilkin {d['shpilkin']['excess_votes']:,.0f} ± {d['shpilkin']['excess_sd']:,.0f}; "
+            f"[sim 1M] truth added {s.truth['added_ballots']:,} / excess {s.truth['excess_votes']:,}; excess {d['excess']['votes']:,.0f} ({d['excess']['ci_low']:,.0f} … {d['excess']['ci_high']:,.0f}); Shpilkin {d['shpilkin']['excess_votes']:,.0f} ± {d['shpilkin']['excess_sd']:,.0f}; "
             f"low-ref {d['shpilkin']['excess_low_reference']:,.0f}; Klimek f_i {d['klimek']['f_incremental']:.3f} (truth 0.1), f_e {d['klimek']['f_extreme']:.3f} (truth 0.01)"
         )
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from smartvote.io.store import Store
-from smartvote.simulate import SimConfig, simulate
+from smartvote.simulate import REGISTERED, SimConfig, simulate
 
 
 def test_same_seed_same_election() -> None:
@@ -31,7 +31,14 @@ def test_injected_fraud_is_counted_in_truth() -> None:
         SimConfig(seed=2, stations=5000, stuffing_share=0.2, extreme_share=0.01, integer_share=0.05)
     )
     t = s.truth
-    assert t["fraud_stations"] == {"stuffing": 1000, "extreme": 50, "integer": 250, "switching": 0}
+    assert t["fraud_stations"] == {
+        "stuffing": 1000,
+        "extreme": 50,
+        "integer": 250,
+        "switching": 0,
+        "packs": 0,
+        "whole_region": 0,
+    }
     assert (
         t["excess_votes"]
         == s.truth_stations["added_ballots"].sum() + s.truth_stations["switched_votes"].sum()
@@ -69,3 +76,27 @@ def test_tactical_effect_moves_votes_to_endorsed() -> None:
         return float(smd.loc[mask, "votes"].sum() / smd["votes"].sum())
 
     assert endorsed_share(tact) > endorsed_share(base) + 0.05
+
+
+def test_whole_region_falsification_and_packs_in_truth() -> None:
+    s = simulate(seed=9, stations=4000, regions=10, smd=False, whole_regions=2, packs_share=0.1)
+    t = s.truth
+    ts = s.truth_stations
+    assert len(t["whole_regions"]) == 2
+    whole = ts["region"].isin(t["whole_regions"])
+    assert set(ts.loc[whole, "fraud"]) == {"whole_region"}
+    assert t["fraud_stations"]["packs"] == 400
+    assert not ts.loc[ts["fraud"] == "packs", "region"].isin(t["whole_regions"]).any()
+    # Every station of a whole region ends at 85-97 % turnout (or above, if it was already).
+    B = ts["clean_ballots"] + ts["added_ballots"]
+    N = s.protocols[REGISTERED].to_numpy()
+    assert ((B[whole] / N[whole]) >= 0.849).all()
+    assert sum(t["excess_by_region"].values()) == t["excess_votes"]
+
+
+def test_stuffing_heavier_in_some_regions() -> None:
+    s = simulate(seed=10, stations=6000, smd=False, stuffing_share=0.2, stuffing_region_sd=1.5)
+    ts = s.truth_stations
+    share = (ts["fraud"] == "stuffing").groupby(ts["region"]).mean()
+    assert (ts["fraud"] == "stuffing").sum() == 1200
+    assert share.max() > 2 * share.min()

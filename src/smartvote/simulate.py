@@ -11,7 +11,20 @@ in the forms documented in the forensics literature:
 * **extreme fraud**: ``x ~ U(0.85, 1)``, turnout and the leader's result both near 100%;
 * **whole-percentage rewriting** (Kobak, Shpilkin & Pshenichnikov 2016, AoAS 10:54):
   turnout and the leader's result raised to the next whole percentage;
-* **vote switching** without extra ballots (which Shpilkin's method cannot see).
+* **vote switching** without extra ballots (which Shpilkin's method cannot see);
+* **whole-region falsification**: in ``whole_regions`` regions every station's turnout is
+  rewritten to a target drawn from ``U(whole_turnout_low, whole_turnout_high)``, the added
+  ballots going to the leader (optionally with a share of opponents' votes switched), so
+  that the region's whole distribution sits at 85–97 % turnout and its own turnout peak
+  *is* the fraud;
+* **ballot packs** (not the generative model of Klimek et al.): a station receives a pack
+  of ``Gamma(2, pack_size/2)`` ballots for the leader whatever its size or turnout (capped
+  at its non-voters), so the added share of non-voters is not ``|N(0, θ)|``.
+
+Stuffing can be made heavier in some regions (``stuffing_region_sd``: the log-weight sd
+of a region's stations in the draw of stuffed stations), and ``turnout_support_corr``
+adds a genuine station-level turnout–support correlation (rural stations vote more and
+more for the leader) that is not fraud.
 
 It also draws single-member races (one candidate per party plus an independent) for the
 same stations, a *previous* election on the same stations (history for forecasting), an
@@ -30,9 +43,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
 
 from smartvote import jsonio
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """Logistic function (numpy only: importing scipy.special costs the CLI ~0.4 s)."""
+    return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64))))
+
+
+def logit(p: float | np.ndarray) -> np.ndarray:
+    """Log-odds (numpy only, see :func:`expit`)."""
+    q = np.asarray(p, dtype=np.float64)
+    return np.asarray(np.log(q / (1.0 - q)))
+
 
 PARTIES: tuple[str, ...] = (
     "Партия власти",
@@ -95,6 +119,18 @@ class SimConfig:
     #: Whom the campaign endorses: ``truth`` (the challenger strongest this time, in
     #: expectation) or ``previous`` (the strongest last time, as a real campaign must).
     endorse_from: str = "truth"
+    #: Log-weight sd of a region's stations in the draw of stuffed stations (0: uniform).
+    stuffing_region_sd: float = 0.0
+    #: Regions falsified as a whole (every station's turnout rewritten to a high target).
+    whole_regions: int = 0
+    whole_turnout_low: float = 0.85
+    whole_turnout_high: float = 0.97
+    #: Fraction of opponents' votes also switched to the leader in those regions.
+    whole_switching: float = 0.0
+    #: Share of stations stuffed with a pack of ballots (not Klimek's model) and the mean
+    #: pack size in ballots.
+    packs_share: float = 0.0
+    pack_size: float = 150.0
     #: Draw the single-member races (off: list vote only, for very large benchmarks).
     smd: bool = True
     candidate_sd: float = 0.35
@@ -245,7 +281,10 @@ def _clean_election(
 
 
 def _inject_fraud(
-    cfg: SimConfig, e: dict[str, np.ndarray], rng: np.random.Generator
+    cfg: SimConfig,
+    e: dict[str, np.ndarray],
+    rng: np.random.Generator,
+    region: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The clean election ``e`` with the configured fraud applied, plus its truth
     (``kind``, ``added``, ``switched``, ``integer_hit``) and the clean shares ``p_clean``."""
@@ -259,10 +298,31 @@ def _inject_fraud(
     n_stuff = round(cfg.stuffing_share * n)
     n_sw = round(cfg.switching_share * n)
     n_int = round(cfg.integer_share * n)
+    reg = region if region is not None else np.zeros(n, dtype=np.int64)
+    n_reg = int(reg.max()) + 1 if n else 1
+    whole = np.zeros(n, dtype=bool)
+    if cfg.whole_regions > 0:
+        picked = rng.choice(n_reg, size=min(cfg.whole_regions, n_reg), replace=False)
+        whole = np.isin(reg, picked)
+        # Whole-region stations take no other kind of fraud: move them to the end.
+        order = np.concatenate([order[~whole[order]], order[whole[order]]])
+    if cfg.stuffing_region_sd > 0 and n_stuff:
+        # Weighted draw without replacement (exponential race) among the stations left
+        # after the extreme ones, heavier in regions with a large weight.
+        w = np.exp(cfg.stuffing_region_sd * rng.standard_normal(n_reg))[reg]
+        rest = order[n_ext:][~whole[order[n_ext:]]]
+        key = rng.exponential(size=rest.size) / w[rest]
+        rest = rest[np.argsort(key, kind="stable")]
+        order = np.concatenate([order[:n_ext], rest, np.flatnonzero(whole)])
+    n_pack = round(cfg.packs_share * n)
     ext = order[:n_ext]
     stuff = order[n_ext : n_ext + n_stuff]
     sw = order[n_ext + n_stuff : n_ext + n_stuff + n_sw]
     integer = order[n_ext + n_stuff + n_sw : n_ext + n_stuff + n_sw + n_int]
+    s0 = n_ext + n_stuff + n_sw + n_int
+    packs = order[s0 : s0 + n_pack]
+    if whole.any() and (np.isin(order[: s0 + n_pack], np.flatnonzero(whole)).any()):
+        raise ValueError("whole-region falsification leaves too few stations for the other kinds")
     added = np.zeros(n, dtype=np.int64)
     switched = np.zeros(n, dtype=np.int64)
 
@@ -294,6 +354,25 @@ def _inject_fraud(
     if n_sw:
         switch(sw, np.full(n_sw, cfg.switching_fraction))
         kind[sw] = "switching"
+    if n_pack:
+        a = rng.gamma(2.0, cfg.pack_size / 2.0, n_pack)
+        add = np.minimum(np.round(a).astype(np.int64), N[packs] - B[packs])
+        B[packs] += add
+        R[packs] += add
+        votes[packs, 0] += add
+        added[packs] += add
+        kind[packs] = "packs"
+    if whole.any():
+        idx = np.flatnonzero(whole)
+        target = rng.uniform(cfg.whole_turnout_low, cfg.whole_turnout_high, idx.size)
+        add = np.maximum(np.round(target * N[idx]).astype(np.int64) - B[idx], 0)
+        B[idx] += add
+        R[idx] += add
+        votes[idx, 0] += add
+        added[idx] += add
+        if cfg.whole_switching > 0:
+            switch(idx, np.full(idx.size, cfg.whole_switching))
+        kind[idx] = "whole_region"
     hit_int = np.zeros(n, dtype=bool)
     if n_int:
         idx = integer
@@ -508,7 +587,7 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
     swing = rng.normal(0, cfg.previous_swing_sd, P)
     prev = _clean_election(cfg, geo, rng, swing=swing)
     clean = _clean_election(cfg, geo, rng, swing=None, prior=prev)
-    cur = _inject_fraud(cfg, clean, rng)
+    cur = _inject_fraud(cfg, clean, rng, geo.region)
     prev_f = dict(
         prev,
         added=np.zeros(cfg.stations, dtype=np.int64),
@@ -614,7 +693,20 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
         "official_leader_share": float(cur["votes"][:, 0].sum() / cur["valid"].sum()),
         "fraud_stations": {
             k: int((cur["kind"] == k).sum())
-            for k in ("stuffing", "extreme", "integer", "switching")
+            for k in ("stuffing", "extreme", "integer", "switching", "packs", "whole_region")
+        },
+        "whole_regions": sorted(
+            {geo.region_names[r] for r in geo.region[cur["kind"] == "whole_region"]}
+        ),
+        "excess_by_region": {
+            geo.region_names[r]: int(v)
+            for r, v in enumerate(
+                np.bincount(
+                    geo.region,
+                    weights=(cur["added"] + cur["switched"]).astype(float),
+                    minlength=len(geo.region_names),
+                )
+            )
         },
         "integer_hits": int(cur["integer_hit"].sum()),
         "f_incremental": cfg.stuffing_share,

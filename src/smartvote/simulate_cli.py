@@ -51,6 +51,22 @@ def register(app: typer.Typer) -> None:
         turnout_support_corr: Annotated[
             float, typer.Option(help="genuine turnout–support correlation (logit scale)")
         ] = d.turnout_support_corr,
+        stuffing_region_sd: Annotated[
+            float, typer.Option(help="stuffing heavier in some regions: log-weight sd per region")
+        ] = d.stuffing_region_sd,
+        whole_regions: Annotated[
+            int, typer.Option(help="regions falsified as a whole (turnout rewritten to 85–97%)")
+        ] = d.whole_regions,
+        whole_switching: Annotated[
+            float, typer.Option(help="fraction of opponents' votes switched in those regions")
+        ] = d.whole_switching,
+        packs_share: Annotated[
+            float,
+            typer.Option(
+                help="share of stations stuffed with a pack of ballots (not Klimek's model)"
+            ),
+        ] = d.packs_share,
+        pack_size: Annotated[float, typer.Option(help="mean pack size (ballots)")] = d.pack_size,
         tactical_share: Annotated[
             float,
             typer.Option(help="share of other challengers' voters switching to the endorsed one"),
@@ -75,6 +91,11 @@ def register(app: typer.Typer) -> None:
             switching_fraction=switching_fraction,
             turnout_support_corr=turnout_support_corr,
             tactical_share=tactical_share,
+            stuffing_region_sd=stuffing_region_sd,
+            whole_regions=whole_regions,
+            whole_switching=whole_switching,
+            packs_share=packs_share,
+            pack_size=pack_size,
         )
         sim = simulate(cfg)
         paths = sim.write(out_dir)

@@ -16,7 +16,7 @@ def test_uniform_last_digits_pass() -> None:
     rng = np.random.default_rng(0)
     W = rng.integers(100, 1000, 20000)
     st = from_arrays(N=W * 4, B=W * 2, R=W * 2, W=W)
-    d = dg.digit_tests(st, boot=200)
+    d = dg.digit_tests(st)
     r = d["leader"]["last_digit_mean"]
     assert r["ci"][0] <= 4.5 <= r["ci"][1]
     assert d["leader"]["share_0_5"]["ci"][0] <= 0.2 <= d["leader"]["share_0_5"]["ci"][1]
@@ -25,6 +25,6 @@ def test_uniform_last_digits_pass() -> None:
 def test_round_numbers_deviate() -> None:
     W = np.full(5000, 500)
     st = from_arrays(N=W * 4, B=W * 2, R=W * 2, W=W)
-    d = dg.digit_tests(st, boot=50)
+    d = dg.digit_tests(st)
     assert d["leader"]["share_0_5"]["value"] == 1.0
     assert d["leader"]["share_0_5"]["deviates"]

@@ -23,16 +23,44 @@ def test_no_fraud_fractions_near_zero(seed: int) -> None:
     [(0.0, 0.03, 0.3, 41), (0.1, 0.0, 0.3, 42), (0.3, 0.0, 0.2, 43), (0.15, 0.02, 0.3, 44)],
 )
 def test_fractions_recovered(fi: float, fe: float, theta: float, seed: int) -> None:
-    """Tolerances from the measured sweep: f_e within 0.01; f_i within 0.11 below and
-    0.06 above the truth (many incremental stations get a tiny x ~ |N(0, θ)| and are
-    indistinguishable from clean ones, so f_i is biased low)."""
+    """Point estimates: f_e within 0.01 of the truth; f_i biased low (stations with a tiny
+    x ~ |N(0, θ)| look clean) but never above the truth by more than 0.03."""
     st, truth, _ = sim_stations(
         seed=seed, stations=10_000, stuffing_share=fi, extreme_share=fe, stuffing_intensity=theta
     )
-    r = kl.klimek(st, boot=10, rng_seed=seed)
+    r = kl.klimek(st, boot=0, rng_seed=seed)
     assert abs(r.f_extreme - truth["f_extreme"]) <= 0.01
-    assert truth["f_incremental"] - 0.11 <= r.f_incremental <= truth["f_incremental"] + 0.06
-    assert r.f_incremental_ci[0] <= r.f_incremental_ci[1]
+    assert truth["f_incremental"] - 0.11 <= r.f_incremental <= truth["f_incremental"] + 0.03
+
+
+def test_interval_not_bound_by_a_window() -> None:
+    """Bootstrap replicates are refitted over the whole grid: with a weak signal the sd is
+    not capped by the old ±0.08 neighbourhood, and the interval is the normal one."""
+    st, _, _ = sim_stations(seed=45, stations=3000, stuffing_share=0.3, stuffing_intensity=0.15)
+    r = kl.klimek(st, boot=12, rng_seed=45)
+    lo, hi = r.f_incremental_ci
+    assert lo >= 0.0 and hi <= 1.0
+    half = (hi - lo) / 2
+    assert lo == 0.0 or abs((lo + hi) / 2 - r.f_incremental) < 1e-9
+    assert half > 0
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured: the interval holds the truth in 2 of 6 runs; f_e is biased low "
+    "(0.03 -> 0.015-0.03) and the bootstrap sd does not cover the bias (docs/5-forensics.md)",
+)
+def test_interval_coverage_on_its_own_model() -> None:
+    """Coverage over seeds on data from the model's own extreme-fraud process: the 95 %
+    interval of f_e holds the truth in at least 5 of 6 runs (P(≤ 4 of 6) = 0.3 % at 95 %)."""
+    hits = 0
+    for seed in range(60, 66):
+        st, truth, _ = sim_stations(seed=seed, stations=5000, extreme_share=0.03)
+        r = kl.klimek(st, boot=20, rng_seed=seed)
+        lo, hi = r.f_extreme_ci
+        hits += lo <= truth["f_extreme"] <= hi
+    assert hits >= 5
 
 
 def test_distance_is_zero_for_identical() -> None:

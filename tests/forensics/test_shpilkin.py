@@ -35,10 +35,10 @@ def test_excess_at_matches_definition() -> None:
 def test_no_fraud_no_excess(seed: int) -> None:
     st, truth, _ = sim_stations(seed=seed, stations=10_000)
     r = sh.shpilkin(st, boot=60, rng_seed=seed)
-    assert abs(r.excess_votes) < 3 * r.excess_sd
+    assert abs(r.excess_regions_summed) < 3 * r.excess_regions_summed_sd
     assert abs(r.excess_low_reference) < 3 * r.excess_low_reference_sd
-    assert r.clean_turnout == pytest.approx(truth["clean_turnout"], abs=0.01)
-    assert r.clean_leader_share == pytest.approx(truth["clean_leader_share"], abs=0.01)
+    B, N = float(st.B.sum()), float(st.N.sum())
+    assert (B - r.excess_regions_summed) / N == pytest.approx(truth["clean_turnout"], abs=0.01)
 
 
 @pytest.mark.parametrize(
@@ -46,18 +46,17 @@ def test_no_fraud_no_excess(seed: int) -> None:
     [(0.1, 0.3, 21), (0.1, 0.3, 22), (0.2, 0.3, 23), (0.2, 0.2, 24), (0.3, 0.4, 25)],
 )
 def test_stuffing_recovered(share: float, intensity: float, seed: int) -> None:
-    """Measured behaviour (docs/5-forensics.md): the published recipe misses stuffing that
-    leaves stations below the clean peak, so it is a lower bound; the low-reference variant
-    comes close to the truth. Tolerances are the method's sd plus the measured bias."""
+    """The per-region recipe misses stuffing that leaves stations below each region's peak:
+    it is a lower bound (never above the truth by more than 3 sd), and below the truth by
+    more than its own sd, i.e. its bootstrap interval does not cover its bias (the reason
+    the sensitivity range and ``excess`` are reported beside it)."""
     st, truth, _ = sim_stations(
         seed=seed, stations=10_000, stuffing_share=share, stuffing_intensity=intensity
     )
     r = sh.shpilkin(st, boot=60, rng_seed=seed)
     true = truth["added_ballots"]
-    assert r.excess_votes < true + 3 * r.excess_sd
-    assert r.excess_votes > 0.45 * true
-    assert abs(r.excess_low_reference - true) < 3 * r.excess_low_reference_sd + 0.3 * true
-    assert r.clean_turnout == pytest.approx(truth["clean_turnout"], abs=0.012)
+    assert r.excess_regions_summed < true + 3 * r.excess_regions_summed_sd
+    assert r.excess_regions_summed < true - r.excess_regions_summed_sd
 
 
 def test_groups_are_independent() -> None:
@@ -106,3 +105,41 @@ def test_truth_within_reported_uncertainty(share: float, intensity: float, seed:
     r = sh.shpilkin(st, boot=60, rng_seed=seed)
     lo, hi = r.sensitivity
     assert lo - 2 * r.excess_sd <= truth["added_ballots"] <= hi + 2 * r.excess_sd
+
+
+#: Published estimates of the leader's excess votes by Shpilkin's method, in millions
+#: (issue 11): a "~X" figure is read as X ± 1 (given to the nearest million, by analysts
+#: whose choices differ); a published range is used as it stands.
+PUBLISHED = {
+    "2011": (14.0, 16.0),
+    "2016": (11.0, 13.0),
+    "2018": (9.0, 11.0),
+    "2020": (22.0, 27.0),
+    "2021": (13.8, 14.1),
+}
+
+
+@pytest.mark.parametrize(
+    "year",
+    [
+        "2011",
+        "2016",
+        "2018",
+        pytest.param(
+            "2020",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="measured 27.85M ± 0.32M, 0.85M above the top of the published 22-27M "
+                "(docs/5-forensics.md)",
+            ),
+        ),
+        "2021",
+    ],
+)
+def test_published_recipe_on_real_data(year: str, federal: object) -> None:
+    from smartvote.forensics._frame import prepare
+
+    st = prepare(federal(year))  # type: ignore[operator]
+    r = sh.published(st, boot=0)
+    lo, hi = PUBLISHED[year]
+    assert lo * 1e6 <= r.excess <= hi * 1e6, r.excess

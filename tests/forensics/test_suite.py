@@ -17,6 +17,7 @@ KEYS = {
     "turnout",
     "leader",
     "leader_share",
+    "excess",
     "shpilkin",
     "integer",
     "klimek",
@@ -57,6 +58,11 @@ def test_suite_contract() -> None:
         "p_value_calibrated",
     } <= set(d["integer"])
     assert {"f_incremental", "f_extreme", "f_incremental_ci", "fit_quality"} <= set(d["klimek"])
+    assert {"votes", "ci_low", "ci_high", "method", "by_region"} <= set(d["excess"])
+    assert len(d["excess"]["by_region"]) == 20
+    assert d["excess"]["ci_low"] <= d["excess"]["votes"] <= d["excess"]["ci_high"]
+    assert "excess_regions_summed" in d["shpilkin"]
+    assert {"share", "ci", "p_value"} <= set(d["spikes"]["rozenas"]["turnout"])
     assert len(d["regions"]) == 20
     assert sum(r["stations"] for r in d["regions"]) == d["stations"] == 4000
     assert abs(sum(r["integer"]["observed"] for r in d["regions"]) - d["integer"]["observed"]) == 0
@@ -86,6 +92,7 @@ def test_cli_on_file_with_report(sim_dir: Path, tmp_path: Path) -> None:
     assert d["stations"] == 4000
     assert d["shpilkin"]["excess_votes"] > 0
     html = rep.read_text(encoding="utf-8")
+    assert html.index("best estimate") < html.index("Fingerprint")
     assert "http://" not in html and "https://" not in html
     assert html.count("data:image/png;base64,") >= 6
     assert csv.read_text(encoding="utf-8").startswith("race,unit")

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smartvote.assess import _shpilkin
 from smartvote.assess.designs import DesignResult
+from smartvote.forensics.shpilkin import correct_races
 
 #: Shift of the turnout threshold (fraction) for the clean-count sensitivity check.
 CLEAN_SHIFT = 0.02
@@ -40,7 +40,7 @@ def clean_counts(
     """Shpilkin corrections of every race at the threshold and ±CLEAN_SHIFT."""
     reg = cur[cur["regime"]][["race", "candidate"]]
     w = smd.merge(reg, on=["race", "candidate"]).groupby(["race", "unit"])["votes"].sum()
-    return {s: _shpilkin.correct(units, w, shift=s) for s in (0.0, -CLEAN_SHIFT, CLEAN_SHIFT)}
+    return {s: correct_races(units, w, shift=s) for s in (0.0, -CLEAN_SHIFT, CLEAN_SHIFT)}
 
 
 def race_table(

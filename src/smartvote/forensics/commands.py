@@ -77,7 +77,14 @@ def register(app: typer.Typer) -> None:
         t.add_column("value", justify="right")
         t.add_row("stations (excluded)", f"{d['stations']:,} ({sum(d['excluded'].values()):,})")
         t.add_row("turnout / leader share", f"{d['turnout']:.2%} / {d['leader_share']:.2%}")
+        e = d["excess"]
+        t.add_row(
+            "excess votes (best estimate, 95% CI)",
+            f"{e['votes']:,.0f} ({e['ci_low']:,.0f} … {e['ci_high']:,.0f})",
+        )
+        t.add_row("  regions falsified as a whole", str(len(e["regions_falsified_as_whole"])))
         t.add_row("Shpilkin excess votes", f"{s['excess_votes']:,.0f} ± {s['excess_sd']:,.0f}")
+        t.add_row("  per-region sum (variant)", f"{s['excess_regions_summed']:,.0f}")
         t.add_row("  sensitivity range", f"{s['sensitivity'][0]:,.0f} … {s['sensitivity'][1]:,.0f}")
         t.add_row(
             "  clean turnout / leader share",
@@ -96,7 +103,14 @@ def register(app: typer.Typer) -> None:
                 f"{k['f_incremental']:.3f}, {k['f_extreme']:.3f} (fit ratio {k['fit_quality']['ratio']:.1f})",
             )
         if d["spikes"]:
-            t.add_row("Rozenas spike share", f"{d['spikes']['share']:.2%}")
+            t.add_row("spike share (resampled envelope)", f"{d['spikes']['share']:.2%}")
+            rz = d["spikes"].get("rozenas") or {}
+            for k in ("turnout", "result"):
+                if k in rz and rz[k]["p_value"] is not None:
+                    t.add_row(
+                        f"  Rozenas exact fractions, {k} (p)",
+                        f"{rz[k]['share']:+.2%} ({rz[k]['p_value']:.2g})",
+                    )
         if d["electronic"].get("present"):
             t.add_row("electronic premium (pp)", f"{d['electronic']['mean_difference_pp']:.1f}")
         t.add_row("time (s)", f"{res.timings['total']:.1f}")

@@ -1,7 +1,9 @@
-"""Spikes at coarse fractions, robust to small denominators (Rozenas 2017).
+"""Spikes at coarse fractions, robust to small denominators: a resampled-envelope test.
 
-Rozenas, A. (2017), *Detecting election fraud from irregularities in vote-share
-distributions*, Political Analysis 25:41–56. Protocols invented by hand put turnout or the
+*Not* the method of Rozenas, A. (2017), *Detecting election fraud from irregularities in
+vote-share distributions*, Political Analysis 25:41–56 (a resampled kernel density of
+the shares), only inspired by it: the smooth model here is a beta-binomial mixture and the
+statistic an excess over a resampled envelope. Protocols invented by hand put turnout or the
 leader's share at round fractions (1/2, 2/3, 3/4, 70 %, …). Small stations produce such
 fractions honestly (3 of 4 voters is exactly 75 %), so a raw histogram misleads. The
 method fits a smooth model of the shares, a mixture of beta-binomials, resamples every
@@ -12,16 +14,27 @@ Here: a K-component beta-binomial mixture fitted by EM (on up to 20,000 stations
 the E-step, moment-matching M-step corrected for binomial noise); S resamples; histograms
 in bins of 0.2 points centred on multiples of 0.002 (so 1/2 and 70 % sit mid-bin); the
 envelope is the pointwise maximum over the first half of the replicates and the excess
-is ``Σ max(0, observed − envelope) / stations``. The other half, measured
-against the same envelope give the excess expected without fabrication (null mean) and a
-resampling p-value.
+is ``Σ max(0, observed − envelope) / stations``. The other half, measured against the
+same envelope, give the null distribution of the excess: its mean, a resampling p-value
+(``p_value_resampling``, floor ``1/(1 + S/2)``) and ``p_value``, the upper tail of a
+normal fitted to the null replicates, which can reach small values.
 
 Assumptions: honest shares follow a smooth (few-component beta) distribution; stations
 are independent; fabricated results concentrate on round fractions.
+
+:func:`rozenas` is the published method itself (Rozenas 2017, resampled kernel density,
+reduced to its point masses): every station's count is redrawn many times from the
+binomial its own denominator and observed share imply, which gives how many stations
+small denominators alone put *exactly* on a coarse fraction (p/q with q ≤ ``MAX_DENOM``);
+the observed count above that reference, over the stations, estimates the share of
+stations whose numbers were written rather than counted. Reported with a normal interval
+(± 1.96 sd of the resampled counts), a p-value from the normal upper tail (so it can reach
+small values) and the fractions where the excess sits.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,6 +44,7 @@ from scipy.special import betaln, gammaln
 from smartvote.forensics._frame import FloatA, IntA, Stations
 
 GRID = 500  # bins of 0.2 points
+MAX_DENOM = 10  # coarse fractions p/q, q ≤ 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +54,7 @@ class SpikeResult:
     null_mean: float
     null_max: float
     p_value: float
+    p_value_resampling: float
     components: list[dict[str, float]]
     observed: FloatA = field(repr=False)
     envelope: FloatA = field(repr=False)
@@ -53,12 +68,75 @@ class SpikeResult:
         return d
 
 
+def _coarse_denominator(x: IntA, n: IntA) -> IntA:
+    """Smallest q ≤ MAX_DENOM with x/n exactly p/q (0 when there is none; 0 and 1 excluded)."""
+    q = n // np.gcd(x, n)
+    return np.where((x > 0) & (x < n) & (q <= MAX_DENOM), q, 0).astype(np.int64)
+
+
+def _rozenas_one(x: IntA, n: IntA, S: int, rng: np.random.Generator) -> dict[str, Any]:
+    obs_q = _coarse_denominator(x, n)
+    obs = int((obs_q > 0).sum())
+    p = x / n
+    null = np.empty(S)
+    by_q = np.zeros(MAX_DENOM + 1)
+    for s in range(S):
+        q = _coarse_denominator(rng.binomial(n, p), n)
+        null[s] = (q > 0).sum()
+        by_q += np.bincount(q, minlength=MAX_DENOM + 1)
+    by_q /= max(S, 1)
+    sd = float(null.std(ddof=1)) if S > 1 else float("nan")
+    mean = float(null.mean())
+    tot = float(n.size)
+    z = (obs - mean) / sd if sd > 0 else float("nan")
+    pval = float(0.5 * math.erfc(z / math.sqrt(2.0))) if math.isfinite(z) else float("nan")
+    obs_by_q = np.bincount(obs_q, minlength=MAX_DENOM + 1)
+    where = [
+        {
+            "denominator": q,
+            "observed": int(obs_by_q[q]),
+            "expected": float(by_q[q]),
+            "excess_stations": float(obs_by_q[q] - by_q[q]),
+        }
+        for q in range(2, MAX_DENOM + 1)
+    ]
+    where.sort(key=lambda d: -d["excess_stations"])
+    return {
+        "share": (obs - mean) / tot,
+        "ci": ((obs - mean - 1.96 * sd) / tot, (obs - mean + 1.96 * sd) / tot),
+        "observed_stations": obs,
+        "expected_stations": mean,
+        "sd_stations": sd,
+        "z": z,
+        "p_value": pval,
+        "by_denominator": where,
+    }
+
+
+def rozenas(st: Stations, *, resamples: int = 51, rng_seed: int = 0) -> dict[str, Any]:
+    """Rozenas's (2017) resampled reference for stations exactly on coarse fractions, for
+    turnout (B of N) and the leader's result (W of R); see the module doc."""
+    rng = np.random.default_rng(rng_seed)
+    ok = (st.N > 0) & (st.R > 0) & (st.B <= st.N)
+    return {
+        "method": (
+            "Rozenas 2017 resampled reference: counts redrawn from Binomial(own denominator, "
+            f"observed share); stations exactly on p/q, q <= {MAX_DENOM}"
+        ),
+        "interval": f"normal: excess ± 1.96 × sd of {resamples} resampled counts",
+        "resamples": resamples,
+        "turnout": _rozenas_one(st.B[ok], st.N[ok], resamples, rng),
+        "result": _rozenas_one(st.W[ok], st.R[ok], resamples, rng),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Spikes:
     turnout: SpikeResult
     result: SpikeResult
     stations: int
     resamples: int
+    rozenas: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,7 +149,13 @@ class Spikes:
             "resamples": self.resamples,
             "turnout": self.turnout.to_dict(),
             "result": self.result.to_dict(),
-            "method": "Rozenas 2017 resampled beta-binomial mixture envelope (0.2-point bins)",
+            "method": (
+                "resampled-envelope spike test (beta-binomial mixture, 0.2-point bins), inspired "
+                "by but not the resampled kernel density of Rozenas 2017"
+            ),
+            "p_value_method": "upper tail of a normal fitted to the null replicates; "
+            "p_value_resampling is the rank p-value (floor 1/(1 + resamples/2))",
+            "rozenas": self.rozenas,
         }
 
 
@@ -124,21 +208,45 @@ def _spikes_one(
     tot = float(n.size)
     share = float(np.maximum(obs - env, 0).sum() / tot)
     null = np.maximum(reps[k:] - env[None, :], 0).sum(axis=1) / tot
-    p = float((1 + (null >= share).sum()) / (1 + null.size))
+    p_res = float((1 + (null >= share).sum()) / (1 + null.size))
+    sd_null = float(null.std(ddof=1)) if null.size > 1 else 0.0
+    if sd_null > 0:
+        p = float(0.5 * math.erfc((share - float(null.mean())) / (sd_null * math.sqrt(2.0))))
+    else:
+        p = 1.0 if share <= float(null.mean()) else 0.0
     comps = [
         {"weight": float(a), "mean": float(b), "precision": float(c)}
         for a, b, c in zip(w, m, phi, strict=True)
     ]
     return SpikeResult(
-        name, share, float(null.mean()), float(null.max()), p, comps, obs, env, reps.mean(axis=0)
+        name,
+        share,
+        float(null.mean()),
+        float(null.max()),
+        p,
+        p_res,
+        comps,
+        obs,
+        env,
+        reps.mean(axis=0),
     )
 
 
 def spikes(
-    st: Stations, *, resamples: int = 30, rng_seed: int = 0, fit_max: int = 20_000
+    st: Stations,
+    *,
+    resamples: int = 30,
+    rng_seed: int = 0,
+    fit_max: int = 20_000,
+    max_stations: int = 200_000,
 ) -> Spikes:
-    """Rozenas's spike test for turnout (B of N) and the leader's share (W of R)."""
+    """Resampled-envelope spike test for turnout (B of N) and the leader's share (W of R),
+    and Rozenas's test (:func:`rozenas`). Above ``max_stations`` both run on a uniform
+    random subsample of that many stations (shares are per station, so a subsample
+    estimates them without bias; ``stations`` reports how many were used)."""
     rng = np.random.default_rng(rng_seed)
+    if st.n > max_stations:
+        st = st.subset(np.isin(np.arange(st.n), rng.choice(st.n, max_stations, replace=False)))
     ok = (st.N > 0) & (st.R > 0) & (st.B <= st.N)
     N, B, R, W = st.N[ok], st.B[ok], st.R[ok], st.W[ok]
     return Spikes(
@@ -146,4 +254,5 @@ def spikes(
         _spikes_one("result", W, R, resamples, rng, fit_max),
         int(ok.sum()),
         resamples,
+        rozenas(st, resamples=resamples, rng_seed=rng_seed + 1),
     )

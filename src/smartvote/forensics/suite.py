@@ -3,7 +3,8 @@
 :func:`run_suite` takes the station frame of :meth:`smartvote.io.Store.stations` (and,
 optionally, candidate votes by district and channel for the electronic comparison) and
 returns a :class:`ForensicsResult`: ``to_dict()`` is the JSON contract (``stations``,
-``registered``, ``turnout``, ``leader``, ``leader_share``, ``shpilkin``, ``integer``,
+``registered``, ``turnout``, ``leader``, ``leader_share``, ``excess`` (the project's best
+estimate, :mod:`excess`), ``shpilkin``, ``integer``,
 ``klimek``, ``spikes``, ``digits``, ``regions``, ``districts``, ``electronic``,
 ``excluded``), and the result keeps the arrays the HTML report draws.
 
@@ -30,6 +31,7 @@ from smartvote.forensics import shpilkin as sh
 from smartvote.forensics._frame import Stations, choose_race, prepare
 from smartvote.forensics.digits import digit_tests
 from smartvote.forensics.electronic import electronic
+from smartvote.forensics.excess import Excess, excess
 from smartvote.forensics.klimek import Klimek, klimek
 from smartvote.forensics.spikes import Spikes, spikes
 from smartvote.forensics.stations import station_list
@@ -37,15 +39,17 @@ from smartvote.forensics.stations import station_list
 
 @dataclass(slots=True)
 class Options:
-    """Effort knobs (defaults keep a 100k-station election under ~10 s on 2 cores)."""
+    """Effort knobs. Bootstrap replicate counts are set by precision, not by a runtime
+    budget: with 51 replicates the Monte Carlo relative error of a bootstrap sd (and so of
+    the half-width of a normal interval) is about 1/sqrt(2 × 50) = 10 %."""
 
-    shpilkin_boot: int = 60
+    shpilkin_boot: int = 51
+    excess_boot: int = 51
     integer_calibration_reps: int = 30
     integer_calibration_stations: int = 8000
     monte_carlo: int = 0
-    klimek_boot: int = 20
-    spike_resamples: int = 30
-    digit_boot: int = 100
+    klimek_boot: int = 51
+    spike_resamples: int = 51
     rng_seed: int = 0
 
 
@@ -55,6 +59,7 @@ class ForensicsResult:
 
     election: str
     stations: Stations
+    excess: Excess
     shpilkin: sh.Shpilkin
     regional: sh.GroupShpilkin
     districts: sh.GroupShpilkin
@@ -160,6 +165,7 @@ class ForensicsResult:
                     else None,
                 },
                 "excluded": st.excluded,
+                "excess": self.excess.to_dict(float(h["leader_votes"])),
                 "shpilkin": self.shpilkin.to_dict(),
                 "integer": self.integer.to_dict(),
                 "klimek": self.klimek.to_dict() if self.klimek is not None else None,
@@ -220,6 +226,8 @@ def run_suite(
     frame = choose_race(frame)
     st = prepare(frame)
     t = tick("prepare", t)
+    exc = excess(st, boot=o.excess_boot, rng_seed=o.rng_seed + 11)
+    t = tick("excess", t)
     shp = sh.shpilkin(st, boot=o.shpilkin_boot, rng_seed=o.rng_seed)
     regional = shp.regional
     districts = sh.by_group(
@@ -242,7 +250,7 @@ def run_suite(
     t = tick("klimek", t)
     spk = spikes(st, resamples=o.spike_resamples, rng_seed=o.rng_seed) if st.n >= 50 else None
     t = tick("spikes", t)
-    dig = digit_tests(st, boot=o.digit_boot, rng_seed=o.rng_seed)
+    dig = digit_tests(st)
     t = tick("digits", t)
     el = electronic(frame, channel_votes)
     t = tick("electronic", t)
@@ -251,7 +259,7 @@ def run_suite(
     tick("station_list", t)
     timings["total"] = round(sum(timings.values()), 3)
     return ForensicsResult(
-        election, st, shp, regional, districts, integ, kl, spk, dig, el, lst, fpr, timings
+        election, st, exc, shp, regional, districts, integ, kl, spk, dig, el, lst, fpr, timings
     )
 
 

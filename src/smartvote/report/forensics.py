@@ -71,6 +71,32 @@ def _regions_fig(res: ForensicsResult, k: int = 12) -> Any:
     return fig
 
 
+def _excess_fig(res: ForensicsResult, k: int = 20) -> Any:
+    """Best estimate beside Shpilkin's recipes, and the regions contributing most."""
+    plt = _plt()
+    e, s = res.excess, res.shpilkin
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 2]})
+    labels = ["best estimate", "Shpilkin\n(national)", "Shpilkin\n(regions summed)"]
+    vals = [e.votes, s.excess_votes, s.excess_regions_summed]
+    errs = [1.96 * e.sd, 1.96 * s.excess_sd, 1.96 * s.excess_regions_summed_sd]
+    a1.bar(
+        labels,
+        np.array(vals) / 1e6,
+        yerr=np.nan_to_num(errs) / 1e6,
+        color=["#c0392b", "#777", "#bbb"],
+    )
+    a1.set_ylabel("million votes")
+    a1.tick_params(labelsize=7)
+    order = np.argsort(-np.abs(e.region_votes))[:k]
+    names = [e.region_names[g][:28] for g in order]
+    colors = ["#8e44ad" if e.whole[g] else "#c0392b" for g in order]
+    a2.barh(range(len(order))[::-1], e.region_votes[order] / 1e3, color=colors)
+    a2.set_yticks(range(len(order))[::-1], names, fontsize=6)
+    a2.set_xlabel("thousand votes (purple: falsified as a whole)")
+    fig.tight_layout()
+    return fig
+
+
 def _shpilkin_fig(res: ForensicsResult) -> Any:
     plt = _plt()
     s = res.shpilkin
@@ -82,7 +108,7 @@ def _shpilkin_fig(res: ForensicsResult) -> Any:
         x,
         s.expected_curve / 1e3,
         "--",
-        label="leader's votes expected (regional scaling)",
+        label="leader's votes expected (ratio at the clean peak)",
         color="#555",
     )
     ax.axvline(s.peak_turnout, color="#999", lw=1)
@@ -193,6 +219,11 @@ def build_report(res: ForensicsResult, d: dict[str, Any] | None = None) -> str:
             [
                 ("official turnout", H.fmt_pct(d["turnout"])),
                 ("leader's official share", H.fmt_pct(d["leader_share"])),
+                (
+                    "falsified votes, best estimate (95% interval)",
+                    f"{_num(d['excess']['votes'])} ({_num(d['excess']['ci_low'])} … "
+                    f"{_num(d['excess']['ci_high'])})",
+                ),
                 ("excess votes (Shpilkin)", f"{_num(s['excess_votes'])} ± {_num(s['excess_sd'])}"),
                 ("turnout without them", H.fmt_pct(s["clean_turnout"])),
                 ("leader's share without them", H.fmt_pct(s["clean_leader_share"])),
@@ -212,6 +243,26 @@ def build_report(res: ForensicsResult, d: dict[str, Any] | None = None) -> str:
             "signals that agree, in the same places, are strong evidence. The station list at the end names the "
             "protocols behind the signals so that observers can check them against photographs of the originals.",
             "lead",
+        )
+    )
+    # Best estimate
+    ex = d["excess"]
+    whole = [r for r in ex["by_region"] if r["falsified_as_whole"]]
+    parts.append(
+        H.section(
+            "0. Falsified votes: the best estimate",
+            H.figure(_excess_fig(res), "Best estimate beside Shpilkin's recipes, by region")
+            + H.p(
+                "Per region, the leader's clean votes are the other parties' votes times the leader's clean "
+                "ratio, read off the region's lowest-turnout stations; regions whose whole distribution sits "
+                "at a turnout no other region reaches are scaled with the national ratio instead. "
+                f"Interval: {ex['interval']}. {ex['note']}."
+            )
+            + H.table(
+                ["region treated as falsified as a whole", "votes", "why"],
+                [[r["region"], _num(r["votes"]), r["why"]] for r in whole] or [["none", "", ""]],
+            ),
+            "excess",
         )
     )
     # Fingerprint
@@ -244,15 +295,19 @@ def build_report(res: ForensicsResult, d: dict[str, Any] | None = None) -> str:
             + H.p(
                 "Stations are grouped by turnout. In a clean election the leader's votes (red) follow the same curve "
                 "as everyone else's (blue), scaled. The dashed curve is what the leader would have got if the "
-                "leader's share stayed at its low-turnout level in each region; the red area above it on the "
-                "high-turnout side is the excess."
+                "leader's votes per other vote stayed at their level at the clean peak (Shpilkin's published "
+                "recipe, national curves); the red area above it on the high-turnout side is the excess."
             )
             + H.table(
                 ["figure", "value"],
                 [
                     [
-                        "excess votes (regions summed)",
+                        "excess votes (Shpilkin's recipe, national curves)",
                         f"{_num(s['excess_votes'])} ± {_num(s['excess_sd'])}",
+                    ],
+                    [
+                        "variant: regions summed",
+                        f"{_num(s['excess_regions_summed'])} ± {_num(s['excess_regions_summed_sd'])}",
                     ],
                     ["95% interval", f"{_num(s['excess_ci'][0])} … {_num(s['excess_ci'][1])}"],
                     [

@@ -1,0 +1,309 @@
+"""The project's best estimate of falsified votes for the leader (``excess`` in the JSON).
+
+Not a published method: it combines the two readings of Shpilkin's idea that the issue
+tracker's simulations showed each to fail on its own (docs/5-forensics.md):
+
+* **per region** (scattered stuffing, genuine regional differences): ballot stuffing adds
+  ballots for the leader and leaves the other parties' votes ``O`` untouched. If, in clean
+  stations, the leader's share ``s`` does not depend on turnout (Shpilkin's assumption),
+  the leader's clean votes in a region are ``k·ΣO`` with ``k = E[s]/E[1 − s]``, and
+  ``E[s]`` can be read off *any* set of stations chosen on turnout alone. Reference sets
+  are the region's lowest-turnout 15, 25, 35 and 50 % of stations (stuffing moves stations
+  out of them) and ``E[s]`` is estimated robustly in each: logit-share median and
+  lower-half spread (minus binomial counting noise), integrated over the logit-normal.
+  Stuffed stations that stay in a set make its ``k`` too high, more so the larger the set,
+  while without fraud ``k`` does not depend on the set: so ``k`` is the least-squares line
+  through the four sets extrapolated to an empty set (measured: this removes the
+  10–15 % low bias of a single 30 % set, at the price of about twice its variance). The
+  region's excess is ``ΣW − k·ΣO`` over *all* its stations, so stuffing that leaves a
+  station below any turnout peak is still counted (the per-region Shpilkin sum misses it);
+* **regions falsified as a whole**: when a region's whole distribution sits at a turnout
+  no clean region reaches, its own low-turnout stations are falsified too and the region
+  cannot be its own reference. A region is treated as falsified as a whole when its clean
+  turnout centre is a robust outlier above the other regions' (robust z > ``Z_TURNOUT``,
+  median and MAD over regions) *and* its leader's share centre is above theirs (robust z >
+  ``Z_SHARE``), the direction stuffing moves both. Its reference ratio is then the
+  national one, the O-weighted mean of the other regions' ``k``.
+
+Uncertainty: Poisson bootstrap over stations of the per-region computation (the
+classification of regions and the membership of the reference sets are kept fixed); the interval is normal, estimate ± 1.96 sd, with
+``boot`` replicates chosen for precision (51 replicates: Monte Carlo error of the sd ≈ 10 %).
+
+Assumptions and known biases: within a region the leader's clean share does not depend on
+turnout — a genuine turnout–support correlation (rural stations vote more and more for
+the leader) is read as fraud and inflates the estimate (measured in docs/5-forensics.md);
+vote switching moves votes from ``O`` to ``W``, so ``s`` switched votes count ``s·(1 + k)`` times
+(over-counted; measured on the 1,000,000-station benchmark, docs/5-forensics.md); the
+contamination of the reference sets by stuffed stations is taken as linear in the set's
+size. The whole-region rule needs several regions (at least
+``MIN_REGIONS``); with fewer, no region is treated as falsified as a whole and the result
+says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from smartvote.forensics._boot import poisson_weights
+from smartvote.forensics._frame import BoolA, FloatA, IntA, Stations
+
+Z_TURNOUT = 4.0
+Z_SHARE = 1.0
+MIN_REGIONS = 8
+BOOT = 51
+_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(32)
+_GH_W = _GH_W / _GH_W.sum()
+
+
+@dataclass(frozen=True, slots=True)
+class Excess:
+    """Best estimate of falsified votes and its per-region parts (see module doc)."""
+
+    votes: float
+    sd: float
+    ci_low: float
+    ci_high: float
+    boot: int
+    region_votes: FloatA
+    region_sd: FloatA
+    k: FloatA
+    k_sets: FloatA
+    k_national: float
+    whole: BoolA
+    z_turnout: FloatA
+    z_share: FloatA
+    turnout_centre: FloatA
+    share_centre: FloatA
+    region_names: list[str]
+    note: str
+
+    def to_dict(self, leader_votes: float | None = None) -> dict[str, Any]:
+        by_region = []
+        for g, name in enumerate(self.region_names):
+            row: dict[str, Any] = {
+                "region": name,
+                "votes": float(self.region_votes[g]),
+                "sd": float(self.region_sd[g]),
+                "falsified_as_whole": bool(self.whole[g]),
+                "reference_ratio": float(self.k_national if self.whole[g] else self.k[g]),
+                "ratio_by_reference_set": {
+                    f"{q:.0%}": float(self.k_sets[j, g]) for j, q in enumerate(REF_QUANTILES)
+                },
+                "turnout_centre": float(self.turnout_centre[g]),
+                "share_centre": float(self.share_centre[g]),
+                "z_turnout": float(self.z_turnout[g]),
+                "z_share": float(self.z_share[g]),
+            }
+            if self.whole[g]:
+                row["why"] = (
+                    f"clean turnout centre {self.turnout_centre[g]:.0%} is a robust outlier "
+                    f"above the other regions (z = {self.z_turnout[g]:.1f} > {Z_TURNOUT}) and "
+                    f"the leader's share centre {self.share_centre[g]:.0%} is above theirs "
+                    f"(z = {self.z_share[g]:.1f} > {Z_SHARE}): scaled with the national "
+                    f"ratio {self.k_national:.3f} instead of its own {self.k[g]:.3f}"
+                )
+            by_region.append(row)
+        d: dict[str, Any] = {
+            "votes": self.votes,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "sd": self.sd,
+            "interval": f"normal: estimate ± 1.96 × Poisson-bootstrap sd ({self.boot} replicates)",
+            "method": (
+                "smartvote best estimate: per region ΣW − k·ΣO with k = E[s]/E[1−s] read "
+                "robustly off the region's lowest-turnout 15/25/35/50 % of stations and "
+                "extrapolated to an empty set; "
+                "regions falsified as a whole scaled with the national ratio"
+            ),
+            "regions_falsified_as_whole": [
+                self.region_names[g] for g in np.flatnonzero(self.whole)
+            ],
+            "k_national": self.k_national,
+            "note": self.note,
+            "by_region": by_region,
+        }
+        if leader_votes:
+            d["share_of_leader_votes"] = self.votes / leader_votes
+        return d
+
+
+def _sorted(g: IntA, x: FloatA, G: int) -> tuple[IntA, IntA, IntA]:
+    """Order of ``x`` within groups, group sizes and start offsets (for :func:`_wq`)."""
+    order = np.lexsort((x, g))
+    counts = np.bincount(g, minlength=G)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    return order, counts, starts
+
+
+def _wq(xs: FloatA, gs: IntA, counts: IntA, starts: IntA, ws: FloatA, q: float) -> FloatA:
+    """Weighted quantile per group and weight row, on data already sorted by (group, x)."""
+    cs = np.cumsum(ws, axis=1)
+    before = np.where(starts > 0, cs[:, np.maximum(starts - 1, 0)], 0.0)
+    tot = np.where(counts > 0, cs[:, np.maximum(starts + counts - 1, 0)], 0.0) - before
+    below = (cs - before[:, gs]) < (q * tot)[:, gs]
+    present = np.flatnonzero(counts > 0)
+    cnt = np.zeros(tot.shape, dtype=np.int64)
+    cnt[:, present] = np.add.reduceat(below, starts[present], axis=1)
+    idx = np.minimum(starts[None, :] + cnt, starts[None, :] + np.maximum(counts - 1, 0)[None, :])
+    out = xs[np.clip(idx, 0, xs.size - 1)]
+    return np.asarray(np.where((counts > 0)[None, :] & (tot > 0), out, np.nan), dtype=np.float64)
+
+
+def weighted_quantile(g: IntA, x: FloatA, w: FloatA, G: int, q: float) -> FloatA:
+    """Per-group weighted quantile of ``x`` for every row of the weights ``w`` (R, n):
+    array (R, G); the smallest x whose within-group cumulative weight reaches ``q`` of the
+    group's total (NaN for an empty group)."""
+    order, counts, starts = _sorted(g, x, G)
+    return _wq(x[order], g[order], counts, starts, w[:, order], q)
+
+
+def _logit(p: FloatA) -> FloatA:
+    p = np.clip(p, 1e-3, 1 - 1e-3)
+    return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
+
+
+#: Reference sets (lowest-turnout shares of a region's stations) whose ratios are
+#: extrapolated to an empty set, and the least-squares weights of the intercept.
+REF_QUANTILES = np.array([0.15, 0.25, 0.35, 0.5])
+_A = np.vstack([np.ones_like(REF_QUANTILES), REF_QUANTILES]).T
+_INTERCEPT = np.linalg.pinv(_A)[0]
+
+
+class _Ratio:
+    """k = E[s]/E[1 − s] per region for weight rows, see module doc.
+
+    The reference sets are chosen once, on the observed stations (a station's rank in its
+    region's turnout does not change with the bootstrap weights), so that a replicate only
+    re-weights the stations inside each set."""
+
+    def __init__(self, g: IntA, lt: FloatA, ls: FloatA, noise: FloatA, G: int) -> None:
+        self.G = G
+        one = np.ones((1, g.size))
+        self.sets = []
+        for q in REF_QUANTILES:
+            thr = weighted_quantile(g, lt, one, G, float(q))[0]
+            idx = np.flatnonzero(lt <= thr[g])
+            order, counts, starts = _sorted(g[idx], ls[idx], G)
+            i = idx[order]
+            self.sets.append((i, g[i], ls[i], noise[i], counts, starts))
+
+    def at(self, w: FloatA) -> tuple[FloatA, FloatA]:
+        """(extrapolated k, k for every reference set): arrays (R, G) and (Q, R, G)."""
+        G = self.G
+        R = w.shape[0]
+        ks = []
+        for i, gi, xs, nz, counts, starts in self.sets:
+            ws = w[:, i]
+            mu = _wq(xs, gi, counts, starts, ws, 0.5)
+            d = xs[None, :] - mu[:, gi]
+            lo = ws * (d < 0)
+            off = (np.arange(R)[:, None] * G + gi[None, :]).ravel()
+
+            def gsum(v: FloatA, off: IntA = off) -> FloatA:
+                return (
+                    np.bincount(off, weights=v.ravel(), minlength=R * G)
+                    .astype(np.float64)
+                    .reshape(R, G)
+                )
+
+            den = gsum(lo)
+            var = np.divide(
+                gsum(lo * (d**2 - nz[None, :])), den, out=np.zeros((R, G)), where=den > 0
+            )
+            sd = np.sqrt(np.maximum(var, 1e-4))
+            z = mu[:, :, None] + sd[:, :, None] * _GH_X[None, None, :]
+            es = (1.0 / (1.0 + np.exp(-z)) * _GH_W).sum(axis=-1)
+            ks.append(es / (1.0 - es))
+        K = np.asarray(ks, dtype=np.float64)
+        k0 = np.tensordot(_INTERCEPT, K, axes=1)
+        return np.asarray(np.maximum(k0, 0.0), dtype=np.float64), K
+
+
+def _robust_z(x: FloatA) -> FloatA:
+    m = float(np.nanmedian(x))
+    s = 1.4826 * float(np.nanmedian(np.abs(x - m)))
+    return np.asarray((x - m) / s if s > 0 else np.zeros_like(x), dtype=np.float64)
+
+
+def excess(st: Stations, *, boot: int = BOOT, rng_seed: int = 0) -> Excess:
+    """Best estimate of the leader's falsified votes in ``st`` (see module doc)."""
+    G = max(1, len(st.region_names))
+    g = st.region
+    V = np.maximum(st.valid, 1).astype(float)
+    s = st.W / V
+    lt, ls = _logit(st.t), _logit(s)
+    sc = np.clip(s, 1e-3, 1 - 1e-3)
+    noise = 1.0 / (V * sc * (1 - sc))
+    W, O = st.W.astype(float), st.O.astype(float)  # noqa: E741 - METHODS.md notation
+    one = np.ones((1, st.n))  # station quantiles (voter weights were measured noisier)
+    ratio = _Ratio(g, lt, ls, noise, G)
+    k0, K = ratio.at(one)
+    k = k0[0]
+    # Clean centres for the whole-region rule: turnout among the region's low-share half,
+    # share among its low-turnout half (stuffing moves stations out of both).
+    med_s = weighted_quantile(g, ls, one, G, 0.5)[0]
+    med_t = weighted_quantile(g, lt, one, G, 0.5)[0]
+    tc = weighted_quantile(g, lt, one * (ls <= med_s[g]), G, 0.5)[0]
+    scn = weighted_quantile(g, ls, one * (lt <= med_t[g]), G, 0.5)[0]
+    present = np.bincount(g, minlength=G) > 0
+    zt, zs = np.zeros(G), np.zeros(G)
+    whole = np.zeros(G, dtype=bool)
+    if present.sum() >= MIN_REGIONS:
+        zt[present] = _robust_z(tc[present])
+        zs[present] = _robust_z(scn[present])
+        whole = present & (zt > Z_TURNOUT) & (zs > Z_SHARE)
+        note = f"{int(whole.sum())} of {int(present.sum())} regions treated as falsified as a whole"
+    else:
+        note = (
+            f"only {int(present.sum())} regions (< {MIN_REGIONS}): no region can be recognised "
+            "as falsified as a whole; each region is its own reference"
+        )
+    Wg = np.bincount(g, weights=W, minlength=G).astype(np.float64)
+    Og = np.bincount(g, weights=O, minlength=G).astype(np.float64)
+
+    def combine(kk: FloatA, Wr: FloatA, Or: FloatA) -> tuple[FloatA, FloatA]:
+        ok = ~whole[None, :] & np.isfinite(kk) & (Or > 0)
+        kk = np.where(np.isfinite(kk), kk, 0.0)
+        kn = np.where(ok, kk * Or, 0.0).sum(axis=1) / np.maximum(
+            np.where(ok, Or, 0.0).sum(axis=1), 1e-9
+        )
+        ex = np.where(whole[None, :], Wr - kn[:, None] * Or, Wr - kk * Or)
+        return ex, kn
+
+    ex, kn = combine(k[None, :], Wg[None, :], Og[None, :])
+    reps = []
+    if boot > 1:
+        rng = np.random.default_rng(rng_seed)
+        for w in poisson_weights(st.n, boot, rng, chunk=16):
+            kb = ratio.at(w)[0]
+            R = w.shape[0]
+            off = (np.arange(R)[:, None] * G + g[None, :]).ravel()
+            Wb = np.bincount(off, weights=(w * W).ravel(), minlength=R * G).astype(np.float64)
+            Ob = np.bincount(off, weights=(w * O).ravel(), minlength=R * G).astype(np.float64)
+            reps.append(combine(kb, Wb.reshape(R, G), Ob.reshape(R, G))[0])
+    rep = np.concatenate(reps) if reps else np.zeros((0, G))
+    sd_r = rep.std(axis=0, ddof=1) if rep.shape[0] > 1 else np.full(G, np.nan)
+    tot = float(ex[0].sum())
+    sd = float(rep.sum(axis=1).std(ddof=1)) if rep.shape[0] > 1 else float("nan")
+    return Excess(
+        votes=tot,
+        sd=sd,
+        ci_low=tot - 1.96 * sd,
+        ci_high=tot + 1.96 * sd,
+        boot=int(rep.shape[0]),
+        region_votes=ex[0],
+        region_sd=sd_r,
+        k=k,
+        k_sets=K[:, 0, :],
+        k_national=float(kn[0]),
+        whole=whole,
+        z_turnout=zt,
+        z_share=zs,
+        turnout_centre=1 / (1 + np.exp(-tc)),
+        share_centre=1 / (1 + np.exp(-scn)),
+        region_names=list(st.region_names) or ["all"],
+        note=note,
+    )
