@@ -126,10 +126,46 @@ def ingest(
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="replace stations another source of the election already stored"
+        ),
+    ] = False,
+    max_input_mb: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="cap on a file's uncompressed size, MiB (default 1024, $SMARTVOTE_MAX_INPUT_MB)",
+        ),
+    ] = None,
+    max_line_kb: Annotated[
+        int | None,
+        typer.Option(min=1, help="cap on one line, KiB (default 1024, $SMARTVOTE_MAX_LINE_KB)"),
+    ] = None,
 ) -> None:
-    """Ingest files into the store in one transaction and print a summary."""
+    """Ingest files into the store in one transaction and print a summary.
+
+    A source is keyed by its content: ingesting the same file (or a new version from the
+    same path) again replaces it; stations already stored from another file are an error
+    unless --replace.
+    """
+    from smartvote.io.files import Limits
+
+    lim = Limits.from_env()
+    lim = Limits(
+        max_input_mb << 20 if max_input_mb else lim.max_bytes,
+        max_line_kb << 10 if max_line_kb else lim.max_line,
+    )
     with Store(db_path(db)) as st:
-        s = st.ingest(files, election=election, regime=regime, progress=not as_json)
+        s = st.ingest(
+            files,
+            election=election,
+            regime=regime,
+            progress=not as_json,
+            replace=replace,
+            limits=lim,
+        )
     if as_json:
         emit_json(s.to_dict())
         return
@@ -144,6 +180,8 @@ def ingest(
     for rule, n in s.flags.items():
         t.add_row(f"flag: {rule}", f"{n:,}")
     out.print(t)
+    for line in s.replaced:
+        sys.stderr.write(f"replaced: {line}\n")
 
 
 @app.command()
