@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from smartvote.errors import SmartvoteError
+from smartvote.errors import Problem, SmartvoteError
 from smartvote.io.store import Store, default_db_path
 
 
@@ -41,6 +41,14 @@ class _App(typer.Typer):
                     return fn(*a, **k)
                 except SmartvoteError as e:
                     fail(e)
+                except KeyboardInterrupt:
+                    # the store's transaction was rolled back: nothing half-written stays
+                    sys.stderr.write("error: interrupted (nothing was written)\n")
+                    raise typer.Exit(130) from None
+                except RecursionError:
+                    fail(SmartvoteError(Problem("nesting", "input nested too deeply to read")))
+                except MemoryError:
+                    fail(SmartvoteError(Problem("memory", "out of memory reading the input")))
 
             register(reporting)
             return fn

@@ -120,6 +120,22 @@ def damaged(file: str, e: BaseException) -> InputError:
     return InputError(Problem("archive", f"damaged zip archive: {e or type(e).__name__}", file))
 
 
+def archive_damage(path: Path) -> InputError | None:
+    """The error for a zip whose member fails its CRC check (None when it is sound).
+
+    Deflate data flipped in the middle often decodes to wrong bytes without a zlib error;
+    only the CRC at the member's end tells. Only called on a read that already failed.
+    """
+    try:
+        with zipfile.ZipFile(path) as z:
+            bad = z.testzip()
+    except (*ARCHIVE_ERRORS, OSError) as e:
+        return damaged(str(path), e)
+    if bad is not None:
+        return InputError(Problem("archive", f"damaged zip archive: bad CRC of {bad}", str(path)))
+    return None
+
+
 def check_input_path(path: Path) -> None:
     """A clear error for a path that is missing, a directory, or not readable."""
     try:
@@ -130,6 +146,9 @@ def check_input_path(path: Path) -> None:
         raise InputError(Problem("readable", e.strerror or str(e), str(path))) from e
     if stat.S_ISDIR(st.st_mode):
         raise InputError(Problem("not_a_file", "a directory, not a data file", str(path)))
+    if not stat.S_ISREG(st.st_mode):
+        # a device (/dev/zero), a FIFO or a socket: no end to cap, no size to check
+        raise InputError(Problem("not_a_file", "not a regular file", str(path)))
     if not os.access(path, os.R_OK):
         raise InputError(Problem("readable", "permission denied", str(path)))
 
@@ -150,6 +169,7 @@ def open_text_bytes(path: Path, limits: Limits | None = None) -> Iterator[IO[byt
         raise InputError(
             Problem("archive", "damaged zip archive: no central directory (truncated?)", file)
         )
+
     if is_zip:
         try:
             z = zipfile.ZipFile(path)
@@ -209,6 +229,8 @@ def read_header(path: Path, limits: Limits | None = None) -> list[str]:
     try:
         line = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
+        if zipfile.is_zipfile(path) and (why := archive_damage(path)) is not None:
+            raise why from e
         raise InputError(Problem("encoding", "not UTF-8 text", str(path), 1)) from e
     return next(csv.reader([line]), [])
 
@@ -221,6 +243,16 @@ def diagnose(path: Path, limits: Limits | None = None) -> None:
     Rows are counted as the readers count them: the header is row 1.
     """
     lim = limits or Limits.from_env()
+    try:
+        _diagnose(path, lim)
+    except InputError as e:
+        # a damaged archive shows as bad text or rows: name the cause instead
+        if e.rule != "archive" and zipfile.is_zipfile(path):
+            raise (archive_damage(path) or e) from e
+        raise
+
+
+def _diagnose(path: Path, lim: Limits) -> None:
     file = str(path)
     with open_text_bytes(path, lim) as fh:
         width: int | None = None

@@ -565,7 +565,18 @@ def create_app(bundle_dir: Path | str) -> ASGIApp:
 
 
 def _front(bundle_dir: Path | str) -> _Front:
-    index = BundleIndex(Path(bundle_dir))
+    try:
+        index = BundleIndex(Path(bundle_dir))
+    except (KeyError, TypeError, ValueError, AttributeError, OSError) as e:
+        # the manifest and shards are data: a missing field or a shard that is not JSON is
+        # a bad bundle, said in words, never a traceback
+        raise InputError(
+            Problem(
+                rule="bundle-format",
+                detail=f"not a servable bundle ({type(e).__name__}: {e})",
+                file=str(bundle_dir),
+            )
+        ) from e
     no_store = [(b"cache-control", b"no-cache")]
     extra = {
         "/api/v1/openapi.json": _item(_json(openapi_schema(index)), b"application/json", no_store),
