@@ -13,11 +13,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.batch import Batch
 from smartvote.io.cik import MAX_COUNT
-from smartvote.io.files import Limits, check_input_path, diagnose, open_text_bytes, too_large
+from smartvote.io.files import (
+    Limits,
+    check_input_path,
+    diagnose,
+    open_text_bytes,
+    read_header,
+    too_large,
+)
 from smartvote.names import norm_name, party_key
 
 REQUIRED = ("race", "unit", "candidate", "votes")
@@ -58,8 +66,7 @@ def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:
             if p.stat().st_size > lim.max_bytes:
                 raise too_large(str(p), lim.max_bytes)
             return pd.read_parquet(p)
-        with open_text_bytes(p, lim) as fh:
-            df = pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8")
+        df = _read_csv_text(p, lim)
     except FileNotFoundError as e:
         raise InputError(Problem(rule="exists", detail="file not found", file=str(p))) from e
     except UnicodeDecodeError as e:
@@ -79,13 +86,29 @@ def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:
         raise InputError(Problem(rule="readable", detail=str(e), file=str(p))) from e
     if df.empty and len(df.columns) == 0:
         raise InputError(Problem(rule="empty", detail="the file has no header", file=str(p), row=1))
-    if len(df.columns) and df.iloc[:, -1].isna().any():
-        # keep_default_na=False reads every present field as text: a NaN is a missing field
-        diagnose(p, lim)
-        raise InputError(
-            Problem("row_width", "a row has fewer fields than the header", str(p), None)
-        )
     return df
+
+
+def _read_csv_text(p: Path, lim: Limits) -> pd.DataFrame:
+    """Every column as text, blanks as "". Arrow first: unlike pandas, it refuses a row
+    with fewer fields than the header, and :func:`diagnose` then names that row."""
+    header = read_header(p, lim)
+    if header and len(set(header)) == len(header):
+        convert = pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in header},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+        try:
+            with open_text_bytes(p, lim) as fh:
+                table = pacsv.read_csv(fh, convert_options=convert)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            diagnose(p, lim)  # raises, naming the row, for every rule it knows
+        else:
+            if table.column_names == header:
+                return table.to_pandas().astype(str)
+    with open_text_bytes(p, lim) as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
 def _row_of_byte(path: Path, offset: int) -> int | None:

@@ -150,7 +150,7 @@ class _Source:
                 if length is not None and length.isdigit() and int(length) > _MAX_BYTES:
                     return TOO_LARGE
                 buf = bytearray()
-                while chunk := r.read(_CHUNK):
+                while chunk := r.read1(_CHUNK):
                     buf += chunk
                     if len(buf) > _MAX_BYTES:
                         return TOO_LARGE
