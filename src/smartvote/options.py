@@ -44,4 +44,6 @@ positive = bounded(1)
 #: Non-negative numbers (seeds, sizes, versions).
 non_negative = bounded(0)
 #: A TCP port.
-port = bounded(1, 65535)
+port_number = bounded(1, 65535)
+#: Any finite number.
+finite = bounded()

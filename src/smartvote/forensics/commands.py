@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from smartvote.options import non_negative
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``forensics`` command to the CLI."""
@@ -37,7 +39,9 @@ def register(app: typer.Typer) -> None:
         election: Annotated[
             str | None, typer.Option(help="election name when TARGET is a file")
         ] = None,
-        seed: Annotated[int, typer.Option(help="random seed of the bootstraps")] = 0,
+        seed: Annotated[
+            int, typer.Option(callback=non_negative, help="random seed of the bootstraps")
+        ] = 0,
         as_json: JsonOpt = False,
     ) -> None:
         """Measure falsification in polling-station data (Shpilkin, integer percentages,
