@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from smartvote.csvsafe import spreadsheet_safe
 from smartvote.options import non_negative
 
 
@@ -70,7 +71,7 @@ def register(app: typer.Typer) -> None:
             d["report"] = str(report)
         if stations is not None:
             stations.parent.mkdir(parents=True, exist_ok=True)
-            res.station_list.to_csv(stations, index=False)
+            spreadsheet_safe(res.station_list).to_csv(stations, index=False)
             d["station_list"]["csv"] = str(stations)
         if as_json:
             emit_json(d)
