@@ -268,3 +268,36 @@ def test_unknown_server_choice_is_an_input_error(served: Path) -> None:
 
     with pytest.raises(InputError):
         serve_bundle(served / "bundle", server="apache")
+
+
+@pytest.mark.slow
+def test_uvicorn_closes_idle_and_partial_header_connections(served: Path) -> None:
+    """Slowloris: a connection that sends nothing, or half its headers, is closed."""
+    port = _free_port()
+    exe = Path(sys.executable).with_name("smartvote")
+    proc = subprocess.Popen(
+        [str(exe), "serve", str(served / "bundle"), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "SMARTVOTE_SERVER": "uvicorn", "SMARTVOTE_HEADER_TIMEOUT": "1"},
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for first in (b"", b"GET / HTTP/1.1\r\nHost: x\r\n"):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+                c.sendall(first)
+                t = time.monotonic()
+                assert c.recv(100) == b""  # closed by the server, without an answer
+                assert time.monotonic() - t < 8
+        # a normal request still works
+        with urllib.request.urlopen(url + "/healthz", timeout=5) as r:
+            assert r.status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
