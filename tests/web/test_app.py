@@ -301,3 +301,24 @@ def test_uvicorn_closes_idle_and_partial_header_connections(served: Path) -> Non
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=20)
+
+
+def test_shards_are_content_addressed_and_cached_for_good(served: Path, client: Client) -> None:
+    """A release never mixes with stale shards behind a CDN: names change with content."""
+    import hashlib
+
+    man = json.loads((served / "bundle" / "manifest.json").read_bytes())
+    for region in man["regions"]:
+        rel = region["shard"]
+        body = (served / "bundle" / rel).read_bytes()
+        assert rel.endswith("." + hashlib.sha256(body).hexdigest()[:16] + ".json")
+        r = client.get("/" + rel)
+        assert r.status_code == 200 and "immutable" in r.headers["cache-control"]
+    assert client.get("/manifest.json").headers["cache-control"] == "no-cache"
+    # another release (new recommendations) gets new shard names
+    d = served / "again"
+    rows = synthetic_station_rows(40, n_regions=2, rng_seed=3, hostile=True)
+    recs = check_recommendations(synthetic_recommendations({r["race"] for r in rows}, rng_seed=4))
+    build_bundle(recs, group_stations(rows), load_private_key(served / "key"), d, version=43)
+    again = json.loads((d / "manifest.json").read_bytes())
+    assert not {r["shard"] for r in again["regions"]} & {r["shard"] for r in man["regions"]}

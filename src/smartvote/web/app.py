@@ -166,10 +166,11 @@ class BundleIndex:
             if rel in ("manifest.json", "manifest.sig"):
                 extra = [(b"cache-control", b"no-cache"), (b"access-control-allow-origin", b"*")]
             elif rel.startswith("data/"):
-                extra = [
-                    (b"cache-control", b"public, max-age=300"),
-                    (b"access-control-allow-origin", b"*"),
-                ]
+                # a shard named by its hash never changes: cached for good, so a CDN can
+                # never pair a new manifest with a stale shard (a new release = new names)
+                named = rel.rsplit(".", 2)[-2] == hashlib.sha256(body).hexdigest()[:16]
+                cache = b"public, max-age=31536000, immutable" if named else b"public, max-age=300"
+                extra = [(b"cache-control", cache), (b"access-control-allow-origin", b"*")]
             elif rel in offline:
                 name = rel.rsplit("/", 1)[-1]
                 extra = [
@@ -666,54 +667,6 @@ def _server_choice(server: str | None) -> str:
     return choice
 
 
-#: Seconds a client has to send a request's complete headers, from connecting or from the
-#: end of the previous response ($SMARTVOTE_HEADER_TIMEOUT). uvicorn itself never closes a
-#: connection that is idle before its first request or stuck in its headers (slowloris).
-HEADER_TIMEOUT = 10.0
-
-
-def _guarded_httptools() -> type[Any]:
-    """uvicorn's httptools protocol, closing connections whose headers do not arrive in time."""
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-    limit = float(os.environ.get("SMARTVOTE_HEADER_TIMEOUT", HEADER_TIMEOUT))
-
-    class Guarded(HttpToolsProtocol):  # type: ignore[misc]
-        _sv_timer: Any = None
-
-        def _sv_arm(self) -> None:
-            self._sv_disarm()
-            self._sv_timer = self.loop.call_later(limit, self._sv_expire)
-
-        def _sv_disarm(self) -> None:
-            if self._sv_timer is not None:
-                self._sv_timer.cancel()
-                self._sv_timer = None
-
-        def _sv_expire(self) -> None:
-            if not self.transport.is_closing():
-                self.transport.close()
-
-        def connection_made(self, transport: Any) -> None:
-            super().connection_made(transport)
-            self._sv_arm()
-
-        def on_headers_complete(self) -> None:
-            self._sv_disarm()
-            super().on_headers_complete()
-
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            if not self.transport.is_closing():
-                self._sv_arm()  # the next request's headers are due in time too
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._sv_disarm()
-            super().connection_lost(exc)
-
-    return Guarded
-
-
 def serve_bundle(
     bundle_dir: Path | str,
     host: str = "127.0.0.1",
@@ -762,9 +715,11 @@ def serve_bundle(
         return
     import uvicorn
 
+    from smartvote.web.guard import GuardedHttpTools
+
     uvicorn.run(
         "smartvote.web.app:app_from_env",
-        http=_guarded_httptools(),
+        http=GuardedHttpTools,  # closes idle and partial-header connections (slowloris)
         timeout_keep_alive=5,
         factory=True,
         host=host,
