@@ -43,8 +43,12 @@ class _App(typer.Typer):
                     fail(e)
                 except KeyboardInterrupt:
                     # the store's transaction was rolled back: nothing half-written stays
-                    sys.stderr.write("error: interrupted (nothing was written)\n")
-                    raise typer.Exit(130) from None
+                    _interrupted()
+                except Exception as e:
+                    # DuckDB turns Ctrl-C during a query into its own error
+                    if isinstance(e.__cause__ or e.__context__, KeyboardInterrupt):
+                        _interrupted()
+                    raise
                 except RecursionError:
                     fail(SmartvoteError(Problem("nesting", "input nested too deeply to read")))
                 except MemoryError:
@@ -54,6 +58,11 @@ class _App(typer.Typer):
             return fn
 
         return decorate
+
+
+def _interrupted() -> None:
+    sys.stderr.write("error: interrupted (nothing was written)\n")
+    raise typer.Exit(130)
 
 
 app = _App(

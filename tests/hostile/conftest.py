@@ -67,10 +67,11 @@ class Result:
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> Result:
+    # ``output`` is what a user sees, stdout and stderr together, under every click version
     r = CliRunner().invoke(app, args, env=env)
     if r.exception is not None and not isinstance(r.exception, SystemExit):
         raise r.exception  # a traceback: the case fails loudly with it
-    return Result(r.exit_code, r.stdout, r.stderr)
+    return Result(r.exit_code, r.output, "")
 
 
 @pytest.fixture(scope="session")
