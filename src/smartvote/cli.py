@@ -44,15 +44,15 @@ class _App(typer.Typer):
                 except KeyboardInterrupt:
                     # the store's transaction was rolled back: nothing half-written stays
                     _interrupted()
+                except RecursionError:
+                    fail(SmartvoteError(Problem("nesting", "input nested too deeply to read")))
+                except MemoryError:
+                    fail(SmartvoteError(Problem("memory", "out of memory reading the input")))
                 except Exception as e:
                     # DuckDB turns Ctrl-C during a query into its own error
                     if isinstance(e.__cause__ or e.__context__, KeyboardInterrupt):
                         _interrupted()
                     raise
-                except RecursionError:
-                    fail(SmartvoteError(Problem("nesting", "input nested too deeply to read")))
-                except MemoryError:
-                    fail(SmartvoteError(Problem("memory", "out of memory reading the input")))
 
             register(reporting)
             return fn
