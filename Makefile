@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean browser
+.PHONY: demo test lint typecheck bench clean browser test-lowest lock
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,8 +28,21 @@ typecheck: $(STAMP)
 test: $(STAMP) browser lint typecheck
 	$(BIN)/pytest -q
 
+# The lowest dependency versions pyproject.toml allows (constraints/lowest.txt), in their
+# own venv; CI runs it beside `make test` (the newest versions the upper bounds allow).
+LOWEST := .venv-lowest
+test-lowest:
+	$(PY) -m venv $(LOWEST)
+	$(LOWEST)/bin/pip install -q --upgrade pip
+	$(LOWEST)/bin/pip install -q -c constraints/lowest.txt -e '.[dev]'
+	$(LOWEST)/bin/pytest -q tests/io tests/hostile tests/web
+
+# Pinned runtime versions for the demo and the server (requirements/server.lock).
+lock: $(STAMP)
+	$(BIN)/python requirements/lock.py
+
 bench: $(STAMP)
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache smartvote.duckdb demo-output
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache smartvote.duckdb demo-output

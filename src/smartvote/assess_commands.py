@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from smartvote.options import non_negative
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``assess`` command to the CLI."""
@@ -38,7 +40,9 @@ def register(app: typer.Typer) -> None:
         report: Annotated[
             Path | None, typer.Option("--report", help="write an HTML report with figures")
         ] = None,
-        seed: Annotated[int, typer.Option("--seed", help="bootstrap seed")] = 0,
+        seed: Annotated[
+            int, typer.Option("--seed", callback=non_negative, help="bootstrap seed")
+        ] = 0,
         boot: Annotated[int, typer.Option("--boot", help="bootstrap replicates", min=100)] = 2000,
         as_json: Annotated[
             bool, typer.Option("--json", help="print machine-readable JSON on stdout")

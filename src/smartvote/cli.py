@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from smartvote.errors import SmartvoteError
+from smartvote.errors import Problem, SmartvoteError
 from smartvote.io.store import Store, default_db_path
 
 
@@ -41,11 +41,28 @@ class _App(typer.Typer):
                     return fn(*a, **k)
                 except SmartvoteError as e:
                     fail(e)
+                except KeyboardInterrupt:
+                    # the store's transaction was rolled back: nothing half-written stays
+                    _interrupted()
+                except RecursionError:
+                    fail(SmartvoteError(Problem("nesting", "input nested too deeply to read")))
+                except MemoryError:
+                    fail(SmartvoteError(Problem("memory", "out of memory reading the input")))
+                except Exception as e:
+                    # DuckDB turns Ctrl-C during a query into its own error
+                    if isinstance(e.__cause__ or e.__context__, KeyboardInterrupt):
+                        _interrupted()
+                    raise
 
             register(reporting)
             return fn
 
         return decorate
+
+
+def _interrupted() -> None:
+    sys.stderr.write("error: interrupted (nothing was written)\n")
+    raise typer.Exit(130)
 
 
 app = _App(
@@ -126,10 +143,46 @@ def ingest(
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="replace stations another source of the election already stored"
+        ),
+    ] = False,
+    max_input_mb: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="cap on a file's uncompressed size, MiB (default 1024, $SMARTVOTE_MAX_INPUT_MB)",
+        ),
+    ] = None,
+    max_line_kb: Annotated[
+        int | None,
+        typer.Option(min=1, help="cap on one line, KiB (default 1024, $SMARTVOTE_MAX_LINE_KB)"),
+    ] = None,
 ) -> None:
-    """Ingest files into the store in one transaction and print a summary."""
+    """Ingest files into the store in one transaction and print a summary.
+
+    A source is keyed by its content: ingesting the same file (or a new version from the
+    same path) again replaces it; stations already stored from another file are an error
+    unless --replace.
+    """
+    from smartvote.io.files import Limits
+
+    lim = Limits.from_env()
+    lim = Limits(
+        max_input_mb << 20 if max_input_mb else lim.max_bytes,
+        max_line_kb << 10 if max_line_kb else lim.max_line,
+    )
     with Store(db_path(db)) as st:
-        s = st.ingest(files, election=election, regime=regime, progress=not as_json)
+        s = st.ingest(
+            files,
+            election=election,
+            regime=regime,
+            progress=not as_json,
+            replace=replace,
+            limits=lim,
+        )
     if as_json:
         emit_json(s.to_dict())
         return
@@ -144,6 +197,8 @@ def ingest(
     for rule, n in s.flags.items():
         t.add_row(f"flag: {rule}", f"{n:,}")
     out.print(t)
+    for line in s.replaced:
+        sys.stderr.write(f"replaced: {line}\n")
 
 
 @app.command()

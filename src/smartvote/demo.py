@@ -25,6 +25,7 @@ from typing import Annotated, Any
 import typer
 
 from smartvote.io.store import Store
+from smartvote.options import port_number
 from smartvote.simulate import SimConfig, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,7 +181,7 @@ def register(app: typer.Typer) -> None:
         shared: Annotated[Path, typer.Option(help="real data folder")] = DEFAULT_SHARED,
         serve: Annotated[bool, typer.Option(help="serve the voter page at the end")] = True,
         host: Annotated[str, typer.Option()] = "127.0.0.1",
-        port: Annotated[int, typer.Option()] = 8000,
+        port: Annotated[int, typer.Option(callback=port_number)] = 8000,
         as_json: Annotated[
             bool, typer.Option("--json", help="progress on stderr; the results as JSON on stdout")
         ] = False,

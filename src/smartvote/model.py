@@ -68,10 +68,14 @@ class IngestSummary:
     registered: int
     ballots: int
     flags: dict[str, int] = field(default_factory=dict)
+    #: What the ingest replaced in the store (earlier ingests of the same source or path,
+    #: stations replaced under ``--replace``), one line each.
+    replaced: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["files"] = list(self.files)
+        d["replaced"] = list(self.replaced)
         return d
 
 

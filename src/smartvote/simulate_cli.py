@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from smartvote.options import finite, non_negative, positive, unit_interval
 from smartvote.simulate import SimConfig, simulate
 
 
@@ -18,38 +19,58 @@ def register(app: typer.Typer) -> None:
     @app.command("simulate")
     def simulate_cmd(
         out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("simulated"),
-        seed: Annotated[int, typer.Option(help="random seed (same seed, same election)")] = d.seed,
-        stations: Annotated[int, typer.Option(help="number of polling stations")] = d.stations,
-        regions: Annotated[int, typer.Option()] = d.regions,
-        districts: Annotated[int, typer.Option(help="single-member districts")] = d.districts,
+        seed: Annotated[
+            int, typer.Option(callback=non_negative, help="random seed (same seed, same election)")
+        ] = d.seed,
+        stations: Annotated[
+            int, typer.Option(callback=positive, help="number of polling stations")
+        ] = d.stations,
+        regions: Annotated[int, typer.Option(callback=positive)] = d.regions,
+        districts: Annotated[
+            int, typer.Option(callback=positive, help="single-member districts")
+        ] = d.districts,
         election: Annotated[str, typer.Option(help="election name")] = d.election,
         previous: Annotated[
             str, typer.Option(help="name of the earlier election on the same stations")
         ] = d.previous,
-        turnout: Annotated[float, typer.Option(help="mean clean turnout")] = d.turnout,
+        turnout: Annotated[
+            float, typer.Option(callback=unit_interval, help="mean clean turnout")
+        ] = d.turnout,
         stuffing_share: Annotated[
-            float, typer.Option(help="share of stations with ballot stuffing")
+            float,
+            typer.Option(callback=unit_interval, help="share of stations with ballot stuffing"),
         ] = d.stuffing_share,
         stuffing_intensity: Annotated[
-            float, typer.Option(help="θ: stuffed fraction of non-voters ~ |N(0, θ)|")
+            float,
+            typer.Option(
+                callback=non_negative, help="θ: stuffed fraction of non-voters ~ |N(0, θ)|"
+            ),
         ] = d.stuffing_intensity,
         switch_with_stuffing: Annotated[
             bool, typer.Option(help="also switch x**α of opponents' votes")
         ] = d.switch_with_stuffing,
         extreme_share: Annotated[
-            float, typer.Option(help="share of stations near 100%/100%")
+            float, typer.Option(callback=unit_interval, help="share of stations near 100%/100%")
         ] = d.extreme_share,
         integer_share: Annotated[
-            float, typer.Option(help="share of stations rewritten to whole percentages")
+            float,
+            typer.Option(
+                callback=unit_interval, help="share of stations rewritten to whole percentages"
+            ),
         ] = d.integer_share,
         switching_share: Annotated[
-            float, typer.Option(help="share of stations with vote switching only")
+            float,
+            typer.Option(callback=unit_interval, help="share of stations with vote switching only"),
         ] = d.switching_share,
         switching_fraction: Annotated[
-            float, typer.Option(help="fraction of opponents' votes switched there")
+            float,
+            typer.Option(
+                callback=unit_interval, help="fraction of opponents' votes switched there"
+            ),
         ] = d.switching_fraction,
         turnout_support_corr: Annotated[
-            float, typer.Option(help="genuine turnout–support correlation (logit scale)")
+            float,
+            typer.Option(callback=finite, help="genuine turnout–support correlation (logit scale)"),
         ] = d.turnout_support_corr,
         stuffing_region_sd: Annotated[
             float, typer.Option(help="stuffing heavier in some regions: log-weight sd per region")
@@ -69,7 +90,10 @@ def register(app: typer.Typer) -> None:
         pack_size: Annotated[float, typer.Option(help="mean pack size (ballots)")] = d.pack_size,
         tactical_share: Annotated[
             float,
-            typer.Option(help="share of other challengers' voters switching to the endorsed one"),
+            typer.Option(
+                callback=unit_interval,
+                help="share of other challengers' voters switching to the endorsed one",
+            ),
         ] = d.tactical_share,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import zipfile
 from pathlib import Path
@@ -217,7 +218,67 @@ def test_row_with_extra_fields_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as ei:
         read_cik(p)
     prob = ei.value.problems[0]
-    assert prob.rule == "csv" and "line 3" in prob.detail
+    assert prob.rule == "row_width" and prob.row == 3 and prob.file == str(p)
+
+
+def _csv_rows(p: Path) -> list[list[str]]:
+    with p.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def _write_rows(p: Path, rows: list[list[str]]) -> None:
+    with p.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def test_short_row_is_an_error_naming_the_row(tmp_path: Path) -> None:
+    """A short row, or a truncated last row, is never read as blanks."""
+    p = tmp_path / "2021.csv"
+    _frame([_station(uik=f"УИК №{i}") for i in range(4)]).to_csv(p, index=False)
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text[: text.rindex(",") - 1], encoding="utf-8")  # cut inside the last row
+    with pytest.raises(InputError) as ei:
+        read_cik(p)
+    prob = ei.value.problems[0]
+    assert (prob.rule, prob.row, prob.file) == ("row_width", 5, str(p))
+    assert "short or truncated" in prob.detail
+    p.write_text(text, encoding="utf-8")
+    rows = _csv_rows(p)
+    rows[2] = rows[2][:-2]
+    _write_rows(p, rows)
+    with pytest.raises(InputError) as ei:
+        read_cik(p)
+    assert (ei.value.problems[0].rule, ei.value.problems[0].row) == ("row_width", 3)
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e23", "99999999999999999999", "1e400"])
+def test_non_finite_or_huge_counts_are_errors(tmp_path: Path, value: str) -> None:
+    p = tmp_path / "2021.csv"
+    _frame([_station(uik=f"УИК №{i}") for i in range(3)]).to_csv(p, index=False)
+    rows = _csv_rows(p)
+    rows[3][rows[0].index(REG_2021)] = value
+    _write_rows(p, rows)
+    with pytest.raises(InputError) as ei:
+        read_cik(p)
+    prob = ei.value.problems[0]
+    assert prob.row == 4 and prob.rule in ("range", "integer", "non_negative")
+    assert prob.column == REG_2021
+
+
+def test_exact_duplicate_row_is_stored_once_and_flagged(tmp_path: Path) -> None:
+    rows = [_station(uik=f"УИК №{i}") for i in range(3)]
+    b = read_cik_frame(_frame([*rows, rows[1]]), "2021.csv")
+    assert len(b.units) == 3
+    assert b.units["source_row"].tolist() == [2, 3, 4]
+    f = b.flags[b.flags["rule"] == "duplicate_row"]
+    assert f["unit"].tolist() == [str(b.units["unit"].iloc[1])]
+    assert "row 5 repeats row 3" in f["detail"].iloc[0]
+    # same number, different figures: two stations, told apart by their rows
+    other = dict(rows[1])
+    key = next(k for k in other if "внесенных" in k)
+    other[key] = 7
+    b2 = read_cik_frame(_frame([*rows, other]), "2021.csv")
+    assert len(b2.units) == 4 and not (b2.flags["rule"] == "duplicate_row").any()
 
 
 def test_non_utf8_file_is_an_encoding_error(tmp_path: Path) -> None:

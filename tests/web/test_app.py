@@ -175,7 +175,7 @@ def test_served_logs_no_query_strings(served: Path, server: str) -> None:
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(600):  # startup verifies the bundle; slow on a loaded machine
             try:
                 urllib.request.urlopen(url + "/healthz", timeout=1).close()
                 break
@@ -268,3 +268,57 @@ def test_unknown_server_choice_is_an_input_error(served: Path) -> None:
 
     with pytest.raises(InputError):
         serve_bundle(served / "bundle", server="apache")
+
+
+@pytest.mark.slow
+def test_uvicorn_closes_idle_and_partial_header_connections(served: Path) -> None:
+    """Slowloris: a connection that sends nothing, or half its headers, is closed."""
+    port = _free_port()
+    exe = Path(sys.executable).with_name("smartvote")
+    proc = subprocess.Popen(
+        [str(exe), "serve", str(served / "bundle"), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "SMARTVOTE_SERVER": "uvicorn", "SMARTVOTE_HEADER_TIMEOUT": "1"},
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for first in (b"", b"GET / HTTP/1.1\r\nHost: x\r\n"):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+                c.sendall(first)
+                t = time.monotonic()
+                assert c.recv(100) == b""  # closed by the server, without an answer
+                assert time.monotonic() - t < 8
+        # a normal request still works
+        with urllib.request.urlopen(url + "/healthz", timeout=5) as r:
+            assert r.status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+
+
+def test_shards_are_content_addressed_and_cached_for_good(served: Path, client: Client) -> None:
+    """A release never mixes with stale shards behind a CDN: names change with content."""
+    import hashlib
+
+    man = json.loads((served / "bundle" / "manifest.json").read_bytes())
+    for region in man["regions"]:
+        rel = region["shard"]
+        body = (served / "bundle" / rel).read_bytes()
+        assert rel.endswith("." + hashlib.sha256(body).hexdigest()[:16] + ".json")
+        r = client.get("/" + rel)
+        assert r.status_code == 200 and "immutable" in r.headers["cache-control"]
+    assert client.get("/manifest.json").headers["cache-control"] == "no-cache"
+    # another release (new recommendations) gets new shard names
+    d = served / "again"
+    rows = synthetic_station_rows(40, n_regions=2, rng_seed=3, hostile=True)
+    recs = check_recommendations(synthetic_recommendations({r["race"] for r in rows}, rng_seed=4))
+    build_bundle(recs, group_stations(rows), load_private_key(served / "key"), d, version=43)
+    again = json.loads((d / "manifest.json").read_bytes())
+    assert not {r["shard"] for r in again["regions"]} & {r["shard"] for r in man["regions"]}

@@ -71,6 +71,7 @@ def figures(a: Assessment) -> list[tuple[str, str]]:
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = False  # labels are data: plain text, never TeX
     import matplotlib.pyplot as plt
 
     out: list[tuple[str, str]] = []

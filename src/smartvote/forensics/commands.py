@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from smartvote.csvsafe import spreadsheet_safe
+from smartvote.options import non_negative
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``forensics`` command to the CLI."""
@@ -37,7 +40,9 @@ def register(app: typer.Typer) -> None:
         election: Annotated[
             str | None, typer.Option(help="election name when TARGET is a file")
         ] = None,
-        seed: Annotated[int, typer.Option(help="random seed of the bootstraps")] = 0,
+        seed: Annotated[
+            int, typer.Option(callback=non_negative, help="random seed of the bootstraps")
+        ] = 0,
         as_json: JsonOpt = False,
     ) -> None:
         """Measure falsification in polling-station data (Shpilkin, integer percentages,
@@ -66,7 +71,7 @@ def register(app: typer.Typer) -> None:
             d["report"] = str(report)
         if stations is not None:
             stations.parent.mkdir(parents=True, exist_ok=True)
-            res.station_list.to_csv(stations, index=False)
+            spreadsheet_safe(res.station_list).to_csv(stations, index=False)
             d["station_list"]["csv"] = str(stations)
         if as_json:
             emit_json(d)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smartvote.csvsafe import spreadsheet_safe
 from smartvote.forensics import fingerprint as fp
 from smartvote.forensics import integer as it
 from smartvote.forensics import shpilkin as sh
@@ -324,7 +325,7 @@ def forensics_demo(db_path: str | Path, election: str, report_path: str | Path) 
     rp = Path(report_path)
     write_report(res, rp)
     csv = rp.with_suffix(".stations.csv")
-    res.station_list.to_csv(csv, index=False)
+    spreadsheet_safe(res.station_list).to_csv(csv, index=False)
     d = res.to_dict()
     d["report"] = str(rp)
     d["station_list_csv"] = str(csv)

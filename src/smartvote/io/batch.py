@@ -124,6 +124,9 @@ class Batch:
     #: Optional dense votes (units × candidates, NaN = no number) of a single-race batch,
     #: columns in ``candidates`` order: lets the store write without re-pivoting.
     matrix: np.ndarray | None = None
+    #: Where each of ``sources`` was read from: (resolved path, SHA-256 of its bytes),
+    #: filled by :meth:`smartvote.io.store.Store.ingest`; the store keys sources by them.
+    origins: tuple[tuple[str, str], ...] = ()
 
     @property
     def results(self) -> pd.DataFrame:

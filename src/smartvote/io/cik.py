@@ -27,11 +27,16 @@ import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.batch import Batch, row_sums
-from smartvote.io.files import open_text_bytes, read_header
+from smartvote.io.files import Limits, diagnose, open_text_bytes, read_header
 from smartvote.names import norm_name, party_key, party_label, strip_ballot_number
 
 #: No real polling station serves this many voters; rows above it are pseudo-stations.
 PSEUDO_STATION_REGISTERED = 50_000
+
+#: Largest count accepted: every integer up to it is exact in float64 (the readers' working
+#: type) and in the store's BIGINT. Larger values, ``inf`` and ``1e23`` are input errors.
+MAX_COUNT = 2**53 - 1
+_RANGE_DETAIL = f"protocol lines and votes must be finite and at most {MAX_COUNT:,}"
 
 ID_COLUMNS = ("level", "name", "region", "oik", "tik", "uik")
 
@@ -157,13 +162,19 @@ def _names_electronic(tik: pa.Array) -> np.ndarray:
 
 
 def _unit_ids(
-    region: pa.Array, station: pa.Array, district: pa.Array, tik: pa.Array, electronic: np.ndarray
-) -> pa.Array:
+    region: pa.Array,
+    station: pa.Array,
+    district: pa.Array,
+    tik: pa.Array,
+    electronic: np.ndarray,
+    rows: np.ndarray | None = None,
+) -> tuple[pa.Array, np.ndarray | None]:
     """Stable unit ids, built in Arrow (no per-row Python strings).
 
     A station is ``REGION/NUMBER``; an electronic pseudo-station ``REGION/ДЭГ[-DISTRICT][-NUMBER]``.
     A number used twice in a region (two commissions) is qualified by ``@TIK``, and a pair
-    still equal by ``#ROW`` (its line in the file).
+    still equal by ``#ROW`` (its line in the file, from ``rows``). Also returns the mask of
+    the rows that needed ``#ROW`` (None when none did).
     """
     join = pc.binary_join_element_wise
     unit = join(region, station, "/")
@@ -175,14 +186,15 @@ def _unit_ids(
         e_id = join(r, "/ДЭГ", dash_district, dash_station, "")
         unit = pc.replace_with_mask(unit, pa.array(electronic), e_id)
     if len(pc.unique(unit)) == len(unit):
-        return unit
+        return unit, None
     dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))
     unit = pc.if_else(pa.array(dup), join(unit, tik, "@"), unit)
     dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))
-    if dup.any():
-        rows = pa.array((np.arange(len(unit)) + 2).astype(str))
-        unit = pc.if_else(pa.array(dup), join(unit, rows, "#"), unit)
-    return unit
+    if not dup.any():
+        return unit, None
+    line = rows if rows is not None else np.arange(len(unit)) + 2
+    unit = pc.if_else(pa.array(dup), join(unit, pa.array(line.astype(str)), "#"), unit)
+    return unit, dup
 
 
 def _only_value(values: pa.Array) -> str:
@@ -212,6 +224,8 @@ def _numeric(df: pd.DataFrame, col: str, file: str) -> np.ndarray:
             mask, rule, "protocol lines and votes must be non-negative whole numbers", file, col, s
         ):
             raise InputError(p)
+    if p := Problem.first(arr > MAX_COUNT, "range", _RANGE_DETAIL, file, col, s):
+        raise InputError(p)  # also catches inf: NaN (a blank) compares False
     return arr
 
 
@@ -223,9 +237,18 @@ def _int64(values: np.ndarray) -> pd.arrays.IntegerArray:
 
 
 def read_cik_frame(
-    df: pd.DataFrame, file: str, election: str | None = None, kind: str | None = None
+    df: pd.DataFrame,
+    file: str,
+    election: str | None = None,
+    kind: str | None = None,
+    rows: np.ndarray | None = None,
 ) -> Batch:
-    """Turn a raw CIK table into a :class:`Batch` (see module docstring)."""
+    """Turn a raw CIK table into a :class:`Batch` (see module docstring).
+
+    An exact copy of an earlier row (a station listed twice) is stored once and flagged
+    ``duplicate_row`` on the station kept. ``rows`` gives each row's line in the file
+    (default: data row i is line i + 2).
+    """
     header = [str(c) for c in df.columns]
     roles = classify_columns(header)
     if "registered" not in roles.values():
@@ -280,7 +303,16 @@ def read_cik_frame(
         | (not has_station_cols)
         | (np.asarray(pc.equal(station_a, "").to_numpy(zero_copy_only=False)) & has_station_cols)
     )
-    unit_a = _unit_ids(region_a, station_a, district_a, tik_a, electronic)
+    line = rows if rows is not None else np.arange(n) + 2
+    unit_a, numbered = _unit_ids(region_a, station_a, district_a, tik_a, electronic, line)
+    if numbered is not None:
+        copies = _exact_copies(df, numbered)
+        if copies.any():
+            keep = ~copies
+            b = read_cik_frame(
+                df[keep].reset_index(drop=True), file, election, kind, rows=line[keep]
+            )
+            return _flag_copies(b, df, copies, line)
     region_of = _only_value(region_a)
     race = f"{election}/list" if kind == "duma" else f"{election}/{kind}"
 
@@ -322,7 +354,7 @@ def read_cik_frame(
             "not_counted": _int64(get("not_counted")),
             "url": pd.arrays.ArrowStringArray(ident("url")),
             "source": _const(Path(file).name, n),
-            "source_row": np.arange(n) + 2,
+            "source_row": line,
         }
     )
     choice_cols = [c for c in header if roles[c] == "choice"]
@@ -405,34 +437,73 @@ def read_cik_frame(
     )
 
 
+def _exact_copies(df: pd.DataFrame, among: np.ndarray) -> np.ndarray:
+    """Rows (within ``among``) that repeat an earlier row field for field."""
+    out = np.zeros(len(df), dtype=bool)
+    idx = np.flatnonzero(among)
+    out[idx] = df.iloc[idx].duplicated(keep="first").to_numpy()
+    return out
+
+
+def _flag_copies(b: Batch, df: pd.DataFrame, copies: np.ndarray, line: np.ndarray) -> Batch:
+    """Add a ``duplicate_row`` flag to each kept station that had exact copies dropped."""
+    idx = np.flatnonzero(copies)
+    cols = list(df.columns)
+    first = df.reset_index(drop=True).reset_index().groupby(cols, dropna=False, sort=False)["index"]
+    first_of = first.transform("min").to_numpy()
+    row_unit = dict(zip(b.units["source_row"].to_numpy().tolist(), b.units["unit"], strict=True))
+    units = [row_unit[int(line[first_of[i]])] for i in idx]
+    flags = pd.DataFrame(
+        {
+            "election": b.election,
+            "race": str(b.units["race"].iloc[0]),
+            "unit": units,
+            "rule": "duplicate_row",
+            "detail": [
+                f"row {int(line[i])} repeats row {int(line[first_of[i]])} exactly; stored once"
+                for i in idx
+            ],
+        }
+    )
+    b.flags = pd.concat([b.flags, flags], ignore_index=True).astype(b.flags.dtypes.to_dict())
+    return b
+
+
 def read_cik(
     path: str | Path,
     election: str | None = None,
     kind: str | None = None,
     header: list[str] | None = None,
+    limits: Limits | None = None,
 ) -> Batch:
     """Read a CIK protocol CSV (plain or zipped) into a :class:`Batch`.
 
     Parsed by Arrow's multithreaded CSV reader, streaming out of the zip member (so
     decompression overlaps parsing); identifier columns are read as text. A file Arrow
-    rejects (bad encoding, a short row, duplicate headers) is read again by pandas, whose
-    errors name the row. ``header`` saves reading the first line again when the caller
-    has it (as :func:`smartvote.io.read_any` does).
+    rejects (bad encoding, a short row, a line longer than a block) is streamed once more
+    by :func:`~smartvote.io.files.diagnose`, whose error names the row; a file that passes
+    it (duplicate header names) is read by pandas. ``header`` saves reading the first line
+    again when the caller has it (as :func:`smartvote.io.read_any` does).
     """
     p = Path(path)
-    df = _read_arrow(p, header if header is not None else read_header(p))
+    lim = limits or Limits.from_env()
+    df = _read_arrow(p, header if header is not None else read_header(p, lim), lim)
     if df is None:
+        diagnose(p, lim)
         try:
-            df = pd.read_csv(p, encoding="utf-8", low_memory=False)
+            with open_text_bytes(p, lim) as fh:
+                df = pd.read_csv(fh, encoding="utf-8", low_memory=False)
         except UnicodeDecodeError as e:
             raise InputError(Problem(rule="encoding", detail=f"not UTF-8: {e}", file=str(p))) from e
         except pd.errors.ParserError as e:
             raise InputError(Problem(rule="csv", detail=str(e), file=str(p))) from e
+    if not len(df):
+        raise InputError(Problem("empty", "the file has a header but no data rows", str(p), 2))
     return read_cik_frame(df, str(p), election=election, kind=kind)
 
 
-def _read_arrow(p: Path, header: list[str]) -> pd.DataFrame | None:
-    """The table through ``pyarrow.csv``, or None to let pandas read it (and explain)."""
+def _read_arrow(p: Path, header: list[str], limits: Limits) -> pd.DataFrame | None:
+    """The table through ``pyarrow.csv``, or None to let the slow path read it (and explain)."""
     if len(set(header)) != len(header):
         return None
     roles = classify_columns(header)
@@ -444,7 +515,7 @@ def _read_arrow(p: Path, header: list[str]) -> pd.DataFrame | None:
         timestamp_parsers=[],
     )
     try:
-        with open_text_bytes(p) as fh:
+        with open_text_bytes(p, limits) as fh:
             table = pacsv.read_csv(
                 fh,
                 read_options=pacsv.ReadOptions(block_size=4 << 20),

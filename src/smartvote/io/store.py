@@ -12,6 +12,7 @@ Ingest is one transaction: files are parsed first, then written inside ``BEGIN``
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from smartvote.io.batch import (
     Batch,
 )
 from smartvote.io.detect import read_any
+from smartvote.io.files import Limits
 from smartvote.model import ElectionSummary, IngestSummary
 
 #: Rows per row group of the store's tables (a multiple of DuckDB's 2,048-row vector).
@@ -72,6 +74,16 @@ MIGRATE_UNIT_VOTES = [
 ]
 
 
+#: Stores written before sources were keyed by content: the file name stands in for the key.
+MIGRATE_SOURCE_KEYS = [
+    "ALTER TABLE sources ADD COLUMN sha256 VARCHAR",
+    "ALTER TABLE sources ADD COLUMN path VARCHAR",
+    "ALTER TABLE units ADD COLUMN source_id VARCHAR",
+    "UPDATE units SET source_id = 'name:' || source",
+    "UPDATE sources SET sha256 = 'name:' || source",
+]
+
+
 def default_db_path() -> Path:
     """``$SMARTVOTE_DB`` or ``./smartvote.duckdb``."""
     return Path(os.environ.get("SMARTVOTE_DB", "smartvote.duckdb"))
@@ -82,12 +94,12 @@ def _ddl() -> list[str]:
         "CREATE TABLE IF NOT EXISTS elections (election VARCHAR PRIMARY KEY, kind VARCHAR, "
         "ingested_at TIMESTAMP DEFAULT current_timestamp)",
         "CREATE TABLE IF NOT EXISTS sources (election VARCHAR, source VARCHAR, rows BIGINT, "
-        "ingested_at TIMESTAMP DEFAULT current_timestamp)",
+        "ingested_at TIMESTAMP DEFAULT current_timestamp, sha256 VARCHAR, path VARCHAR)",
     ]
     for name, cols in TABLES.items():
         body = ", ".join(f'"{c}" {_SQLTYPE[t]}' for c, t in cols.items())
         if name == "units":
-            body += ", votes BIGINT[]"
+            body += ", votes BIGINT[], source_id VARCHAR"
         out.append(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
     out.append(
         "CREATE TABLE IF NOT EXISTS choices (election VARCHAR, race VARCHAR, idx INTEGER, "
@@ -97,8 +109,61 @@ def _ddl() -> list[str]:
     return out
 
 
+#: The DuckDB file format's magic bytes, after an 8-byte checksum at the start of the file.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def check_db_path(path: Path) -> None:
+    """Refuse a ``--db`` that is not a DuckDB database (nor a new file in an existing folder).
+
+    DuckDB would otherwise attach a CSV, Parquet or SQLite file (in memory, or through an
+    extension fetched over the network), report success and save nothing.
+    """
+    if path.is_dir():
+        raise StoreError(
+            Problem("db_path", "is a directory, not a DuckDB database file", str(path))
+        )
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise StoreError(
+                Problem("db_path", "the folder for a new database does not exist", str(path))
+            )
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError as e:
+        raise StoreError(Problem("db_path", e.strerror or str(e), str(path))) from e
+    if len(head) and head[8:12] != _DUCKDB_MAGIC:
+        raise StoreError(
+            Problem(
+                "db_path", "not a DuckDB database (refusing to attach or overwrite it)", str(path)
+            )
+        )
+
+
+def _store_error(e: Exception, path: Path) -> StoreError:
+    """A DuckDB error on opening, in words: above all, a database another process holds."""
+    text = str(e)
+    if "lock" in text.lower():
+        return StoreError(
+            Problem(
+                "db_busy",
+                "the database is busy: another smartvote process is writing it (or reading "
+                "it while this one would write); try again when it has finished",
+                str(path),
+            )
+        )
+    return StoreError(
+        Problem("db_open", f"cannot open the database: {text.splitlines()[0]}", str(path))
+    )
+
+
 class Store:
     """A DuckDB file of ingested elections. Use as a context manager."""
+
+    replaced: list[str]
+    _replace: bool = False
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
@@ -110,14 +175,21 @@ class Store:
         # file (~100k units) then fills whole row groups, which DuckDB writes straight to
         # the database file during the insert instead of through the write-ahead log at
         # commit (commit of the 2021 file: 0.38 s -> 0.03 s).
-        self.con = duckdb.connect()
+        check_db_path(self.path)
+        self.con = duckdb.connect(
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        )
         self.con.execute("SET enable_progress_bar = false")
-        opts = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"
+        opts = "TYPE DUCKDB, " + ("READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}")
         quoted = str(self.path).replace("'", "''")
-        self.con.execute(f"ATTACH '{quoted}' AS {CATALOG} ({opts})")
-        self.con.execute(f"USE {CATALOG}")
-        if not read_only:
-            self._create_or_migrate()
+        try:
+            self.con.execute(f"ATTACH '{quoted}' AS {CATALOG} ({opts})")
+            self.con.execute(f"USE {CATALOG}")
+            if not read_only:
+                self._create_or_migrate()
+        except duckdb.Error as e:
+            self.con.close()
+            raise _store_error(e, self.path) from e
 
     def _create_or_migrate(self) -> None:
         """Create missing tables; move an older store's ``unit_votes`` into ``units``.
@@ -132,11 +204,23 @@ class Store:
             ).fetchall()
         }
         old = "unit_votes" in names
-        if not old and names >= {*TABLES, "elections", "sources", "choices", "results"}:
+        cols = {
+            (r[0], r[1])
+            for r in self.con.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_catalog = ? AND table_name IN ('units', 'sources')",
+                [CATALOG],
+            ).fetchall()
+        }
+        keyed = "units" not in names or ("units", "source_id") in cols
+        if keyed and not old and names >= {*TABLES, "elections", "sources", "choices", "results"}:
             return
         with self.transaction() as con:
             for stmt in (MIGRATE_UNIT_VOTES if old else []) + _ddl():
                 con.execute(stmt)
+            if not keyed:  # before sources were keyed by content: the file name was the key
+                for stmt in MIGRATE_SOURCE_KEYS:
+                    con.execute(stmt)
 
     def close(self) -> None:
         self.con.close()
@@ -161,30 +245,47 @@ class Store:
             raise
         self.con.execute("COMMIT")
 
-    def write(self, batches: Iterable[Batch]) -> None:
-        """Write parsed batches in one transaction, replacing earlier ingests of the same source."""
+    def write(self, batches: Iterable[Batch], replace: bool = False) -> None:
+        """Write parsed batches in one transaction (see :meth:`_write_one` for what is replaced)."""
+        self.replaced = []
+        self._replace = replace
         with self.transaction() as con:
             for b in batches:
                 self._write_one(con, b)
 
     def _write_one(self, con: duckdb.DuckDBPyConnection, b: Batch) -> None:
-        for src in b.sources:
-            old = "SELECT race, unit FROM units WHERE election = ? AND source = ?"
-            for t in ("flags", "protocol_extra"):
-                con.execute(
-                    f"DELETE FROM {t} WHERE election = ? AND (race, unit) IN ({old})",
-                    [b.election, b.election, src],
+        """Write one batch; what it replaces is listed in ``self.replaced``.
+
+        A source is keyed by the SHA-256 of its bytes: ingesting the same content again, or
+        new content from the same path, replaces what that source stored before. Two
+        different files with the same name (per-region folders) are two sources. A station
+        (race, unit) that another source of the election already holds is an error
+        (``duplicate_unit``) unless :meth:`write` was given ``replace``: the same election
+        is never stored twice.
+        """
+        origins = b.origins or tuple(("", "name:" + src) for src in b.sources)
+        ids = [sha for _, sha in origins]
+        for (path, sha), src in zip(origins, b.sources, strict=True):
+            old = con.execute(
+                "SELECT source, sha256, path, rows FROM sources WHERE election = ? "
+                "AND (sha256 = ? OR (path = ? AND path <> '') OR sha256 = 'name:' || ?)",
+                [b.election, sha, path, src],
+            ).fetchall()
+            for o_src, o_sha, _path, o_rows in old:
+                why = "same content" if o_sha == sha else "same path, new content"
+                self.replaced.append(
+                    f"{b.election}: {o_src} ({o_rows:,} stations; {why}) replaced by {src}"
                 )
-            con.execute("DELETE FROM units WHERE election = ? AND source = ?", [b.election, src])
-            con.execute("DELETE FROM sources WHERE election = ? AND source = ?", [b.election, src])
+                self._delete_source(con, b.election, o_sha)
             con.execute(
-                "INSERT INTO sources (election, source, rows) VALUES (?, ?, ?)",
-                [b.election, src, len(b.units)],
+                "INSERT INTO sources (election, source, rows, sha256, path) VALUES (?, ?, ?, ?, ?)",
+                [b.election, src, len(b.units), sha, path],
             )
         con.execute(
             "INSERT INTO elections (election, kind) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [b.election, b.kind],
         )
+        self._check_clash(con, b, self._replace)
         races = b.races
         con.register("_b_races", races)
         con.execute("DELETE FROM races WHERE race IN (SELECT race FROM _b_races)")
@@ -207,11 +308,65 @@ class Store:
             tab = _arrow(frame, TABLES[table])
             if table == "units":
                 tab = tab.append_column("votes", votes)
+                tab = tab.append_column("source_id", _source_ids(b, ids))
             con.register(name, tab)
             con.execute(f"INSERT INTO {table} SELECT * FROM {name}")
             con.unregister(name)
         for n in ("_b_races", "_b_cands"):
             con.unregister(n)
+
+    @staticmethod
+    def _delete_source(con: duckdb.DuckDBPyConnection, election: str, sha: str) -> None:
+        old = "SELECT race, unit FROM units WHERE election = ? AND source_id = ?"
+        for t in ("flags", "protocol_extra"):
+            con.execute(
+                f"DELETE FROM {t} WHERE election = ? AND (race, unit) IN ({old})",
+                [election, election, sha],
+            )
+        con.execute("DELETE FROM units WHERE election = ? AND source_id = ?", [election, sha])
+        con.execute("DELETE FROM sources WHERE election = ? AND sha256 = ?", [election, sha])
+
+    def _check_clash(self, con: duckdb.DuckDBPyConnection, b: Batch, replace: bool) -> None:
+        """Refuse (or, with ``replace``, delete) stations another source already stored."""
+        if not len(b.units):
+            return
+        keys = pa.table(
+            {
+                "race": _arrow(b.units[["race"]], {"race": "string"})["race"],
+                "unit": _arrow(b.units[["unit"]], {"unit": "string"})["unit"],
+                "source_row": pa.array(b.units["source_row"].to_numpy(dtype=np.int64)),
+            }
+        )
+        con.register("_b_keys", keys)
+        try:
+            hit = con.execute(
+                "SELECT u.race, u.unit, u.source, u.source_row, k.source_row, count(*) OVER () "
+                "FROM units u JOIN _b_keys k ON u.race = k.race AND u.unit = k.unit "
+                "WHERE u.election = ? ORDER BY k.source_row LIMIT 1",
+                [b.election],
+            ).fetchall()
+            if not hit:
+                return
+            race, unit, src, row, new_row, n = hit[0]
+            if not replace:
+                raise InputError(
+                    Problem(
+                        "duplicate_unit",
+                        f"{n:,} station(s) of this file are already stored from {src} "
+                        f"(first: race {race!r}, station {unit!r}, its row {row}); the same "
+                        "election would be counted twice. Pass --replace to replace them",
+                        b.sources[0] if b.sources else None,
+                        int(new_row),
+                        "unit",
+                        str(unit),
+                    )
+                )
+            where = "election = ? AND (race, unit) IN (SELECT race, unit FROM _b_keys)"
+            for t in ("flags", "protocol_extra", "units"):
+                con.execute(f"DELETE FROM {t} WHERE {where}", [b.election])
+            self.replaced.append(f"{b.election}: {n:,} station(s) from {src} and others replaced")
+        finally:
+            con.unregister("_b_keys")
 
     def _vote_lists(self, con: duckdb.DuckDBPyConnection, b: Batch) -> pa.Array:
         """Votes as one list per unit (aligned with ``b.units``) in each race's choice order.
@@ -302,10 +457,19 @@ class Store:
         election: str | None = None,
         regime: str | None = None,
         progress: bool = True,
+        *,
+        replace: bool = False,
+        limits: Limits | None = None,
     ) -> IngestSummary:
-        """Parse every file, then write them all in one transaction; return a summary."""
+        """Parse every file, then write them all in one transaction; return a summary.
+
+        Each file's bytes are hashed: the same content given twice in one call is an error,
+        and the store keys the source by the hash (see :meth:`_write_one`).
+        """
         paths = [Path(f) for f in files]
+        lim = limits or Limits.from_env()
         batches: list[Batch] = []
+        seen: dict[str, Path] = {}
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -317,16 +481,27 @@ class Store:
             task = bar.add_task("ingest", total=len(paths) * 2)
             for f in paths:
                 bar.update(task, description=f"reading {f.name}")
-                b = read_any(f, election=election)
+                b = read_any(f, election=election, limits=lim)
+                sha = file_sha256(f)
+                if sha in seen:
+                    raise InputError(
+                        Problem(
+                            "duplicate_source",
+                            f"the same bytes as {seen[sha]}, given earlier in this ingest",
+                            str(f),
+                        )
+                    )
+                seen[sha] = f
+                b.origins = ((str(f.resolve()), sha),)
                 if regime is not None:
                     _set_regime(b, regime, str(f))
                 batches.append(b)
                 bar.advance(task)
             for b in batches:
                 bar.update(task, description=f"writing {', '.join(b.sources)}")
-            self.write(batches)
+            self.write(batches, replace=replace)
             bar.advance(task, len(batches))
-        return summarise_batches(batches)
+        return summarise_batches(batches, tuple(self.replaced))
 
     # -- reading -----------------------------------------------------------------------
 
@@ -531,7 +706,28 @@ def _set_regime(b: Batch, regime: str, file: str) -> None:
     b.candidates["regime"] = hit.astype("boolean")
 
 
-def summarise_batches(batches: list[Batch]) -> IngestSummary:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (as stored: a zip is hashed as the zip)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _source_ids(b: Batch, ids: list[str]) -> pa.Array:
+    """Each unit's source key: the SHA-256 of the file it came from."""
+    n = len(b.units)
+    if len(ids) == 1:
+        return pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(n, dtype=np.int32)), pa.array(ids, type=pa.string())
+        )
+    by_name = dict(zip(b.sources, ids, strict=True))
+    names = b.units["source"].astype(str)
+    return pa.array(names.map(by_name).to_numpy(dtype=object), type=pa.string())
+
+
+def summarise_batches(batches: list[Batch], replaced: tuple[str, ...] = ()) -> IngestSummary:
     units = pd.concat([b.units for b in batches], ignore_index=True)
     flags = pd.concat([b.flags for b in batches], ignore_index=True)
     return IngestSummary(
@@ -543,4 +739,5 @@ def summarise_batches(batches: list[Batch]) -> IngestSummary:
         registered=int(units["registered"].sum(skipna=True)),
         ballots=int(units["ballots"].sum(skipna=True)),
         flags={str(k): int(v) for k, v in flags["rule"].value_counts().sort_index().items()},
+        replaced=replaced,
     )

@@ -12,9 +12,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.batch import Batch
+from smartvote.io.cik import MAX_COUNT
+from smartvote.io.files import (
+    Limits,
+    check_input_path,
+    diagnose,
+    open_text_bytes,
+    read_header,
+    too_large,
+)
 from smartvote.names import norm_name, party_key
 
 REQUIRED = ("race", "unit", "candidate", "votes")
@@ -40,31 +51,64 @@ def looks_like_tidy(columns: list[str]) -> bool:
     return set(REQUIRED) <= {c.strip().lower() for c in columns}
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file as strings-or-numbers, with a clear error on failure."""
+def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:
+    """Read a CSV or Parquet file as strings-or-numbers, with a clear error on failure.
+
+    A CSV is read through the capped stream of :func:`~smartvote.io.files.open_text_bytes`;
+    a row with fewer fields than the header (pandas would fill it with blanks) is an error
+    naming the row, as is any row :func:`~smartvote.io.files.diagnose` rejects.
+    """
     p = Path(path)
+    lim = limits or Limits.from_env()
+    check_input_path(p)
     try:
         if p.suffix.lower() in (".parquet", ".pq"):
+            if p.stat().st_size > lim.max_bytes:
+                raise too_large(str(p), lim.max_bytes)
             return pd.read_parquet(p)
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+        df = _read_csv_text(p, lim)
     except FileNotFoundError as e:
         raise InputError(Problem(rule="exists", detail="file not found", file=str(p))) from e
     except UnicodeDecodeError as e:
-        raise InputError(
-            Problem(
-                rule="encoding", detail="not UTF-8 text", file=str(p), row=_row_of_byte(p, e.start)
-            )
-        ) from e
+        diagnose(p, lim)  # names the row
+        raise InputError(Problem(rule="encoding", detail="not UTF-8 text", file=str(p))) from e
     except pd.errors.ParserError as e:
+        diagnose(p, lim)
         m = re.search(r"line (\d+)", str(e))
         raise InputError(
             Problem(rule="csv", detail=str(e), file=str(p), row=int(m.group(1)) if m else None)
         ) from e
-    except (ValueError, OSError) as e:
+    except pd.errors.EmptyDataError as e:
+        raise InputError(
+            Problem(rule="empty", detail="the file has no header", file=str(p), row=1)
+        ) from e
+    except (ValueError, OSError, pa.ArrowException) as e:
         raise InputError(Problem(rule="readable", detail=str(e), file=str(p))) from e
     if df.empty and len(df.columns) == 0:
         raise InputError(Problem(rule="empty", detail="the file has no header", file=str(p), row=1))
     return df
+
+
+def _read_csv_text(p: Path, lim: Limits) -> pd.DataFrame:
+    """Every column as text, blanks as "". Arrow first: unlike pandas, it refuses a row
+    with fewer fields than the header, and :func:`diagnose` then names that row."""
+    header = read_header(p, lim)
+    if header and len(set(header)) == len(header):
+        convert = pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in header},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+        try:
+            with open_text_bytes(p, lim) as fh:
+                table = pacsv.read_csv(fh, convert_options=convert)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            diagnose(p, lim)  # raises, naming the row, for every rule it knows
+        else:
+            if table.column_names == header:
+                return table.to_pandas().astype(str)
+    with open_text_bytes(p, lim) as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
 def _row_of_byte(path: Path, offset: int) -> int | None:
@@ -116,6 +160,11 @@ def _int(s: pd.Series, file: str, col: str, problems: list[Problem], required: b
     ):
         if p := Problem.first(mask, rule, "must be a non-negative whole number", file, col, s):
             problems.append(p)
+    # inf too (a blank, NaN, never compares): such a value has no exact integer form
+    detail = f"must be finite and at most {MAX_COUNT:,}"
+    if p := Problem.first(arr > MAX_COUNT, "range", detail, file, col, s):
+        problems.append(p)
+        return pd.Series(pd.NA, index=s.index, dtype="Int64")
     if required and (p := Problem.first(txt_empty, "required", "value missing", file, col, "")):
         problems.append(p)
     return num.round().astype("Int64")
@@ -281,8 +330,11 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
     return Batch.make(election, "tidy", [Path(file).name], races, units, cands, results)
 
 
-def read_tidy(path: str | Path, election: str | None = None) -> Batch:
-    return tidy_to_batch(read_table(path), str(path), election=election)
+def read_tidy(path: str | Path, election: str | None = None, limits: Limits | None = None) -> Batch:
+    df = read_table(path, limits)
+    if not len(df):
+        raise InputError(Problem("empty", "the file has a header but no data rows", str(path), 2))
+    return tidy_to_batch(df, str(path), election=election)
 
 
 def write_tidy(df: pd.DataFrame, path: str | Path) -> Path:

@@ -410,7 +410,7 @@ def build_bundle(
         data = shard_bytes(shard)
         parsed = json.loads(data)
         root = merkle_root([h for _, _, h in shard_leaves(parsed)])
-        path = f"data/{slug}.json"
+        path = f"data/{slug}.{sha256_hex(data)[:16]}.json"  # content-addressed: never stale
         files[path] = data
         largest = max(largest, len(data))
         shards.append((slug, parsed, data))

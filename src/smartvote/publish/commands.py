@@ -14,12 +14,18 @@ from typing import Annotated, Any
 import typer
 
 from smartvote.errors import InputError, Problem, SmartvoteError
+from smartvote.options import bounded
 from smartvote.publish.bundle import PublishResult, build_bundle
 from smartvote.publish.continuity import verify_continuing
 from smartvote.publish.recommendations import load_recommendations
 from smartvote.publish.sign import generate_keypair, load_private_key
 from smartvote.publish.stations import FORMATS, load_stations_named
-from smartvote.publish.verify import load_public_key, verify_bundle
+from smartvote.publish.verify import (
+    DEFAULT_DEADLINE,
+    load_public_key,
+    page_public_key,
+    verify_bundle,
+)
 
 __all__ = ["publish_demo", "publish_files", "register"]
 
@@ -224,9 +230,15 @@ def register(app: typer.Typer) -> None:
         source: Annotated[str, typer.Argument(help="bundle directory or mirror URL")],
         public_key: Annotated[str, typer.Option(help="KEY.pub (PEM) or the raw key in base64")],
         previous: Annotated[
-            int | None, typer.Option(help="reject a bundle older than this version")
+            int | None, typer.Option(min=0, help="reject a bundle older than this version")
         ] = None,
         as_json: JsonOpt = False,
+        deadline: Annotated[
+            float,
+            typer.Option(
+                callback=bounded(1, 86400), help="give up on a mirror after this many seconds"
+            ),
+        ] = DEFAULT_DEADLINE,
     ) -> None:
         """Check signature, every hash and the version; exit 0 only when all pass.
 
@@ -234,7 +246,9 @@ def register(app: typer.Typer) -> None:
         the output then says so, loudly.
         """
         try:
-            res = verify_continuing(source, load_public_key(public_key), previous=previous)
+            res = verify_continuing(
+                source, load_public_key(public_key), previous=previous, deadline=deadline
+            )
         except SmartvoteError as e:
             if as_json:
                 emit_json({"ok": False, "problems": [str(p) for p in e.problems]})
@@ -267,8 +281,8 @@ def register(app: typer.Typer) -> None:
     def serve(
         bundle: Annotated[Path, typer.Argument(help="bundle directory")],
         host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="port")] = 8000,
-        workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+        port: Annotated[int, typer.Option(min=1, max=65535, help="port")] = 8000,
+        workers: Annotated[int, typer.Option(min=1, max=256, help="worker processes")] = 1,
         public_key: Annotated[
             str | None, typer.Option(help="verify the bundle with this key before serving")
         ] = None,
@@ -279,9 +293,10 @@ def register(app: typer.Typer) -> None:
         """Serve a bundle and its station API (no access log, no cookies, strict headers)."""
         from smartvote.web.app import serve_bundle
 
-        verified = None
-        if public_key is not None:
-            verified = verify_bundle(bundle, load_public_key(public_key))
+        # Always verified before serving: with --public-key against that key, else against
+        # the key in the bundle's own page (catches any file changed after signing).
+        key = load_public_key(public_key) if public_key is not None else page_public_key(bundle)
+        verified = verify_bundle(bundle, key)
         url = f"http://{host}:{port}/"
         if as_json:
             emit_json(

@@ -22,6 +22,7 @@ import base64
 import binascii
 import json
 import os
+import time
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -102,7 +103,11 @@ def check_key_change(manifest: Any, signing_key_raw: bytes) -> dict[str, Any] | 
 
 
 def verify_continuing(
-    where: str | os.PathLike[str], public_key: Ed25519PublicKey, *, previous: int | None = None
+    where: str | os.PathLike[str],
+    public_key: Ed25519PublicKey,
+    *,
+    previous: int | None = None,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
     """``verify_bundle``, plus key continuity: accept a new key that ``public_key`` announced.
 
@@ -112,16 +117,22 @@ def verify_continuing(
     statement signed by ``public_key`` that announces B; everything is then verified with B
     and ``key_changed`` is true. Otherwise the original ``bad-signature`` failure stands.
     """
-    from smartvote.publish.verify import _Source, verify_bundle
+    from smartvote.publish.verify import DEFAULT_DEADLINE, _Source, verify_bundle
+
+    end = time.monotonic() + (DEFAULT_DEADLINE if deadline is None else deadline)
+
+    def left() -> float:
+        # one deadline for every fetch of this check (a trickling mirror cannot reset it)
+        return max(end - time.monotonic(), 0.001)
 
     try:
-        res = verify_bundle(where, public_key, previous=previous)
+        res = verify_bundle(where, public_key, previous=previous, deadline=left())
         key = public_key
         changed = False
     except VerificationError as e:
         if not any(p.rule == "bad-signature" for p in e.problems):
             raise
-        raw = _Source(os.fspath(where)).read("manifest.json")
+        raw = _Source(os.fspath(where), left()).read("manifest.json")
         try:
             man = json.loads(raw or b"")
             st = man["key_change"]["statement"]
@@ -132,10 +143,10 @@ def verify_continuing(
         if announcing != _raw_pub(public_key):
             raise
         check_key_change(man, _raw_pub(new))  # the old key really announced the new one
-        res = verify_bundle(where, new, previous=previous)
+        res = verify_bundle(where, new, previous=previous, deadline=left())
         key, changed = new, True
     raw_key = _raw_pub(key)
-    man_raw = _Source(os.fspath(where)).read("manifest.json") or b"{}"
+    man_raw = _Source(os.fspath(where), left()).read("manifest.json") or b"{}"
     change = check_key_change(json.loads(man_raw), raw_key)
     return {
         **res,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def generate_keypair(out: Path, *, force: bool = False) -> KeyPair:
     """Write a new Ed25519 private key to ``out`` (mode 0600) and its public key to ``out.pub``."""
     pub = out.with_name(out.name + ".pub")
     for p in (out, pub):
-        if p.exists() and not force:
+        if os.path.lexists(p) and not force:  # lexists: a dangling symlink counts too
             raise InputError(
                 Problem(
                     rule="key-exists", detail="refusing to overwrite an existing key", file=str(p)
@@ -65,21 +66,36 @@ def generate_keypair(out: Path, *, force: bool = False) -> KeyPair:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    tmp = out.with_name(out.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, pem)
-    finally:
-        os.close(fd)
-    os.replace(tmp, out)
-    pub.write_bytes(
+    _write_new(out, pem)
+    _write_new(
+        pub,
         key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        ),
+        0o644,
     )
     raw = public_raw(key)
     return KeyPair(out, pub, base64.b64encode(raw).decode("ascii"), fingerprint(raw))
+
+
+def _write_new(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to a fresh file (``mode``, 0600 by default) and move it over ``path``.
+
+    The temporary file gets an unpredictable name and is created with ``O_EXCL`` (and
+    ``O_NOFOLLOW``): a planted ``OUT.tmp`` symlink can no longer redirect the private key.
+    ``os.replace`` then swaps the name itself, never a link's target.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        os.write(fd, data)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    os.close(fd)
+    os.replace(tmp, path)
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:

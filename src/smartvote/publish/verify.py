@@ -12,8 +12,11 @@ import base64
 import binascii
 import hashlib
 import html.parser
+import http.client
 import json
 import os
+import stat
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -34,7 +37,7 @@ from smartvote.publish.canonical import (
     shard_leaves,
 )
 
-__all__ = ["load_public_key", "verify_bundle", "verify_entry"]
+__all__ = ["load_public_key", "page_public_key", "verify_bundle", "verify_entry"]
 
 _FORMAT = "smartvote-bundle/1"
 _SHARD = "smartvote-shard/1"
@@ -78,15 +81,56 @@ def load_public_key(spec: str | Path) -> Ed25519PublicKey:
         ) from e
 
 
+def page_public_key(bundle: str | os.PathLike[str]) -> Ed25519PublicKey:
+    """The public key the bundle's own voter page verifies with (``index.html``'s meta).
+
+    ``serve`` without ``--public-key`` checks the bundle against it: that proves no file was
+    changed after signing (not who signed: only a key from elsewhere proves that).
+    """
+    page = Path(bundle) / "index.html"
+    try:
+        if page.is_symlink() or page.stat().st_size > _MAX_BYTES:
+            raise OSError("not a plain file of sane size")
+        raw = _page_meta(page.read_bytes()).meta.get("smartvote-public-key", "")
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(raw, validate=True))
+    except (OSError, ValueError, binascii.Error) as e:
+        raise VerificationError(
+            Problem(
+                rule="page-key",
+                detail="the voter page carries no readable public key; pass --public-key",
+                file=str(page),
+            )
+        ) from e
+
+
 def _raw(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-class _Source:
-    """Reads files of a bundle from a directory or below a URL."""
+#: Overall time a ``verify URL`` may take (a mirror trickling one byte every 10 s would
+#: otherwise hold it forever); ``smartvote verify --deadline`` changes it.
+DEFAULT_DEADLINE = 300.0
+_CHUNK = 1 << 16
 
-    def __init__(self, where: str) -> None:
+
+class _TooLarge:
+    """Marker: the file exceeds the size cap (reported, never read whole)."""
+
+
+TOO_LARGE = _TooLarge()
+
+
+class _Source:
+    """Reads files of a bundle from a directory or below a URL, within size and time caps.
+
+    A directory is read without following symbolic links: every listed file must be a
+    regular file inside the folder. A URL is fetched in chunks against one deadline.
+    """
+
+    def __init__(self, where: str, deadline: float = DEFAULT_DEADLINE) -> None:
         self.where = where
+        self.deadline = time.monotonic() + deadline
+        self.seconds = deadline
         self.is_url = urllib.parse.urlparse(where).scheme in ("http", "https")
         if self.is_url:
             self.base = where if where.endswith("/") else where + "/"
@@ -95,39 +139,94 @@ class _Source:
                 Problem(rule="bundle-missing", detail="not a directory or http(s) URL", file=where)
             )
 
-    def read(self, rel: str) -> bytes | None:
-        if self.is_url:
-            url = urllib.parse.urljoin(self.base, urllib.parse.quote(rel))
-            req = urllib.request.Request(url, headers={"User-Agent": "smartvote-verify"})
-            try:
-                with urllib.request.urlopen(req, timeout=30) as r:
-                    data: bytes = r.read(_MAX_BYTES + 1)
-            except urllib.error.HTTPError as e:
-                if e.code == 404:
-                    return None
-                raise VerificationError(
-                    Problem(rule="fetch-failed", detail=f"HTTP {e.code}", file=url)
-                ) from e
-            except (urllib.error.URLError, OSError) as e:
-                raise VerificationError(
-                    Problem(rule="fetch-failed", detail=str(e), file=url)
-                ) from e
-            return data[: _MAX_BYTES + 1]
-        p = Path(self.where, rel)
+    def _fetch(self, url: str) -> bytes | _TooLarge | None:
+        req = urllib.request.Request(url, headers={"User-Agent": "smartvote-verify"})
+        left = self.deadline - time.monotonic()
         try:
-            return p.read_bytes() if p.is_file() else None
-        except OSError:
-            return None
+            if left <= 0:
+                raise TimeoutError
+            with urllib.request.urlopen(req, timeout=min(30.0, left)) as r:
+                length = r.headers.get("content-length")
+                if length is not None and length.isdigit() and int(length) > _MAX_BYTES:
+                    return TOO_LARGE
+                buf = bytearray()
+                while chunk := r.read1(_CHUNK):
+                    buf += chunk
+                    if len(buf) > _MAX_BYTES:
+                        return TOO_LARGE
+                    if time.monotonic() > self.deadline:
+                        raise TimeoutError
+                return bytes(buf)
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return None
+            raise VerificationError(
+                Problem(rule="fetch-failed", detail=f"HTTP {e.code}", file=url)
+            ) from e
+        except TimeoutError as e:
+            raise VerificationError(
+                Problem(
+                    rule="deadline",
+                    detail=f"the mirror did not deliver the bundle within {self.seconds:g} s",
+                    file=url,
+                )
+            ) from e
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+            raise VerificationError(Problem(rule="fetch-failed", detail=str(e), file=url)) from e
 
-    def listing(self) -> set[str] | None:
+    def read(self, rel: str) -> bytes | _TooLarge | None:
+        if self.is_url:
+            return self._fetch(urllib.parse.urljoin(self.base, urllib.parse.quote(rel)))
+        root = Path(self.where)
+        parts = rel.split("/")
+        for i in range(1, len(parts)):  # no symlinked folder on the way
+            if Path(root, *parts[:i]).is_symlink():
+                return None
+        try:
+            fd = os.open(Path(root, rel), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return None  # absent, a symlink (ELOOP) or unreadable
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            if st.st_size > _MAX_BYTES:
+                return TOO_LARGE
+            data = fh.read(_MAX_BYTES + 1)
+        return TOO_LARGE if len(data) > _MAX_BYTES else data
+
+    def entry_point(self, rel: str) -> bytes | _TooLarge | None:
+        """What a browser gets at ``rel``'s folder URL (``/`` for ``index.html``)."""
+        folder = rel[: -len("index.html")]
+        return self._fetch(urllib.parse.urljoin(self.base, urllib.parse.quote(folder)))
+
+    def listing(self) -> tuple[set[str], list[tuple[str, str]]] | None:
+        """Regular files below the folder, and every entry that is anything else."""
         if self.is_url:
             return None
         root = Path(self.where)
-        return {
-            p.relative_to(root).as_posix()
-            for p in root.rglob("*")
-            if p.is_file() or (p.is_symlink() and not p.is_dir())
-        }
+        files: set[str] = set()
+        odd: list[tuple[str, str]] = []
+        for d, dirs, names in os.walk(root, followlinks=False):
+            here = Path(d)
+            for name in list(dirs):
+                p = here / name
+                if p.is_symlink():
+                    odd.append((p.relative_to(root).as_posix(), "a symbolic link to a folder"))
+                    dirs.remove(name)
+            if here != root and not dirs and not names:
+                odd.append((here.relative_to(root).as_posix(), "an empty folder"))
+            for name in names:
+                p = here / name
+                rel = p.relative_to(root).as_posix()
+                mode = p.lstat().st_mode
+                if stat.S_ISLNK(mode):
+                    odd.append((rel, "a symbolic link"))
+                elif not stat.S_ISREG(mode):
+                    odd.append((rel, "not a regular file (a FIFO, socket or device)"))
+                else:
+                    files.add(rel)
+        return files, odd
 
 
 def _safe_path(p: Any) -> bool:
@@ -187,13 +286,14 @@ def verify_bundle(
     public_key: Ed25519PublicKey,
     *,
     previous: int | None = None,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> dict[str, Any]:
     """Check signature, canonical form, every hash, shards, pages and version of a bundle.
 
     Returns a summary when every check passes; raises :class:`VerificationError` listing
     each failure otherwise (a bad signature stops the checks: nothing else is trusted).
     """
-    src = _Source(os.fspath(where))
+    src = _Source(os.fspath(where), deadline)
     problems: list[Problem] = []
 
     def bad(rule: str, detail: str, file: str | None = None, value: Any = None) -> None:
@@ -204,7 +304,12 @@ def verify_bundle(
         )
 
     man_bytes, sig = src.read("manifest.json"), src.read("manifest.sig")
-    if man_bytes is None or sig is None:
+    for name, got in (("manifest.json", man_bytes), ("manifest.sig", sig)):
+        if isinstance(got, _TooLarge):
+            raise VerificationError(
+                Problem(rule="file-too-large", detail=f"more than {_MAX_BYTES} bytes", file=name)
+            )
+    if not isinstance(man_bytes, bytes) or not isinstance(sig, bytes):
         missing = "manifest.json" if man_bytes is None else "manifest.sig"
         raise VerificationError(
             Problem(rule="missing-file", detail="bundle has no " + missing, file=missing)
@@ -266,9 +371,9 @@ def verify_bundle(
             continue
         data = src.read(rel)
         if data is None:
-            bad("missing-file", "listed in the manifest but absent", rel)
+            bad("missing-file", "listed in the manifest but absent (or not a regular file)", rel)
             continue
-        if len(data) > _MAX_BYTES:
+        if isinstance(data, _TooLarge):
             bad("file-too-large", f"more than {_MAX_BYTES} bytes", rel)
             continue
         if hashlib.sha256(data).hexdigest() != want:
@@ -277,8 +382,22 @@ def verify_bundle(
         contents[rel] = data
     listing = src.listing()
     if listing is not None:
-        for extra in sorted(listing - set(files) - {"manifest.json", "manifest.sig"}):
+        regular, odd = listing
+        for extra in sorted(regular - set(files) - {"manifest.json", "manifest.sig"}):
             bad("unlisted-file", "in the bundle but not in the signed manifest", extra)
+        for rel, what in odd:
+            # a static server would serve it (a link to /etc, a FIFO that hangs a reader)
+            bad("not-regular", f"{what}: a bundle holds only the files its manifest lists", rel)
+    else:
+        # voters land on the folder URL, not on index.html: what is served there must be the
+        # signed page too (a mirror could serve an evil page at / beside a genuine index.html)
+        for rel in sorted(r for r in files if r == "index.html" or r.endswith("/index.html")):
+            if rel not in contents:
+                continue
+            got = src.entry_point(rel)
+            if not isinstance(got, bytes) or got != contents[rel]:
+                where_ = "/" + rel[: -len("index.html")]
+                bad("entry-point", f"the page served at {where_} is not the signed {rel}", where_)
 
     raw_b64 = base64.b64encode(_raw(public_key)).decode()
     if "index.html" not in files:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from smartvote import jsonio
+from smartvote.options import bounded, non_negative, unit_interval
 from smartvote.recommend.params import LIST_THRESHOLD, SIMS, SWITCH
 
 JoinOpt = Annotated[
@@ -18,12 +19,13 @@ SwitchOpt = Annotated[
     float,
     typer.Option(
         "--switch",
-        min=0.0,
-        max=1.0,
+        callback=unit_interval,
         help="share of other challengers' voters who follow the endorsement",
     ),
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", help="random seed of the simulations")]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", callback=non_negative, help="random seed of the simulations")
+]
 # Same as smartvote.cli's options; defined here because annotations are evaluated in this module.
 DbOpt = Annotated[
     Path | None,
@@ -101,6 +103,7 @@ def register(app: typer.Typer) -> None:
             float | None,
             typer.Option(
                 "--threshold",
+                callback=bounded(0, 100),
                 help=f"list-race threshold in percent (default {100 * LIST_THRESHOLD:g})",
             ),
         ] = None,

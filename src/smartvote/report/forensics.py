@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from smartvote.csvsafe import spreadsheet_safe
 from smartvote.forensics import fingerprint as fp
 from smartvote.report import html as H
 
@@ -28,6 +29,7 @@ def _plt() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = False  # labels are data: plain text, never TeX
     import matplotlib.pyplot as plt
 
     return plt
@@ -613,7 +615,7 @@ def build_report(res: ForensicsResult, d: dict[str, Any] | None = None) -> str:
         )
     )
     lst = res.station_list
-    csv = lst.head(EMBED_ROWS).to_csv(index=False).encode("utf-8")
+    csv = spreadsheet_safe(lst.head(EMBED_ROWS)).to_csv(index=False).encode("utf-8")
     head = lst.head(40)
     cols = [
         c

@@ -167,10 +167,11 @@ class BundleIndex:
             if rel in ("manifest.json", "manifest.sig"):
                 extra = [(b"cache-control", b"no-cache"), (b"access-control-allow-origin", b"*")]
             elif rel.startswith("data/"):
-                extra = [
-                    (b"cache-control", b"public, max-age=300"),
-                    (b"access-control-allow-origin", b"*"),
-                ]
+                # a shard named by its hash never changes: cached for good, so a CDN can
+                # never pair a new manifest with a stale shard (a new release = new names)
+                named = rel.rsplit(".", 2)[-2] == hashlib.sha256(body).hexdigest()[:16]
+                cache = b"public, max-age=31536000, immutable" if named else b"public, max-age=300"
+                extra = [(b"cache-control", cache), (b"access-control-allow-origin", b"*")]
             elif rel in offline:
                 name = rel.rsplit("/", 1)[-1]
                 extra = [
@@ -587,7 +588,18 @@ def create_app(bundle_dir: Path | str) -> ASGIApp:
 
 
 def _front(bundle_dir: Path | str) -> _Front:
-    index = BundleIndex(Path(bundle_dir))
+    try:
+        index = BundleIndex(Path(bundle_dir))
+    except (KeyError, TypeError, ValueError, AttributeError, OSError) as e:
+        # the manifest and shards are data: a missing field or a shard that is not JSON is
+        # a bad bundle, said in words, never a traceback
+        raise InputError(
+            Problem(
+                rule="bundle-format",
+                detail=f"not a servable bundle ({type(e).__name__}: {e})",
+                file=str(bundle_dir),
+            )
+        ) from e
     no_store = [(b"cache-control", b"no-cache")]
     extra = {
         "/api/v1/openapi.json": _item(
@@ -732,8 +744,12 @@ def serve_bundle(
         return
     import uvicorn
 
+    from smartvote.web.guard import GuardedHttpTools
+
     uvicorn.run(
         "smartvote.web.app:app_from_env",
+        http=GuardedHttpTools,  # closes idle and partial-header connections (slowloris)
+        timeout_keep_alive=5,
         factory=True,
         host=host,
         port=port,
