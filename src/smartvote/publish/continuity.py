@@ -134,7 +134,9 @@ def verify_continuing(
             raise
         raw = _Source(os.fspath(where), left()).read("manifest.json")
         try:
-            man = json.loads(raw or b"")
+            if not isinstance(raw, bytes):  # missing, or over the size cap
+                raise e from None
+            man = json.loads(raw)
             st = man["key_change"]["statement"]
             new = Ed25519PublicKey.from_public_bytes(base64.b64decode(st["new_key"]))
             announcing = base64.b64decode(st["old_key"])
@@ -146,7 +148,11 @@ def verify_continuing(
         res = verify_bundle(where, new, previous=previous, deadline=left())
         key, changed = new, True
     raw_key = _raw_pub(key)
-    man_raw = _Source(os.fspath(where), left()).read("manifest.json") or b"{}"
+    man_raw = _Source(os.fspath(where), left()).read("manifest.json")
+    if not isinstance(man_raw, bytes):  # it verified a moment ago: the source changed since
+        raise VerificationError(
+            Problem(rule="fetch-failed", detail="manifest.json changed during the check")
+        )
     change = check_key_change(json.loads(man_raw), raw_key)
     return {
         **res,
