@@ -19,6 +19,7 @@ SCENARIOS: dict[str, tuple[str, dict[str, object]]] = {
     "with-list": ("campaign", {"list_vote": True}),
     "unobservable-selection": ("campaign", {"select": "expected"}),
     "stations": ("stations", {}),
+    "stations-previous": ("stations", {"endorse_from": "previous", "support_persistence": 0.8}),
 }
 
 

@@ -134,12 +134,12 @@ class Campaign:
 
 
 def _names(rng: np.random.Generator, n: int) -> list[str]:
-    out: set[str] = set()
-    while len(out) < n:
-        out.add(f"{rng.choice(_SURNAMES)} {rng.choice(_FIRST)} {rng.choice(_PATRON)}")
-    names = sorted(out)
-    rng.shuffle(names)
-    return names
+    """``n`` distinct synthetic names (surname, given name, patronymic)."""
+    a, b, c = len(_SURNAMES), len(_FIRST), len(_PATRON)
+    if n > a * b * c:
+        raise ValueError(f"too many candidates to name uniquely: {n} (use fewer races)")
+    idx = rng.choice(a * b * c, size=n, replace=False)
+    return [f"{_SURNAMES[i // (b * c)]} {_FIRST[(i // c) % b]} {_PATRON[i % c]}" for i in idx]
 
 
 def _softmax(eta: np.ndarray, mask: np.ndarray) -> np.ndarray:

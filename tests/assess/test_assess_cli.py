@@ -42,7 +42,7 @@ def test_cli_json_contract_and_truth(sim_dir: Path, tmp_path: Path) -> None:
         json.loads((sim_dir / "truth.json").read_text(encoding="utf-8")), 0.2
     )
     assert e["ci_low_pp"] <= truth <= e["ci_high_pp"]
-    assert {d["design"] for d in doc["designs"]} == {"did", "swing", "split_ticket"}
+    assert {d["design"] for d in doc["designs"]} == {"did", "regression", "swing", "split_ticket"}
     assert len(doc["races"]) == 40
     r0 = doc["races"][0]
     for k in (
@@ -72,7 +72,7 @@ def test_cli_without_baseline_runs_split_ticket_only(sim_dir: Path) -> None:
     doc = json.loads(res.stdout)
     assert doc["effect"]["design"] == "split_ticket"
     ran = {d["design"]: d["ran"] for d in doc["designs"]}
-    assert ran == {"did": False, "swing": False, "split_ticket": True}
+    assert ran == {"did": False, "regression": False, "swing": False, "split_ticket": True}
 
 
 def test_cli_bad_endorsements_file_is_a_clear_error(sim_dir: Path, tmp_path: Path) -> None:
@@ -149,6 +149,45 @@ def test_paper_winner_and_escaped_report(tmp_path: Path) -> None:
     html = render(a)
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Reg <b>" not in html
+
+
+def test_simulated_campaign_without_list_vote_end_to_end(tmp_path: Path) -> None:
+    """The case of issue 12: district totals, no list vote, parties renamed; the files
+    as a campaign would have them, through the real command line."""
+    d = tmp_path / "camp"
+    res = CliRunner().invoke(
+        _app(), ["simulate-campaign", "--out", str(d), "--seed", "5", "--renamed", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    truth = json.loads(res.stdout)["effect_pp"]
+    report = tmp_path / "c.html"
+    args = ["assess", "--results", str(d / "council-2024.csv")]
+    args += ["--baseline", str(d / "council-2019.csv")]
+    args += ["--endorsements", str(d / "council-2024-endorsements.csv"), "--boot", "300"]
+    res = CliRunner().invoke(
+        _app(),
+        [*args, "--party-aliases", str(d / "party-aliases.csv"), "--json", "--report", str(report)],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    ran = {x["design"] for x in doc["designs"] if x["ran"]}
+    assert ran == {"regression", "swing"}
+    assert doc["effect"]["design"] == "regression"
+    reg = next(x for x in doc["designs"] if x["design"] == "regression")
+    assert sum(reg["pairs"]["endorsed"].values()) == 45
+    assert reg["pairs"]["endorsed"]["candidate"] > 0 and reg["pairs"]["endorsed"]["party"] > 0
+    # Without the alias file the renamed parties pair with nothing: fewer party pairs.
+    res = CliRunner().invoke(_app(), [*args, "--json"])
+    plain = next(x for x in json.loads(res.stdout)["designs"] if x["design"] == "regression")
+    assert plain["pairs"]["others"]["party"] < reg["pairs"]["others"]["party"]
+    assert truth > 0
+    html = report.read_text(encoding="utf-8")
+    assert "Assumptions of each design" in html and "P(decisive) (regression)" in html
+    # Bad alias file: a clear error, exit 2.
+    bad = tmp_path / "aliases.csv"
+    bad.write_text("name,party\nx,y\n", encoding="utf-8")
+    res = CliRunner().invoke(_app(), [*args, "--party-aliases", str(bad)])
+    assert res.exit_code == 2 and "alias_columns" in res.output
 
 
 def test_assess_demo_reports_truth(tmp_path: Path) -> None:

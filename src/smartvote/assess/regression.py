@@ -5,7 +5,7 @@ Voting, e.g. Turchenko & Golosov 2021, "Smart enough to make a difference?", Pos
 Affairs 37:65; for the method, least squares with cluster-robust errors, Cameron & Miller
 2015, J. Human Resources 50:317)::
 
-    share_i = α + β·endorsed_i + γ·prev_share_i + γ_p·prev_share_i·same_person_i
+    share_i = α + t·endorsed_i·C_race + γ·prev_share_i + γ_p·prev_share_i·same_person_i
               + θ·same_person_i + δ·incumbent_i + party fixed effects + ε_i
 
 over the challengers (every non-regime candidate) paired with the previous election
@@ -19,12 +19,18 @@ carry over more than a party's; the party fixed effects make the comparison with
 parties. Intervals: cluster-robust by race (statsmodels ``cov_type="cluster"``, t with
 G − 1 degrees of freedom).
 
-Transfer correction, as for the other designs: under the transfer model the comparators
-lose a share ``t`` of their own votes, so the fitted counterfactual of an endorsed
-candidate is ``(1 − t)`` times their share without the campaign and
-``β = k·(O + p)`` with ``k = t/(1 − t)``, ``O`` the other challengers' share in the race and
-``p`` the model's prediction for the endorsed candidate with ``endorsed = 0``. The gain is
-``k·Ō = β·Ō/(Ō + p̄)``; ``β`` is kept as ``contrast_pp``.
+The endorsement's term. Under the transfer model (a share ``t`` of every other
+challenger's voters moves to the endorsed candidate; the regime candidate unchanged) the
+comparators keep ``(1 − t)`` of their share, and so does the model fitted to them, while
+an endorsed candidate gets ``s₀ + t·O₀``: the gap to the model is ``t·(s₀ + O₀) = t·C``,
+where ``C`` is the race's challengers' total share (1 − the regime's, unchanged by the
+transfer). The regressor is therefore ``endorsed × C`` and its coefficient is ``t``
+itself, the same in every race (a plain ``endorsed`` dummy would estimate an average of
+``t·C`` weighted towards the races where the endorsed candidate looks like the
+comparators, and understates). The gain is ``k·Ō`` with ``k = t/(1 − t)`` (``Ō``: the
+other challengers' observed share in endorsed races); its interval maps the t interval
+through ``k``. ``contrast_pp`` is ``t·C̄``, the gap between endorsed and comparable
+challengers.
 """
 
 from __future__ import annotations
@@ -58,7 +64,9 @@ def design_matrix(f: pd.DataFrame, lists: bool = False) -> pd.DataFrame:
     x = pd.DataFrame(
         {
             "const": 1.0,
-            "endorsed": f["endorsed"].astype(float).to_numpy(),
+            # The endorsement's term: endorsed × the race's challengers' total share C
+            # (its coefficient is the transfer share t, module docstring).
+            "endorsed": (f["endorsed"].astype(float) * f["challengers_share"]).to_numpy(),
             "prev_share": f["prev_share"].astype(float).to_numpy(),
             "prev_share_sq": (f["prev_share"].astype(float) ** 2).to_numpy(),
             "prev_share_x_person": (f["prev_share"] * f["same_person"]).astype(float).to_numpy(),
@@ -100,6 +108,8 @@ def regression(
     ch = f[~f["regime"]]
     naive_f = ch.assign(y=ch["share"] - ch["prev_share"])
     naive = _naive(naive_f[naive_f["y"].notna()], "y")
+    c_r = ch.groupby("race")["share"].sum()
+    ch = ch.assign(challengers_share=ch["race"].map(c_r).astype(float))
     s = ch[ch["prev_share"].notna()].reset_index(drop=True)
     # With party-list votes in both elections (for nearly every paired challenger), the
     # party's list share now and the previous candidate-minus-list gap are controls too.
@@ -134,31 +144,31 @@ def regression(
         cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
     )
     j = list(x.columns).index("endorsed")
-    beta = float(fit.params[j])
+    tau = float(fit.params[j])
     se = float(fit.bse[j])
-    if not (np.isfinite(beta) and np.isfinite(se)):
+    if not (np.isfinite(tau) and np.isfinite(se)) or tau >= 1.0:
         return _not_run(design, "the regression could not be estimated (singular design)")
     df = max(n_groups - 1, 1)
     endo = s["endorsed"].to_numpy()
-    x0 = x.to_numpy()[endo].copy()
-    x0[:, j] = 0.0
-    p_bar = float((x0 @ fit.params).mean())
-    o_r = others_share(cur)
-    o_bar = float(s.loc[endo, "race"].map(o_r).fillna(0.0).mean())
-    denom = o_bar + p_bar
-    factor = o_bar / denom if denom > 0 else 1.0
+    o_bar = float(s.loc[endo, "race"].map(others_share(cur)).fillna(0.0).mean())
+    c_bar = float(s.loc[endo, "challengers_share"].mean())
     q = float(stats.t.ppf(0.975, df))
+
+    def k_of(t: np.ndarray | float) -> np.ndarray:
+        t = np.minimum(np.asarray(t, dtype=float), 0.99)
+        return t / (1.0 - t)
+
     rng = np.random.default_rng(rng_seed)
-    beta_draws = beta + se * rng.standard_t(df, size=n_boot)
-    k_draws = beta_draws / denom if denom > 0 else np.zeros(n_boot)
+    k_draws = k_of(tau + se * rng.standard_t(df, size=n_boot))
+    k_lo, k_hat, k_hi = k_of(np.array([tau - q * se, tau, tau + q * se]))
     return DesignResult(
         design=design,
         method=METHOD[design],
         ran=True,
-        estimate_pp=100 * beta * factor,
-        ci_low_pp=100 * (beta - q * se) * factor,
-        ci_high_pp=100 * (beta + q * se) * factor,
-        contrast_pp=100 * beta,
+        estimate_pp=100 * float(k_hat) * o_bar,
+        ci_low_pp=100 * float(k_lo) * o_bar,
+        ci_high_pp=100 * float(k_hi) * o_bar,
+        contrast_pp=100 * tau * c_bar,
         assumptions=ASSUMPTIONS[design],
         n=n_e,
         n_comparators=n_c,
@@ -166,5 +176,5 @@ def regression(
         pairs=pairs,
         naive_contrast_pp=naive,
         k_draws=k_draws,
-        k=beta / denom if denom > 0 else 0.0,
+        k=float(k_hat),
     )
