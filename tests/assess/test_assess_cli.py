@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -29,7 +30,26 @@ def _args(d: Path, baseline: bool = True) -> list[str]:
     return a
 
 
-def test_cli_json_contract_and_truth(sim_dir: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def realistic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A simulated election whose campaign picked from the previous election's results."""
+    from smartvote.simulate import simulate
+
+    d = tmp_path_factory.mktemp("sim-previous")
+    simulate(
+        seed=1,
+        stations=4000,
+        stuffing_share=0.1,
+        integer_share=0.02,
+        tactical_share=0.2,
+        endorse_from="previous",
+        support_persistence=0.8,
+    ).write(d)
+    return d
+
+
+def test_cli_json_contract_and_truth(realistic_dir: Path, tmp_path: Path) -> None:
+    sim_dir = realistic_dir
     report = tmp_path / "r.html"
     res = CliRunner().invoke(_app(), [*_args(sim_dir), "--json", "--report", str(report)])
     assert res.exit_code == 0, res.output
@@ -37,7 +57,7 @@ def test_cli_json_contract_and_truth(sim_dir: Path, tmp_path: Path) -> None:
     e = doc["effect"]
     for k in ("estimate_pp", "ci_low_pp", "ci_high_pp", "method"):
         assert k in e
-    assert e["design"] == "did"
+    assert e["design"] == "regression"
     truth = injected_effect_pp(
         json.loads((sim_dir / "truth.json").read_text(encoding="utf-8")), 0.2
     )

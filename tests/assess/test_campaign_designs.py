@@ -146,7 +146,9 @@ def test_regression_matches_an_independent_cluster_robust_computation() -> None:
 
     cur, base, _ = _tables(3, tactical_share=0.2)
     f, _ = pair_previous(cur, base)
-    s = f[~f["regime"] & f["prev_share"].notna()].reset_index(drop=True)
+    ch = f[~f["regime"]]
+    ch = ch.assign(challengers_share=ch["race"].map(ch.groupby("race")["share"].sum()))
+    s = ch[ch["prev_share"].notna()].reset_index(drop=True)
     x = design_matrix(s).to_numpy()
     y = s["share"].to_numpy(dtype=float)
     g = pd.factorize(s["race"])[0]
@@ -160,7 +162,10 @@ def test_regression_matches_an_independent_cluster_robust_computation() -> None:
     assert np.allclose(fit.params, beta)
     assert np.allclose(fit.bse, np.sqrt(np.diag(v)))
     r = regression(cur, base, n_boot=100)
-    assert r.contrast_pp == pytest.approx(100 * beta[1])
+    # The endorsement's coefficient is the transfer share t; k = t/(1 − t).
+    assert r.k == pytest.approx(beta[1] / (1 - beta[1]))
+    c_bar = s.loc[s["endorsed"], "challengers_share"].mean()
+    assert r.contrast_pp == pytest.approx(100 * beta[1] * c_bar)
 
 
 def test_every_design_gives_every_race_its_counterfactual_and_totals_have_intervals() -> None:

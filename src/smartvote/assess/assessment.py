@@ -2,7 +2,7 @@
 
 JSON (the ``assess`` contract of DESIGN.md, extended): ``effect`` {estimate_pp,
 ci_low_pp, ci_high_pp, method, design, assumptions, n} of the headline design (the
-first that could run of: difference in differences, regression, swing, split-ticket), ``designs``
+first that could run of: regression, difference in differences, swing, split-ticket), ``designs``
 (all four, with the reason where one could not run), ``races`` (per race),
 ``endorsed_won``, ``decisive`` (race ids), ``totals``, ``paper_winners`` (where channels
 are known) and ``unmatched_endorsements``.

@@ -46,7 +46,10 @@ MIN_ENDORSED = 3
 MIN_COMPARATORS = 3
 N_BOOT = 2000
 
-DESIGNS = ("did", "regression", "swing", "split_ticket")
+#: Order of preference for the headline (docs/4-assess.md, decided on the simulators:
+#: :mod:`smartvote.assess.calibration`): the regression is the design with the smallest
+#: error wherever the campaign picks on what earlier results show.
+DESIGNS = ("regression", "did", "swing", "split_ticket")
 
 METHOD = {
     "split_ticket": "split-ticket differential (SMD share − party list share, same stations), endorsed vs non-endorsed of the same parties",
@@ -399,8 +402,8 @@ def run_designs(
     from smartvote.assess.regression import regression
 
     return [
-        did(cur, base, rng_seed, n_boot),
         regression(cur, base, rng_seed, n_boot),
+        did(cur, base, rng_seed, n_boot),
         swing(cur, base, rng_seed, n_boot),
         split_ticket(cur, rng_seed, n_boot),
     ]

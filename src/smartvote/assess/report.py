@@ -219,7 +219,7 @@ def render(a: Assessment, title: str | None = None) -> str:
     ]
     parts.append(
         "<p class='note'>All four designs side by side; the headline is the first that ran "
-        "in the order difference in differences, regression, swing, split-ticket "
+        "in the order regression, difference in differences, swing, split-ticket "
         "(docs/4-assess.md says why). The naive contrast compares endorsed candidates with "
         "every other challenger, without matching: the baseline that selection on strength "
         "biases. Pairing with the previous election: same person / same party / unpaired.</p>"
