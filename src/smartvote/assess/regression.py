@@ -154,9 +154,9 @@ def regression(
     c_bar = float(s.loc[endo, "challengers_share"].mean())
     q = float(stats.t.ppf(0.975, df))
 
-    def k_of(t: np.ndarray | float) -> np.ndarray:
-        t = np.minimum(np.asarray(t, dtype=float), 0.99)
-        return t / (1.0 - t)
+    def k_of(t: np.ndarray) -> np.ndarray:
+        tt: np.ndarray = np.minimum(np.asarray(t, dtype=float), 0.99)
+        return tt / (1.0 - tt)
 
     rng = np.random.default_rng(rng_seed)
     k_draws = k_of(tau + se * rng.standard_t(df, size=n_boot))
