@@ -10,6 +10,7 @@ import functools
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from smartvote.assess._ledger import candidate_table
 from smartvote.assess.demo import injected_effect_pp
@@ -39,30 +40,24 @@ def _cached(items: tuple[tuple[str, object], ...]) -> tuple[object, object, floa
 REALISTIC = {"endorse_from": "previous", "support_persistence": 0.8}
 
 
-@pytest.mark.parametrize(("seed", "stations", "districts"), SIZES)
-def test_regression_recovers_injected_effect(seed: int, stations: int, districts: int) -> None:
-    cur, base, truth = _tables(
-        seed=seed, stations=stations, districts=districts, tactical_share=0.2, **REALISTIC
-    )
-    r = regression(cur, base, rng_seed=seed, n_boot=500)  # type: ignore[arg-type]
-    assert r.ran and r.n >= 20
-    assert 5.0 < truth < 12.0
-    assert r.ci_low_pp is not None and r.ci_high_pp is not None
-    assert r.ci_low_pp <= truth <= r.ci_high_pp
-
-
-@pytest.mark.parametrize(("seed", "stations", "districts"), SIZES)
-def test_regression_finds_no_effect_when_none_injected(
-    seed: int, stations: int, districts: int
-) -> None:
-    cur, base, truth = _tables(
-        seed=seed, stations=stations, districts=districts, tactical_share=0.0, **REALISTIC
-    )
-    assert truth == 0.0
-    r = regression(cur, base, rng_seed=seed, n_boot=500)  # type: ignore[arg-type]
-    assert r.ran
-    assert r.ci_low_pp is not None and r.ci_high_pp is not None
-    assert r.ci_low_pp <= 0.0 <= r.ci_high_pp
+@pytest.mark.slow
+def test_regression_covers_the_truth_at_about_the_nominal_rate() -> None:
+    """Over the sizes and seeds of SIZES, with and without an effect: the count of
+    intervals that cover the truth is Binomial(8, 0.95) if the interval is right; reject
+    below its 0.001 quantile."""
+    covers, n = 0, 0
+    for seed, stations, districts in SIZES:
+        for t in (0.0, 0.2):
+            cur, base, truth = _tables(
+                seed=seed, stations=stations, districts=districts, tactical_share=t, **REALISTIC
+            )
+            assert truth == 0.0 if t == 0.0 else 5.0 < truth < 12.0
+            r = regression(cur, base, rng_seed=seed, n_boot=500)  # type: ignore[arg-type]
+            assert r.ran and r.n >= 20
+            assert r.ci_low_pp is not None and r.ci_high_pp is not None
+            covers += r.ci_low_pp <= truth <= r.ci_high_pp
+            n += 1
+    assert covers >= stats.binom.ppf(0.001, n, 0.95), (covers, n)
 
 
 @pytest.mark.parametrize("seed", [1, 3])
