@@ -48,6 +48,9 @@ class Assessment:
             "design": e.design if e else None,
             "assumptions": list(e.assumptions) if e else [],
             "n": e.n if e else 0,
+            # Spread of the designs that ran: far apart means selection the headline may
+            # not see (docs/4-assess.md).
+            "range_of_designs_pp": _range(self.designs),
         }
         races = [_clean_record(r) for r in self.races.to_dict(orient="records")]
         paper = [
@@ -76,6 +79,11 @@ class Assessment:
             "unmatched_endorsements": list(self.unmatched),
             "party_sources": party_sources(self.candidates),
         }
+
+
+def _range(designs: tuple[DesignResult, ...]) -> list[float] | None:
+    est = [d.estimate_pp for d in designs if d.ran and d.estimate_pp is not None]
+    return [float(min(est)), float(max(est))] if est else None
 
 
 def party_sources(c: pd.DataFrame) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Effect of an endorsement on its candidates' share: three designs (METHODS.md §3).
+"""Effect of an endorsement on its candidates' share: three contrast designs (METHODS.md
+§3); the fourth, the regression with controls, is :mod:`smartvote.assess.regression`.
 
 Each design gives every candidate an outcome ``y`` (a share difference, in fractions)
 and compares endorsed candidates with *non-endorsed candidates of the same parties in
@@ -77,7 +78,8 @@ ASSUMPTIONS: dict[str, tuple[str, ...]] = {
         "without the endorsement, endorsed candidates' (or parties') shares would have changed "
         "since the previous election as much as those of non-endorsed candidates of the same party",
         "district boundaries are unchanged, matched by district number",
-        "selection on this year's strength (regression to the mean) biases the swing upwards",
+        "selection on strength biases it: down when the campaign picks on last time's share "
+        "(regression to the mean), up when on this year's strength",
         *_COMMON,
     ),
     "did": (
@@ -89,10 +91,10 @@ ASSUMPTIONS: dict[str, tuple[str, ...]] = {
     "regression": (
         "selection on observables: given the previous share of the same person (or party) in the "
         "district, incumbency and party, endorsed candidates would have done as well as the others",
-        "the share is linear in the previous share (slope allowed to differ when the same person stood again)",
+        "the share is quadratic in the previous share (slope allowed to differ when the same person stood again)",
         "district boundaries are unchanged, matched by district number (else by race id)",
-        "transfer model: the endorsement moves a common share of the other challengers' voters to "
-        "the endorsed candidate; the comparators' own loss is corrected by Ō/(Ō+p̄)",
+        "transfer model: the endorsement moves a common share t of the other challengers' voters to "
+        "the endorsed candidate; t is the coefficient of endorsed × the race's challengers' share",
         "races are independent clusters (cluster-robust errors by race)",
     ),
 }

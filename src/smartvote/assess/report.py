@@ -206,6 +206,13 @@ def render(a: Assessment, title: str | None = None) -> str:
             f"<p><b>{esc(e['estimate_pp'])} points</b> (95% CI {esc(e['ci_low_pp'])} to {esc(e['ci_high_pp'])}), "
             f"{esc(e['method'])}; {esc(e['n'])} endorsed candidates compared.</p>"
         )
+        rng = e.get("range_of_designs_pp")
+        if rng:
+            parts.append(
+                f"<p class='note'>The designs that ran range from {esc(rng[0])} to "
+                f"{esc(rng[1])} points: designs far apart, beyond their intervals, signal a "
+                "selection on strength that the headline may not see.</p>"
+            )
         parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in e["assumptions"]) + "</ul>")
     else:
         parts.append("<p>No design could run on these data (see below).</p>")
