@@ -45,7 +45,6 @@ def _tables(seed: int, aliases: bool = True, **kw: Any) -> tuple[Any, Any, float
 SCENARIOS = {
     "no_list_vote": {},
     "few_stand_twice": {"p_again": 0.1},
-    "parties_renamed": {"renamed": True},
 }
 
 
@@ -94,6 +93,19 @@ def test_pairing_is_per_candidate_when_few_stand_twice() -> None:
     assert r.ran and r.n == e.get("candidate", 0) + e.get("party", 0)
     assert r.pairs["endorsed"]["party"] == e.get("party", 0)
     assert "same person" in summary and "same party" in summary
+
+
+@pytest.mark.parametrize("tactical_share", [0.0, 0.2])
+def test_renamed_parties_with_aliases_give_the_unrenamed_result(tactical_share: float) -> None:
+    """Renaming draws nothing random: with the alias file the renamed campaign is the
+    same data as the unrenamed one, so its coverage is that of ``no_list_vote`` above."""
+    for seed in (0, 1):
+        a, ba, ta = _tables(seed, tactical_share=tactical_share, renamed=True)
+        b, bb, tb = _tables(seed, tactical_share=tactical_share)
+        assert ta == tb and a["party_key"].nunique() == b["party_key"].nunique()
+        ra, rb = regression(a, ba, n_boot=100), regression(b, bb, n_boot=100)
+        assert ra.estimate_pp == pytest.approx(rb.estimate_pp)
+        assert ra.ci_low_pp == pytest.approx(rb.ci_low_pp)
 
 
 def test_renamed_parties_pair_through_the_alias_table() -> None:
