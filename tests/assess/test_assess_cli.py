@@ -221,3 +221,37 @@ def test_assess_demo_reports_truth(tmp_path: Path) -> None:
     se = (e["ci_high_pp"] - e["ci_low_pp"]) / 3.92
     assert abs(e["estimate_pp"] - d["truth"]["effect_pp"]) < 4 * se
     assert (tmp_path / "demo.html").stat().st_size > 10_000
+
+
+def test_races_matched_by_race_id_when_the_files_give_no_district(tmp_path: Path) -> None:
+    """Files as a city campaign may have them: no district column, race ids without a
+    district number pattern, reused at both elections. Pairing and totals match by race
+    id and give what the district numbers give."""
+    from smartvote.simulate_campaign import simulate_campaign
+
+    camp = simulate_campaign(seed=6, races=20, tactical_share=0.2)
+    with_d = camp.write(tmp_path / "a")
+    b = tmp_path / "b"
+    b.mkdir()
+    for role in ("results", "baseline", "endorsements"):
+        df = pd.read_csv(with_d[role])
+        df["race"] = df["race"].str.replace("council/smd/", "city-council/")
+        if "unit" in df.columns:
+            df = df.drop(columns=["district", "election"]).assign(unit=df["race"])
+        df.to_csv(b / with_d[role].name, index=False)
+
+    def run(d: Path) -> dict[str, object]:
+        args = ["assess", "--results", str(d / "council-2024.csv")]
+        args += ["--baseline", str(d / "council-2019.csv"), "--boot", "200", "--json"]
+        args += ["--endorsements", str(d / "council-2024-endorsements.csv")]
+        res = CliRunner().invoke(_app(), args)
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
+
+    x, y = run(tmp_path / "a"), run(b)
+    assert x["effect"]["estimate_pp"] == pytest.approx(y["effect"]["estimate_pp"])
+    assert x["designs"][0]["pairs"] == y["designs"][0]["pairs"]
+    assert sum(x["designs"][0]["pairs"]["endorsed"].values()) == 20
+    for k in ("regime_seats_previous", "regime_seats_lost", "seats_won_by_endorsed"):
+        assert x["totals"][k] == y["totals"][k]
+    assert x["totals"]["regime_seats_previous"] <= 20
