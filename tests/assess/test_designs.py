@@ -122,3 +122,13 @@ def test_bootstrap_is_deterministic_for_a_seed() -> None:
     a = did(cur, base, rng_seed=7, n_boot=200)  # type: ignore[arg-type]
     b = did(cur, base, rng_seed=7, n_boot=200)  # type: ignore[arg-type]
     assert a.to_dict() == b.to_dict()
+
+
+def test_same_person_only_is_reported_beside_swing_and_did() -> None:
+    cur, base, _ = _tables(seed=1, stations=4000, districts=40, tactical_share=0.2)
+    for f in (did, swing):
+        r = f(cur, base, n_boot=200)  # type: ignore[arg-type]
+        p = r.person_only
+        assert p["ran"] and p["n"] == r.pairs["endorsed"]["candidate"] < r.n
+        assert p["ci_low_pp"] <= p["estimate_pp"] <= p["ci_high_pp"]
+        assert r.to_dict()["person_only"] == p

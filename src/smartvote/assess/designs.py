@@ -36,7 +36,7 @@ matrix of race multiplicities.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -121,6 +121,9 @@ class DesignResult:
     #: Naive raw contrast: endorsed minus *every* other challenger with the outcome (no
     #: party matching, no transfer correction): the baseline that selection biases.
     naive_contrast_pp: float | None = None
+    #: The same design on the candidates paired with themselves only (swing, did): free of
+    #: a new candidate's personal vote, on fewer candidates (a robustness check).
+    person_only: dict[str, Any] = field(default_factory=dict, compare=False)
     #: Bootstrap draws of k = t/(1−t) (per-race gain = k × other challengers' share).
     k_draws: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
     k: float | None = None
@@ -141,6 +144,7 @@ class DesignResult:
             "pairing": self.pairing,
             "pairs": self.pairs,
             "naive_contrast_pp": self.naive_contrast_pp,
+            "person_only": self.person_only,
         }
 
 
@@ -368,7 +372,8 @@ def swing(
             pairs=pairing_counts(f),
         )
     f = f.assign(y=f["share"] - f["prev_share"])
-    return contrast(f, "y", "swing", rng_seed, n_boot, pairing=how, pairs=pairing_counts(f))
+    r = contrast(f, "y", "swing", rng_seed, n_boot, pairing=how, pairs=pairing_counts(f))
+    return replace(r, person_only=_person_only(f, "swing", rng_seed, n_boot))
 
 
 def did(
@@ -394,7 +399,16 @@ def did(
             pairs=pairing_counts(f),
         )
     f = f.assign(y=(f["smd_share_m"] - f["list_share"]) - f["prev_diff"])
-    return contrast(f, "y", "did", rng_seed, n_boot, pairing=how, pairs=pairing_counts(f))
+    r = contrast(f, "y", "did", rng_seed, n_boot, pairing=how, pairs=pairing_counts(f))
+    return replace(r, person_only=_person_only(f, "did", rng_seed, n_boot))
+
+
+def _person_only(f: pd.DataFrame, design: str, rng_seed: int, n_boot: int) -> dict[str, Any]:
+    """The contrast of ``f["y"]`` on candidates paired with themselves only."""
+    g = f.assign(y=f["y"].where(f["same_person"]))
+    r = contrast(g, "y", design, rng_seed, n_boot)
+    keys = ("ran", "reason", "estimate_pp", "ci_low_pp", "ci_high_pp", "n", "n_comparators")
+    return {k: getattr(r, k) for k in keys}
 
 
 def run_designs(

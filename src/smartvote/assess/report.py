@@ -221,6 +221,7 @@ def render(a: Assessment, title: str | None = None) -> str:
             **x,
             "endorsed_pairs": _pairs(x.get("pairs", {}).get("endorsed")),
             "other_pairs": _pairs(x.get("pairs", {}).get("others")),
+            "person_only": _person(x.get("person_only")),
         }
         for x in d["designs"]
     ]
@@ -246,6 +247,7 @@ def render(a: Assessment, title: str | None = None) -> str:
                 ("n_comparators", "comparators"),
                 ("endorsed_pairs", "endorsed paired"),
                 ("other_pairs", "others paired"),
+                ("person_only", "same person only, pp"),
                 ("reason", "why not"),
             ],
         )
@@ -365,6 +367,14 @@ def _pairs(p: dict[str, int] | None) -> str | None:
     if not p:
         return None
     return f"{p.get('candidate', 0)} / {p.get('party', 0)} / {p.get('none', 0)}"
+
+
+def _person(p: dict[str, Any] | None) -> str | None:
+    if not p:
+        return None
+    if not p.get("ran"):
+        return "not enough"
+    return f"{p['estimate_pp']:.1f} [{p['ci_low_pp']:.1f}, {p['ci_high_pp']:.1f}] (n {p['n']})"
 
 
 def write_report(a: Assessment, path: str | Path, title: str | None = None) -> Path:
