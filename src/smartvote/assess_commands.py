@@ -40,6 +40,20 @@ def register(app: typer.Typer) -> None:
         report: Annotated[
             Path | None, typer.Option("--report", help="write an HTML report with figures")
         ] = None,
+        nominations: Annotated[
+            Path | None,
+            typer.Option(
+                "--nominations",
+                help="candidate, party[, years] table for candidates whose party the results lack (default: the shipped one)",
+            ),
+        ] = None,
+        party_aliases: Annotated[
+            Path | None,
+            typer.Option(
+                "--party-aliases",
+                help="alias, key table: parties renamed between the elections (on top of the shipped aliases)",
+            ),
+        ] = None,
         seed: Annotated[
             int, typer.Option("--seed", callback=non_negative, help="bootstrap seed")
         ] = 0,
@@ -48,11 +62,12 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--json", help="print machine-readable JSON on stdout")
         ] = False,
     ) -> None:
-        """Assess an endorsement campaign: effect (three designs), per-race table, totals."""
+        """Assess an endorsement campaign: effect (four designs), per-race table, totals."""
         from smartvote.assess import assess, load
         from smartvote.cli import emit_json
 
-        a = assess(load(results, endorsements, baseline or None), rng_seed=seed, n_boot=boot)
+        inp = load(results, endorsements, baseline or None, nominations, party_aliases)
+        a = assess(inp, rng_seed=seed, n_boot=boot)
         if report is not None:
             from smartvote.assess.report import write_report
 
@@ -64,6 +79,63 @@ def register(app: typer.Typer) -> None:
             emit_json(doc)
             return
         _print(doc)
+
+    @app.command("simulate-campaign")
+    def simulate_campaign_cmd(
+        out_dir: Annotated[Path, typer.Option("--out", help="output directory")],
+        seed: Annotated[int, typer.Option("--seed")] = 0,
+        races: Annotated[int, typer.Option("--races", min=3)] = 45,
+        tactical_share: Annotated[
+            float,
+            typer.Option(
+                "--tactical-share",
+                help="share of other challengers' voters moved",
+                min=0.0,
+                max=1.0,
+            ),
+        ] = 0.2,
+        again: Annotated[
+            float,
+            typer.Option(
+                "--again", help="probability that a candidate stands again", min=0.0, max=1.0
+            ),
+        ] = 0.5,
+        select: Annotated[
+            str, typer.Option("--select", help="forecast | expected | previous")
+        ] = "forecast",
+        renamed: Annotated[bool, typer.Option("--renamed", help="parties renamed")] = False,
+        list_vote: Annotated[
+            bool, typer.Option("--list-vote", help="add a party-list race")
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """A synthetic endorsement campaign (district totals, previous election, known effect)."""
+        from smartvote.cli import emit_json, out
+        from smartvote.errors import InputError, Problem
+        from smartvote.simulate_campaign import simulate_campaign
+
+        if select not in ("forecast", "expected", "previous"):
+            raise InputError(
+                Problem(
+                    "select", f"--select must be forecast, expected or previous, not {select!r}"
+                )
+            )
+        camp = simulate_campaign(
+            seed=seed,
+            races=races,
+            tactical_share=tactical_share,
+            p_again=again,
+            select=select,
+            renamed=renamed,
+            list_vote=list_vote,
+        )
+        paths = {k: str(v) for k, v in camp.write(out_dir).items()}
+        if as_json:
+            emit_json({"paths": paths, "effect_pp": camp.truth["effect_pp"]})
+            return
+        for k, v in paths.items():
+            out.print(f"{k}: {v}")
+        out.print(f"injected effect: {camp.truth['effect_pp']:.2f} pp")
 
 
 def _fmt(x: Any, nd: int = 1) -> str:
@@ -88,9 +160,12 @@ def _print(doc: dict[str, Any]) -> None:
             ci,
             _fmt(d["contrast_pp"]),
             str(d["n"]),
-            escape(d["reason"] or d["pairing"]),
+            escape(d["reason"]),
         )
     out.print(t)
+    pair = next((d["pairing"] for d in doc["designs"] if d["pairing"]), "")
+    if pair:
+        out.print(f"pairing with the previous election: {escape(pair)}")
     out.print(
         f"headline: {escape(e['method'])}: {_fmt(e['estimate_pp'])} pp [{_fmt(e['ci_low_pp'])}, {_fmt(e['ci_high_pp'])}]"
     )
@@ -124,7 +199,7 @@ def _print(doc: dict[str, Any]) -> None:
     tt.add_column("figure")
     tt.add_column("value", justify="right")
     for k, v in doc["totals"].items():
-        if not isinstance(v, list):
+        if not isinstance(v, (list, dict)):
             tt.add_row(k, _fmt(v))
     out.print(tt)
     if "report" in doc:

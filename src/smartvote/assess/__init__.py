@@ -4,6 +4,7 @@ from smartvote.assess.assessment import Assessment, assess
 from smartvote.assess.demo import assess_demo
 from smartvote.assess.designs import DesignResult, did, split_ticket, swing
 from smartvote.assess.inputs import AssessInput, from_simulation, load
+from smartvote.assess.regression import regression
 
 __all__ = [
     "AssessInput",
@@ -14,6 +15,7 @@ __all__ = [
     "did",
     "from_simulation",
     "load",
+    "regression",
     "split_ticket",
     "swing",
 ]

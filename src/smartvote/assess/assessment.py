@@ -2,8 +2,8 @@
 
 JSON (the ``assess`` contract of DESIGN.md, extended): ``effect`` {estimate_pp,
 ci_low_pp, ci_high_pp, method, design, assumptions, n} of the headline design (the
-first that could run of: difference in differences, swing, split-ticket), ``designs``
-(all three, with the reason where one could not run), ``races`` (per race),
+first that could run of: regression, difference in differences, swing, split-ticket), ``designs``
+(all four, with the reason where one could not run), ``races`` (per race),
 ``endorsed_won``, ``decisive`` (race ids), ``totals``, ``paper_winners`` (where channels
 are known) and ``unmatched_endorsements``.
 """
@@ -14,12 +14,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from smartvote.assess._ledger import candidate_table, unit_table
 from smartvote.assess.designs import N_BOOT, DesignResult, headline, run_designs
 from smartvote.assess.inputs import AssessInput
-from smartvote.assess.races import clean_counts, race_table
+from smartvote.assess.races import clean_counts, decisive_draws, race_table
 from smartvote.assess.totals import totals
 
 
@@ -47,6 +48,9 @@ class Assessment:
             "design": e.design if e else None,
             "assumptions": list(e.assumptions) if e else [],
             "n": e.n if e else 0,
+            # Spread of the designs that ran: far apart means selection the headline may
+            # not see (docs/4-assess.md).
+            "range_of_designs_pp": _range(self.designs),
         }
         races = [_clean_record(r) for r in self.races.to_dict(orient="records")]
         paper = [
@@ -73,13 +77,31 @@ class Assessment:
             "totals": _clean_record(self.totals),
             "paper_winners": paper,
             "unmatched_endorsements": list(self.unmatched),
+            "party_sources": party_sources(self.candidates),
         }
+
+
+def _range(designs: tuple[DesignResult, ...]) -> list[float] | None:
+    est = [d.estimate_pp for d in designs if d.ran and d.estimate_pp is not None]
+    return [float(min(est)), float(max(est))] if est else None
+
+
+def party_sources(c: pd.DataFrame) -> dict[str, int]:
+    """How many candidates got their party from each source (results, endorsements,
+    previous election, nominations) and how many have none (independent or unknown)."""
+    if "party_source" not in c.columns:
+        return {}
+    src = c["party_source"].where(c["party_key"] != "", "none")
+    return {str(k): int(v) for k, v in src.value_counts().sort_index().items()}
 
 
 def _clean_record(d: dict[str, Any]) -> dict[str, Any]:
     """JSON-safe: NaN → null, numpy scalars → Python."""
     out: dict[str, Any] = {}
     for k, v in d.items():
+        if isinstance(v, dict):
+            out[k] = _clean_record(v)
+            continue
         if hasattr(v, "item") and not isinstance(v, (list, tuple, dict)):
             v = v.item()
         if isinstance(v, float) and not math.isfinite(v):
@@ -87,6 +109,41 @@ def _clean_record(d: dict[str, Any]) -> dict[str, Any]:
         if v is pd.NA:
             v = None
         out[k] = v
+    return out
+
+
+def decisive_intervals(
+    cur: pd.DataFrame, d: DesignResult | None, races: pd.DataFrame, key: str | None = None
+) -> dict[str, Any]:
+    """Decisive races under design ``d``: the count at its estimate, the expected count
+    (Σ p_decisive) and a 95% interval of the count over the design's draws of the effect;
+    seats the endorsed would have won without it. ``key``: read the per-race figures from
+    ``by_design[key]`` instead of the headline columns."""
+    won = int(races["won"].sum()) if len(races) else 0
+    out: dict[str, Any] = {
+        "decisive_ci_low": None,
+        "decisive_ci_high": None,
+        "seats_won_without_endorsement": None,
+        "seats_won_without_endorsement_ci_low": None,
+        "seats_won_without_endorsement_ci_high": None,
+    }
+    if d is None or not d.ran or not len(races):
+        return out
+    if key is not None:
+        per = [r.get(key, {}) for r in races["by_design"]]
+        dec = int(sum(bool(p.get("decisive")) for p in per))
+        pd_ = [p.get("p_decisive") for p in per if p.get("p_decisive") is not None]
+        out["decisive"] = dec
+        out["expected_decisive"] = float(sum(pd_)) if pd_ else None
+    else:
+        dec = int(races["decisive"].fillna(False).astype(bool).sum())
+    counts = decisive_draws(cur, d.k_draws)
+    if len(counts):
+        lo, hi = np.percentile(counts, [2.5, 97.5])
+        out["decisive_ci_low"], out["decisive_ci_high"] = int(lo), int(np.ceil(hi))
+        out["seats_won_without_endorsement_ci_low"] = won - int(np.ceil(hi))
+        out["seats_won_without_endorsement_ci_high"] = won - int(lo)
+    out["seats_won_without_endorsement"] = won - dec
     return out
 
 
@@ -99,8 +156,17 @@ def assess(inp: AssessInput, rng_seed: int = 0, n_boot: int = N_BOOT) -> Assessm
     eff = headline(designs)
     units = unit_table(inp.current)
     clean = clean_counts(units, inp.current.smd, cur)
-    races = race_table(cur, eff, clean)
+    races = race_table(cur, eff, clean, designs)
     tot = totals(races, base)
+    tot.update(decisive_intervals(cur, eff, races))
+    tot["by_design"] = {
+        d.design: {
+            "estimate_pp": d.estimate_pp,
+            **decisive_intervals(cur, d, races, key=d.design),
+        }
+        for d in designs
+        if d.ran
+    }
     return Assessment(
         elections=tuple(inp.current.elections),
         baseline=tuple(inp.baseline.elections) if inp.baseline is not None else (),

@@ -42,6 +42,9 @@ def assess_demo(
         districts=districts,
         tactical_share=tactical_share,
         stuffing_share=stuffing_share,
+        # The campaign knows only the last election, as a real one (docs/4-assess.md).
+        endorse_from="previous",
+        support_persistence=0.8,
     )
     a = assess(from_simulation(sim), rng_seed=seed, n_boot=n_boot)
     doc = a.to_dict()

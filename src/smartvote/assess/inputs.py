@@ -9,15 +9,18 @@ is read the same way and joined to the current one by district number.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from smartvote.errors import InputError, Problem
 from smartvote.io import Batch, read_any
 from smartvote.io.tidy import read_table
+from smartvote.names import _party_norm as _pn
 from smartvote.names import norm_name, party_key
 
 #: Columns of the unit-level contested-race table.
@@ -115,12 +118,24 @@ def election_from_batches(batches: list[Batch]) -> ElectionData:
     if len(cands):
         for col in ("regime", "endorsed"):
             cands[col] = cands[col].astype("boolean").fillna(False).astype(bool)
+        if "incumbent" not in cands.columns:
+            cands["incumbent"] = pd.NA
+        cands["incumbent"] = cands["incumbent"].astype("boolean")
         cands["party"] = cands["party"].fillna("").astype(str)
         cands["party_key"] = cands["party_key"].fillna("").astype(str)
         cands["name_key"] = cands["candidate"].map(norm_name)
         # Region of a race: the most common region of its units when the race row has none.
-        reg = smd.groupby("race")["region"].agg(
-            lambda s: s.dropna().astype(str).mode().iat[0] if s.notna().any() else ""
+        rr = smd[["race", "region"]].dropna()
+        rr = rr.assign(region=rr["region"].astype(str))
+        # Most common region per race (ties: the first in sort order, as Series.mode).
+        reg = (
+            rr.groupby(["race", "region"])
+            .size()
+            .rename("n")
+            .reset_index()
+            .sort_values(["race", "n", "region"], ascending=[True, False, True])
+            .drop_duplicates("race")
+            .set_index("race")["region"]
         )
         cands["region"] = cands["region"].fillna("").astype(str)
         cands["region"] = cands["region"].where(
@@ -139,6 +154,7 @@ def election_from_batches(batches: list[Batch]) -> ElectionData:
                 "party_key",
                 "regime",
                 "endorsed",
+                "incumbent",
             ]
         ].drop_duplicates(["race", "candidate"])
     if len(smd):
@@ -151,6 +167,9 @@ def election_from_batches(batches: list[Batch]) -> ElectionData:
     if len(lists):
         lists["votes"] = lists["votes"].astype("float64")
         lists["valid"] = lists["valid"].astype("float64")
+        # Tidy list files may give no valid line: the unit's list votes then stand for it.
+        cast = lists.groupby(["election", "unit"])["votes"].transform("sum")
+        lists["valid"] = lists["valid"].where(lists["valid"].notna(), cast)
         for col in ("district", "region", "channel"):
             lists[col] = lists[col].astype("string").fillna("").astype(str)
     return ElectionData(smd=smd, candidates=cands, lists=lists, sources=tuple(sources))
@@ -198,32 +217,122 @@ def normalise_endorsements(df: pd.DataFrame) -> pd.DataFrame:
     ].reset_index(drop=True)
 
 
-def _fill_parties(cur: ElectionData, base: ElectionData | None, endo: pd.DataFrame) -> ElectionData:
-    """Fill a missing party from the endorsements file, then from the same person in the
-    same district at the previous election (assumption: a candidate keeps their party)."""
+#: Where a candidate's party came from (``party_source``), in order of precedence.
+PARTY_SOURCES = (
+    "results",
+    "endorsements",
+    "previous election, same district",
+    "previous election",
+    "nominations",
+)
+
+
+def _fill_parties(
+    cur: ElectionData,
+    base: ElectionData | None,
+    endo: pd.DataFrame,
+    nominations: pd.DataFrame | None = None,
+) -> ElectionData:
+    """Fill a missing party, candidate by candidate, from (in order) the endorsements file,
+    the same person in the same district at the previous election, the same person
+    anywhere in the previous election (when the name is unique there), and the
+    nominations table (``name_key, party_key, years``). Assumption: a candidate keeps
+    their party between elections. ``party_source`` records where each party came from."""
     c = cur.candidates.copy()
     if not len(c):
         return cur
-    key = c["race"] + "\x1f" + c["name_key"]
+    c["party_source"] = np.where(c["party_key"] != "", "results", "")
+
+    def fill(keys: pd.Series, table: pd.Series, source: str) -> None:
+        missing = c["party_key"] == ""
+        m = {str(k): str(v) for k, v in table.items() if isinstance(v, str)}
+        got = pd.Series([m.get(str(k), "") for k in keys], index=c.index)
+        take = missing & (got != "")
+        c.loc[take, "party_key"] = got[take]
+        c.loc[take, "party_source"] = source
+
     ek = endo["race"] + "\x1f" + endo["name_key"]
-    from_endo = pd.Series(endo["party_key"].to_numpy(), index=ek.to_numpy())
-    missing = c["party_key"] == ""
-    fill = key.map(from_endo).fillna("")
-    c.loc[missing, "party_key"] = fill[missing]
+    fill(
+        c["race"] + "\x1f" + c["name_key"],
+        pd.Series(endo["party_key"].to_numpy(), index=ek.to_numpy()),
+        "endorsements",
+    )
     if base is not None and len(base.candidates):
         b = base.candidates[base.candidates["party_key"] != ""]
         bk = pd.Series(
             b["party_key"].to_numpy(), index=(b["district"] + "\x1f" + b["name_key"]).to_numpy()
         )
         bk = bk[~bk.index.duplicated()]
-        missing = c["party_key"] == ""
-        fill = (c["district"] + "\x1f" + c["name_key"]).map(bk).fillna("")
-        c.loc[missing, "party_key"] = fill[missing]
+        fill(c["district"] + "\x1f" + c["name_key"], bk, PARTY_SOURCES[2])
+        # Anywhere in the previous election: only names that stood once (no namesakes).
+        once = b.drop_duplicates("name_key", keep=False)
+        fill(
+            c["name_key"],
+            pd.Series(once["party_key"].to_numpy(), index=once["name_key"].to_numpy()),
+            PARTY_SOURCES[3],
+        )
+    if nominations is not None and len(nominations):
+        years = {m for e in cur.elections for m in re.findall(r"(?<!\d)(\d{4})(?!\d)", e)}
+        ok = nominations[
+            (nominations["years"] == "")
+            | nominations["years"].str.split().map(lambda ys: bool(years & set(ys)))
+        ]
+        ok = ok.drop_duplicates("name_key", keep=False)
+        fill(
+            c["name_key"],
+            pd.Series(ok["party_key"].to_numpy(), index=ok["name_key"].to_numpy()),
+            PARTY_SOURCES[4],
+        )
     return ElectionData(smd=cur.smd, candidates=c, lists=cur.lists, sources=cur.sources)
 
 
+def read_aliases(path: str | Path) -> dict[str, str]:
+    """A party alias file (``alias, key``, as ``smartvote/data/party_aliases.csv``): maps
+    the normalised label of each alias to its key, so that a party renamed between two
+    elections compares with itself."""
+
+    df = read_table(path)
+    df = df.rename(columns={c: str(c).strip().lower() for c in df.columns})
+    missing = [c for c in ("alias", "key") if c not in df.columns]
+    if missing:
+        raise InputError(Problem("alias_columns", f"missing column(s) {missing}", str(path), 1))
+    alias = df["alias"].astype("string").fillna("").str.strip()
+    key = df["key"].astype("string").fillna("").str.strip()
+    empty = (alias == "") | (key == "")
+    if p := Problem.first(empty, "required", "alias and key must be given", str(path)):
+        raise InputError(p)
+    return {_pn(a): str(k) for a, k in zip(alias, key, strict=True)}
+
+
+def apply_aliases(ed: ElectionData, aliases: dict[str, str]) -> ElectionData:
+    """Re-key the parties of ``ed`` through a user alias table (see :func:`read_aliases`):
+    a party whose label or key is an alias takes the alias's key, candidates and list
+    votes alike."""
+    if not aliases:
+        return ed
+
+    def rekey(labels: pd.Series, keys: pd.Series) -> pd.Series:
+        by_label = labels.astype(str).map(lambda x: aliases.get(_pn(x)) if x else None)
+        by_key = keys.astype(str).map(lambda x: aliases.get(_pn(x)) if x else None)
+        return by_label.fillna(by_key).fillna(keys).astype(str)
+
+    c = ed.candidates.copy()
+    if len(c):
+        c["party_key"] = rekey(c["party"], c["party_key"])
+    lists = ed.lists.copy()
+    if len(lists):
+        lists["party_key"] = rekey(lists["party_key"], lists["party_key"])
+        lists = lists.groupby(
+            ["election", "unit", "district", "region", "channel", "party_key"], as_index=False
+        ).agg(votes=("votes", "sum"), valid=("valid", "first"))
+    return ElectionData(smd=ed.smd, candidates=c, lists=lists, sources=ed.sources)
+
+
 def make_input(
-    cur: ElectionData, endorsements: pd.DataFrame | None, baseline: ElectionData | None = None
+    cur: ElectionData,
+    endorsements: pd.DataFrame | None,
+    baseline: ElectionData | None = None,
+    nominations: pd.DataFrame | None = None,
 ) -> AssessInput:
     """Attach endorsements to the current election's candidates.
 
@@ -247,7 +356,7 @@ def make_input(
         endo = normalise_endorsements(endorsements)
     races = set(cur.candidates["race"])
     endo = endo[endo["race"].isin(races)].reset_index(drop=True)
-    cur = _fill_parties(cur, baseline, endo)
+    cur = _fill_parties(cur, baseline, endo, nominations)
     c = cur.candidates.copy()
     ck = c["race"] + "\x1f" + c["name_key"]
     ek = set(endo["race"] + "\x1f" + endo["name_key"])
@@ -275,10 +384,19 @@ def load(
     results: list[Path] | list[str],
     endorsements: str | Path | None,
     baseline: list[Path] | list[str] | None = None,
+    nominations: str | Path | None = None,
+    party_aliases: str | Path | None = None,
 ) -> AssessInput:
-    """Read every file of an assessment (see :func:`make_input`)."""
-    cur = read_election(results)
+    """Read every file of an assessment (see :func:`make_input`). ``nominations``: a
+    ``candidate, party[, years]`` file (default: the shipped table); ``party_aliases``: an
+    ``alias, key`` file applied on top of the shipped aliases."""
+    from smartvote.recommend.swing import load_nominations
+
+    aliases = read_aliases(party_aliases) if party_aliases is not None else {}
+    cur = apply_aliases(read_election(results), aliases)
     base = read_election(baseline) if baseline else None
+    if base is not None:
+        base = apply_aliases(base, aliases)
     if base is not None and not len(base.candidates):
         raise InputError(
             Problem(
@@ -288,7 +406,14 @@ def load(
             )
         )
     endo = read_endorsements(endorsements) if endorsements is not None else None
-    return make_input(cur, endo, base)
+    if endo is not None and aliases:
+        endo = endo.assign(
+            party_key=[
+                aliases.get(_pn(p), k) if p else k
+                for p, k in zip(endo["party"], endo["party_key"], strict=True)
+            ]
+        )
+    return make_input(cur, endo, base, load_nominations(nominations))
 
 
 def from_simulation(sim: Any) -> AssessInput:

@@ -43,15 +43,74 @@ def clean_counts(
     return {s: correct_races(units, w, shift=s) for s in (0.0, -CLEAN_SHIFT, CLEAN_SHIFT)}
 
 
+def _k_ci(draws: np.ndarray) -> tuple[float, float]:
+    if not len(draws):
+        return (np.nan, np.nan)
+    lo, hi = np.percentile(draws, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def _counterfactual(
+    se: float,
+    o: float,
+    others: np.ndarray,
+    regime: np.ndarray,
+    won: bool,
+    k: float,
+    k_lo: float,
+    k_hi: float,
+    draws: np.ndarray,
+) -> dict[str, Any]:
+    """Effect, expected share and margin without the endorsement, decisive and its
+    probability, for one race and one design's ``k`` (and its draws)."""
+    cf = float(_cf_margin(se, o, others, regime, np.array([k]))[0])
+    return {
+        "effect_pp": 100 * k * o,
+        "effect_low_pp": 100 * k_lo * o,
+        "effect_high_pp": 100 * k_hi * o,
+        "expected_share": 100 * (se - k * o),
+        "expected_margin_pp": 100 * cf,
+        "decisive": bool(won and cf < 0),
+        "p_decisive": (
+            float(np.mean(won & (_cf_margin(se, o, others, regime, draws) < 0)))
+            if len(draws)
+            else None
+        ),
+    }
+
+
+def decisive_draws(cur: pd.DataFrame, draws: np.ndarray) -> np.ndarray:
+    """Number of decisive races in each draw of ``k`` (for the totals' intervals)."""
+    out = np.zeros(len(draws), dtype=np.int64)
+    if not len(draws):
+        return out
+    for _, g in cur.groupby("race", sort=False):
+        e = g[g["endorsed"]]
+        if not len(e):
+            continue
+        er = e.iloc[0]
+        won = bool(er["rank"] == 1 and (g["rank"] == 1).sum() == 1)
+        if not won:
+            continue
+        rest = g[~g["endorsed"]]
+        others = rest[~rest["regime"]]["share"].to_numpy(dtype=float)
+        regime = rest[rest["regime"]]["share"].to_numpy(dtype=float)
+        cf = _cf_margin(float(er["share"]), float(others.sum()), others, regime, draws)
+        out += cf < 0
+    return out
+
+
 def race_table(
     cur: pd.DataFrame,
     effect: DesignResult | None,
     clean: dict[float, pd.DataFrame] | None = None,
+    designs: tuple[DesignResult, ...] | list[DesignResult] = (),
 ) -> pd.DataFrame:
-    """One row per race with an endorsed candidate (see module docstring)."""
+    """One row per race with an endorsed candidate (see module docstring); ``by_design``
+    holds the same counterfactual figures from every design in ``designs`` that ran."""
     k = effect.k if effect is not None and effect.k is not None else None
     draws = effect.k_draws if effect is not None else np.empty(0)
-    k_lo, k_hi = np.percentile(draws, [2.5, 97.5]) if len(draws) else (np.nan, np.nan)
+    k_lo, k_hi = _k_ci(draws)
     rows: list[dict[str, Any]] = []
     exc = {
         s: (c.set_index("race")["excess"] if len(c) else pd.Series(dtype=float))
@@ -100,17 +159,18 @@ def race_table(
             "p_decisive": None,
         }
         if k is not None:
-            row["effect_pp"] = 100 * k * o
-            row["effect_low_pp"] = 100 * float(k_lo) * o
-            row["effect_high_pp"] = 100 * float(k_hi) * o
-            row["expected_share"] = 100 * (se - k * o)
-            cf = float(_cf_margin(se, o, others, regime, np.array([k]))[0])
-            row["expected_margin_pp"] = 100 * cf
-            row["decisive"] = bool(won and cf < 0)
-            if len(draws):
-                row["p_decisive"] = float(
-                    np.mean(won & (_cf_margin(se, o, others, regime, draws) < 0))
-                )
+            row.update(_counterfactual(se, o, others, regime, won, k, k_lo, k_hi, draws))
+        row["by_design"] = {
+            d.design: {
+                kk: v
+                for kk, v in _counterfactual(
+                    se, o, others, regime, won, float(d.k), *_k_ci(d.k_draws), d.k_draws
+                ).items()
+                if kk != "effect_low_pp" and kk != "effect_high_pp"
+            }
+            for d in designs
+            if d.ran and d.k is not None
+        }
         # Paper ballots alone.
         if bool(er["has_electronic"]):
             pw = g.sort_values("paper_votes", ascending=False)

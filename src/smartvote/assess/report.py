@@ -207,12 +207,35 @@ def render(a: Assessment, title: str | None = None) -> str:
             f"<p><b>{esc(e['estimate_pp'])} points</b> (95% CI {esc(e['ci_low_pp'])} to {esc(e['ci_high_pp'])}), "
             f"{esc(e['method'])}; {esc(e['n'])} endorsed candidates compared.</p>"
         )
+        rng = e.get("range_of_designs_pp")
+        if rng:
+            parts.append(
+                f"<p class='note'>The designs that ran range from {esc(rng[0])} to "
+                f"{esc(rng[1])} points: designs far apart, beyond their intervals, signal a "
+                "selection on strength that the headline may not see.</p>"
+            )
         parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in e["assumptions"]) + "</ul>")
     else:
         parts.append("<p>No design could run on these data (see below).</p>")
+    designs = [
+        {
+            **x,
+            "endorsed_pairs": _pairs(x.get("pairs", {}).get("endorsed")),
+            "other_pairs": _pairs(x.get("pairs", {}).get("others")),
+            "person_only": _person(x.get("person_only")),
+        }
+        for x in d["designs"]
+    ]
+    parts.append(
+        "<p class='note'>All four designs side by side; the headline is the first that ran "
+        "in the order regression, difference in differences, swing, split-ticket "
+        "(docs/4-assess.md says why). The naive contrast compares endorsed candidates with "
+        "every other challenger, without matching: the baseline that selection on strength "
+        "biases. Pairing with the previous election: same person / same party / unpaired.</p>"
+    )
     parts.append(
         table(
-            d["designs"],
+            designs,
             [
                 ("design", "design"),
                 ("ran", "ran"),
@@ -220,22 +243,59 @@ def render(a: Assessment, title: str | None = None) -> str:
                 ("ci_low_pp", "CI low"),
                 ("ci_high_pp", "CI high"),
                 ("contrast_pp", "raw contrast, pp"),
+                ("naive_contrast_pp", "naive contrast, pp"),
                 ("n", "endorsed"),
                 ("n_comparators", "comparators"),
-                ("pairing", "pairing"),
+                ("endorsed_pairs", "endorsed paired"),
+                ("other_pairs", "others paired"),
+                ("person_only", "same person only, pp"),
                 ("reason", "why not"),
             ],
         )
     )
+    parts.append("<h3>Assumptions of each design</h3>")
+    for x in d["designs"]:
+        parts.append(
+            f"<p><b>{esc(x['design'])}</b>: {esc(x['method'])}</p><ul>"
+            + "".join(f"<li>{esc(s)}</li>" for s in x["assumptions"])
+            + "</ul>"
+        )
+    if d.get("party_sources"):
+        parts.append(
+            "<p class='note'>Where the candidates' parties came from: "
+            + esc(", ".join(f"{k}: {v}" for k, v in d["party_sources"].items()))
+            + ".</p>"
+        )
     for b64, cap in figures(a):
         parts.append(_figure(b64, cap))
     parts.append("<h2>Totals</h2>")
     parts.append(
         table(
-            [{"figure": k, "value": v} for k, v in d["totals"].items() if not isinstance(v, list)],
+            [
+                {"figure": k, "value": v}
+                for k, v in d["totals"].items()
+                if not isinstance(v, (list, dict))
+            ],
             [("figure", "figure"), ("value", "value")],
         )
     )
+    by_design = d["totals"].get("by_design") or {}
+    if by_design:
+        parts.append("<h3>Decisive races by design</h3>")
+        parts.append(
+            table(
+                [{"design": k, **v} for k, v in by_design.items()],
+                [
+                    ("design", "design"),
+                    ("estimate_pp", "effect, pp"),
+                    ("decisive", "decisive"),
+                    ("expected_decisive", "expected decisive"),
+                    ("decisive_ci_low", "CI low"),
+                    ("decisive_ci_high", "CI high"),
+                    ("seats_won_without_endorsement", "seats won without it"),
+                ],
+            )
+        )
     parts.append("<h2>Decisive races by region</h2>")
     parts.append(
         table(
@@ -252,9 +312,26 @@ def render(a: Assessment, title: str | None = None) -> str:
         )
     )
     parts.append("<h2>Races</h2>")
+    ran = [x["design"] for x in d["designs"] if x["ran"]]
+    rows = [
+        {
+            **r,
+            **{
+                f"{k}_{name}": (r.get("by_design") or {}).get(name, {}).get(k)
+                for name in ran
+                for k in ("expected_share", "p_decisive")
+            },
+        }
+        for r in d["races"]
+    ]
+    per_design = [
+        (f"{k}_{name}", f"{label} ({name})")
+        for name in ran
+        for k, label in (("expected_share", "expected"), ("p_decisive", "P(decisive)"))
+    ]
     parts.append(
         table(
-            d["races"],
+            rows,
             [
                 ("race", "race"),
                 ("region", "region"),
@@ -273,6 +350,7 @@ def render(a: Assessment, title: str | None = None) -> str:
                 ("won_on_clean_stations", "won on clean"),
                 ("clean_margin_pp", "clean margin"),
                 ("falsified_votes", "falsified votes"),
+                *per_design,
             ],
         )
     )
@@ -284,6 +362,20 @@ def render(a: Assessment, title: str | None = None) -> str:
         )
     parts.append("<p class='note'>How to read each number: docs/4-assess.md.</p></body></html>")
     return "\n".join(parts)
+
+
+def _pairs(p: dict[str, int] | None) -> str | None:
+    if not p:
+        return None
+    return f"{p.get('candidate', 0)} / {p.get('party', 0)} / {p.get('none', 0)}"
+
+
+def _person(p: dict[str, Any] | None) -> str | None:
+    if not p:
+        return None
+    if not p.get("ran"):
+        return "not enough"
+    return f"{p['estimate_pp']:.1f} [{p['ci_low_pp']:.1f}, {p['ci_high_pp']:.1f}] (n {p['n']})"
 
 
 def write_report(a: Assessment, path: str | Path, title: str | None = None) -> Path:

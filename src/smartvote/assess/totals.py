@@ -57,6 +57,11 @@ def totals(races: pd.DataFrame, base: pd.DataFrame | None) -> dict[str, Any]:
         out["falsified_votes_contested"] = _int(float(races["falsified_votes"].astype(float).sum()))
     if base is None or not len(base):
         return out
+    from smartvote.assess.designs import race_key
+
+    # Districts matched by number, else by race id (as the designs pair them).
+    base = base.assign(district=race_key(base))
+    races = races.assign(district=race_key(races))
     prev = (
         base.sort_values("votes", ascending=False)
         .groupby("district", sort=False)
