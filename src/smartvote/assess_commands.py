@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from smartvote.options import non_negative
+from smartvote.options import non_negative, unit_interval
 
 
 def register(app: typer.Typer) -> None:
@@ -83,21 +83,22 @@ def register(app: typer.Typer) -> None:
     @app.command("simulate-campaign")
     def simulate_campaign_cmd(
         out_dir: Annotated[Path, typer.Option("--out", help="output directory")],
-        seed: Annotated[int, typer.Option("--seed")] = 0,
+        seed: Annotated[int, typer.Option("--seed", callback=non_negative)] = 0,
         races: Annotated[int, typer.Option("--races", min=3)] = 45,
         tactical_share: Annotated[
             float,
             typer.Option(
                 "--tactical-share",
                 help="share of other challengers' voters moved",
-                min=0.0,
-                max=1.0,
+                callback=unit_interval,
             ),
         ] = 0.2,
         again: Annotated[
             float,
             typer.Option(
-                "--again", help="probability that a candidate stands again", min=0.0, max=1.0
+                "--again",
+                help="probability that a candidate stands again",
+                callback=unit_interval,
             ),
         ] = 0.5,
         select: Annotated[

@@ -73,21 +73,36 @@ def register(app: typer.Typer) -> None:
             typer.Option(callback=finite, help="genuine turnout–support correlation (logit scale)"),
         ] = d.turnout_support_corr,
         stuffing_region_sd: Annotated[
-            float, typer.Option(help="stuffing heavier in some regions: log-weight sd per region")
+            float,
+            typer.Option(
+                callback=non_negative,
+                help="stuffing heavier in some regions: log-weight sd per region",
+            ),
         ] = d.stuffing_region_sd,
         whole_regions: Annotated[
-            int, typer.Option(help="regions falsified as a whole (turnout rewritten to 85–97%)")
+            int,
+            typer.Option(
+                callback=non_negative,
+                help="regions falsified as a whole (turnout rewritten to 85–97%)",
+            ),
         ] = d.whole_regions,
         whole_switching: Annotated[
-            float, typer.Option(help="fraction of opponents' votes switched in those regions")
+            float,
+            typer.Option(
+                callback=unit_interval,
+                help="fraction of opponents' votes switched in those regions",
+            ),
         ] = d.whole_switching,
         packs_share: Annotated[
             float,
             typer.Option(
-                help="share of stations stuffed with a pack of ballots (not Klimek's model)"
+                callback=unit_interval,
+                help="share of stations stuffed with a pack of ballots (not Klimek's model)",
             ),
         ] = d.packs_share,
-        pack_size: Annotated[float, typer.Option(help="mean pack size (ballots)")] = d.pack_size,
+        pack_size: Annotated[
+            float, typer.Option(callback=non_negative, help="mean pack size (ballots)")
+        ] = d.pack_size,
         tactical_share: Annotated[
             float,
             typer.Option(
