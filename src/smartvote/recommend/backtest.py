@@ -74,9 +74,9 @@ def actual_totals(batch: Any, cands: pd.DataFrame) -> pd.DataFrame:
     file_reg = (
         batch.candidates.set_index(["race", "candidate"])["regime"].astype("boolean").fillna(False)
     )
-    tot["regime_file"] = pd.MultiIndex.from_frame(tot[["race", "candidate"]]).map(
-        lambda k: bool(file_reg.get(k, False))
-    )
+    file_reg = file_reg[~file_reg.index.duplicated()]
+    pairs = pd.MultiIndex.from_frame(tot[["race", "candidate"]])
+    tot["regime_file"] = file_reg.reindex(pairs).fillna(False).astype(bool).to_numpy()
     ours = cands.set_index(["race", "name_key"])["regime"]
     key = pd.MultiIndex.from_frame(tot[["race", "name_key"]])
     mine = pd.Series(ours.reindex(key).to_numpy(), index=tot.index)
