@@ -245,7 +245,7 @@ def backtest_demo(
         stations=d / f"{e}-stations.csv",
         sims=sims,
     )
-    label = f"{e} (simulated), history {p}"
+    label = f"{e} (simulated; history {p})"
     cases.append((label, res.to_dict()))
     out["simulated"] = {
         "case": label,
@@ -262,7 +262,7 @@ def backtest_demo(
             polls=uk / "polls_2019_mrp.csv",
             sims=sims,
         )
-        label = "UK 2019 (real), history 2017 + YouGov MRPs"
+        label = "UK 2019 (history 2017 + MRPs)"
         cases.append((label, res.to_dict()))
         out["uk_ge2019"] = {
             "case": label,
