@@ -11,7 +11,8 @@ backtest table of docs/2-recommend.md (UK 2019; St Petersburg and Moscow 2021; n
 revision REV is exported to a temporary folder, and each figure (225 × 10,000 simulate +
 choose; the UK recommend and backtest in-process; the UK ``smartvote backtest --json``
 command from process start) is timed in fresh processes alternating REV and this tree,
-``--rounds`` times (default 3); printed: the median of each and the ratio.
+``--rounds`` times (default 3); printed: the median of each and the ratio. ``--only TEXT``
+keeps the figures whose name contains TEXT.
 """
 
 from __future__ import annotations
@@ -274,6 +275,9 @@ def ab(rev: str, rounds: int) -> None:
             figures["UK `smartvote backtest --json` (process start to exit)"] = None
         else:
             figures = {k: v for k, v in figures.items() if not k.startswith("UK")}
+        if "--only" in sys.argv:  # e.g. --only backtest: the figures whose name has it
+            pick = sys.argv[sys.argv.index("--only") + 1]
+            figures = {k: v for k, v in figures.items() if pick in k}
         print(f"before = {rev}, after = this tree; {rounds} alternating rounds; median seconds")
         print("| figure | before (s) | after (s) | after / before |")
         print("|---|---|---|---|")
