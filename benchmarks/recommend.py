@@ -6,6 +6,13 @@ run (drawing the same number of normal variates; reading the same files with pan
 Run: ``.venv/bin/python benchmarks/recommend.py``. With ``--real`` it also prints the
 backtest table of docs/2-recommend.md (UK 2019; St Petersburg and Moscow 2021; needs
 ``../shared/data``; ~2 minutes, most of it reading the Russian precinct files).
+
+``--ab REV`` (e.g. ``--ab main``): before/after in the same run. The ``src/`` of git
+revision REV is exported to a temporary folder, and each figure (225 × 10,000 simulate +
+choose; the UK recommend and backtest in-process; the UK ``smartvote backtest --json``
+command from process start) is timed in fresh processes alternating REV and this tree,
+``--rounds`` times (default 3); printed: the median of each and the ratio. ``--only TEXT``
+keeps the figures whose name contains TEXT.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -188,7 +196,107 @@ def real_backtests() -> None:
         )
 
 
+def uk_backtest_in_process() -> float:
+    """The UK backtest (2017 + both MRPs, 10,000 sims), reading the files: wall seconds."""
+    from smartvote.recommend.run import run_backtest
+
+    d = DATA / "uk_ge2019"
+    t = time.perf_counter()
+    run_backtest(
+        d / "candidates_2019.csv",
+        [d / "history_2017.csv"],
+        d / "actual_2019.csv",
+        polls=d / "polls_2019_mrp.csv",
+        sims=10_000,
+    )
+    return time.perf_counter() - t
+
+
+#: The figures of ``--ab``: name -> code run in a fresh process (prints seconds).
+_AB = {
+    "225 races x 10,000 sims (simulate + choose)": "print(b.run(225, 10_000)[0])",
+    "UK recommend in-process (631 races, files, 2017 + MRPs)": "print(b.uk_end_to_end()[0])",
+    "UK backtest in-process (same + scoring)": "print(b.uk_backtest_in_process())",
+}
+
+
+def _ab_once(code: str, src: Path) -> float:
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    bench = Path(__file__).resolve().parent
+    prog = f"import sys; sys.path.insert(0, {str(bench)!r}); import recommend as b; {code}"
+    r = subprocess.run(
+        [sys.executable, "-c", prog], env=env, capture_output=True, text=True, check=True
+    )
+    return float(r.stdout.strip().splitlines()[-1])
+
+
+def _ab_cli(src: Path) -> float:
+    """``smartvote backtest ... --json`` on the UK files, from process start to exit."""
+    import os
+    import subprocess
+
+    d = DATA / "uk_ge2019"
+    args = [
+        "backtest",
+        "--candidates", str(d / "candidates_2019.csv"),
+        "--history", str(d / "history_2017.csv"),
+        "--polls", str(d / "polls_2019_mrp.csv"),
+        "--actual", str(d / "actual_2019.csv"),
+        "--json",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    prog = "import sys; from smartvote.cli import main; sys.argv[0] = 'smartvote'; main()"
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", prog, *args], env=env, stdout=subprocess.DEVNULL, check=True
+    )
+    return time.perf_counter() - t
+
+
+def ab(rev: str, rounds: int) -> None:
+    """Before (``rev``) and after (this tree), alternating, in the same run."""
+    import statistics
+    import subprocess
+    import tarfile
+    import tempfile
+
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        tar = Path(tmp) / "src.tar"
+        subprocess.run(["git", "-C", str(root), "archive", "-o", str(tar), rev, "src"], check=True)
+        with tarfile.open(tar) as tf:
+            tf.extractall(tmp, filter="data")
+        srcs = {rev: Path(tmp) / "src", "this tree": root / "src"}
+        figures: dict[str, Any] = dict(_AB)
+        if (DATA / "uk_ge2019").exists():
+            figures["UK `smartvote backtest --json` (process start to exit)"] = None
+        else:
+            figures = {k: v for k, v in figures.items() if not k.startswith("UK")}
+        if "--only" in sys.argv:  # e.g. --only backtest: the figures whose name has it
+            pick = sys.argv[sys.argv.index("--only") + 1]
+            figures = {k: v for k, v in figures.items() if pick in k}
+        print(f"before = {rev}, after = this tree; {rounds} alternating rounds; median seconds")
+        print("| figure | before (s) | after (s) | after / before |")
+        print("|---|---|---|---|")
+        for name, code in figures.items():
+            times: dict[str, list[float]] = {k: [] for k in srcs}
+            for _ in range(rounds):
+                for k, src in srcs.items():
+                    times[k].append(_ab_cli(src) if code is None else _ab_once(code, src))
+            before = statistics.median(times[rev])
+            after = statistics.median(times["this tree"])
+            print(f"| {name} | {before:.2f} | {after:.2f} | {after / before:.2f} |")
+
+
 def main() -> None:
+    if "--ab" in sys.argv:
+        i = sys.argv.index("--ab")
+        rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
+        ab(sys.argv[i + 1], rounds)
+        return
     print("(2 shared cores, other jobs running: compare the ratios, not the seconds)")
     print("races  sims    candidates  wall_s  normals_s  ratio  peak_rss_MiB  sim_peak_alloc_MiB")
     for races, sims in ((225, 10_000), (5_000, 10_000)):

@@ -124,6 +124,12 @@ def run_demo(
     )
     result["recommend"] = {"simulated": str(recs_path), "races": len(recs), "correct": hits}
     echo(f"   recommendations: {recs_path}")
+    print_data_used = _stage("smartvote.recommend.commands", "print_data_used")
+    print_data_used(recs, title=f"what reached each race: {config.election}", echo=echo)
+    backtest_demo = _stage("smartvote.recommend.run", "backtest_demo")
+    bt = backtest_demo(paths["protocols"].parent, shared, echo=echo)
+    result["recommend"]["backtest"] = bt
+    echo("   backtest took " + ", ".join(f"{v['case']}: {v['seconds']:.1f} s" for v in bt.values()))
     if real and shared is not None:
         from smartvote.convert import convert_moscow, convert_spb
 

@@ -74,9 +74,9 @@ def actual_totals(batch: Any, cands: pd.DataFrame) -> pd.DataFrame:
     file_reg = (
         batch.candidates.set_index(["race", "candidate"])["regime"].astype("boolean").fillna(False)
     )
-    tot["regime_file"] = pd.MultiIndex.from_frame(tot[["race", "candidate"]]).map(
-        lambda k: bool(file_reg.get(k, False))
-    )
+    file_reg = file_reg[~file_reg.index.duplicated()]
+    pairs = pd.MultiIndex.from_frame(tot[["race", "candidate"]])
+    tot["regime_file"] = file_reg.reindex(pairs).fillna(False).astype(bool).to_numpy()
     ours = cands.set_index(["race", "name_key"])["regime"]
     key = pd.MultiIndex.from_frame(tot[["race", "name_key"]])
     mine = pd.Series(ours.reindex(key).to_numpy(), index=tot.index)
@@ -99,32 +99,66 @@ def _race_outcomes(actual: pd.DataFrame, seats: dict[str, int]) -> pd.DataFrame:
 def _score_picks(
     picks: dict[str, list[str]], out: pd.DataFrame
 ) -> tuple[int, int, int, list[dict[str, Any]]]:
-    """Races scored, correct, wins and per-race rows for picks (race -> name keys)."""
+    """Races scored, correct, wins and per-race rows for picks (race -> name keys).
+
+    Vectorised over races (one merge and two group maxima, no per-race frame); the
+    strongest and the winner are the first of the race's rows with the most votes."""
+    keys = [(race, k) for race, ks in picks.items() for k in ks]
+    pk = pd.DataFrame(keys, columns=["race", "name_key"]).drop_duplicates()
+    o = out.reset_index(drop=True)
+    race = o["race"].to_numpy(object)
+    votes = o["votes"].to_numpy(float)
+    cand = o["candidate"].to_numpy(object)
+    hit = o.merge(pk, on=["race", "name_key"], how="inner")
+    hit_races = hit["race"].to_numpy(object)
+    n_hit = pd.Series(1, index=hit_races).groupby(level=0).sum().to_dict()
+    ok_by = (
+        pd.Series(hit["top_nr"].fillna(False).astype(bool).to_numpy(), index=hit_races)
+        .groupby(level=0)
+        .any()
+        .to_dict()
+    )
+    won_by = pd.Series(hit["won"].astype(bool).to_numpy(), index=hit_races).groupby(level=0).any()
+    won_d = won_by.to_dict()
+    first_max = _first_max(race, votes, np.ones(len(o), dtype=bool))
+    first_max_nr = _first_max(race, votes, ~o["regime"].to_numpy(bool))
     correct = wins = n = 0
     rows = []
-    by_race = {r: g for r, g in out.groupby("race", sort=False)}
-    for race, keys in picks.items():
-        g = by_race.get(race)
-        if g is None or not keys:
+    for race_id, ks in picks.items():
+        if race_id not in first_max or not ks:
             continue
         n += 1
-        hit = g[g["name_key"].isin(keys)]
-        ok = bool(hit["top_nr"].fillna(False).any()) if len(hit) else False
-        won = bool(hit["won"].any()) if len(hit) else False
+        found = race_id in n_hit
+        ok = bool(ok_by.get(race_id, False))
+        won = bool(won_d.get(race_id, False))
         correct += ok
         wins += won
-        nr = g[~g["regime"]].sort_values("votes", ascending=False)
+        s = first_max_nr.get(race_id)
         rows.append(
             {
-                "race": race,
-                "pick_found": bool(len(hit)),
+                "race": race_id,
+                "pick_found": found,
                 "correct": ok,
                 "won": won,
-                "strongest_actual": str(nr.iloc[0]["candidate"]) if len(nr) else None,
-                "winner_actual": str(g.sort_values("votes", ascending=False).iloc[0]["candidate"]),
+                "strongest_actual": None if s is None else str(cand[s]),
+                "winner_actual": str(cand[first_max[race_id]]),
             }
         )
     return n, correct, wins, rows
+
+
+def _first_max(race: np.ndarray, votes: np.ndarray, mask: np.ndarray) -> dict[str, int]:
+    """Per race (among rows in ``mask``): the position of its first row with the most votes."""
+    pos = np.flatnonzero(mask)
+    if len(pos) == 0:
+        return {}
+    s = pd.Series(votes[pos], index=pd.Index(race[pos], dtype=object))
+    top = s.groupby(level=0, sort=False).transform("max").to_numpy(float)
+    at = pos[votes[pos] == top]
+    first: dict[str, int] = {}
+    for r, i in zip(race[at], at, strict=True):
+        first.setdefault(r, int(i))
+    return first
 
 
 def score(

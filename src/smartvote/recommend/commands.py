@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -284,3 +286,85 @@ def print_backtest(d: dict[str, Any]) -> None:
             row["bin"], str(row["n"]), f"{row['mean_forecast']:.2f}", f"{row['observed']:.2f}"
         )
     out.print(r)
+
+
+def _emit(table: Any, echo: Callable[[Any], None] | None) -> None:
+    """Print a rich renderable to stdout, or through ``echo``: a rich ``Console.print``
+    gets it as is; any other callable (e.g. ``print``) gets it rendered as plain text."""
+    from rich.console import Console
+
+    from smartvote.cli import out
+
+    if echo is None:
+        out.print(table)
+    elif isinstance(getattr(echo, "__self__", None), Console):
+        echo(table)
+    else:
+        con = Console(file=io.StringIO(), width=120, color_system=None)
+        con.print(table)
+        echo(con.file.getvalue().rstrip("\n"))  # type: ignore[attr-defined]
+
+
+def print_baselines(
+    cases: Sequence[tuple[str, dict[str, Any]]],
+    title: str = "backtest: the model beside the naive rules",
+    echo: Callable[[Any], None] | None = None,
+) -> None:
+    """One row per (case, rule): the model, each baseline of ``backtest --json``
+    (``last_result``, ``poll``) and a campaign's endorsements when scored, on the same
+    races: races, correct (ties credited 1/k), accuracy, Brier score of ``p_strongest``
+    (a rule's Brier is that of its hard pick)."""
+    from rich.table import Table
+
+    t = Table(title=title)
+    for col in ("case", "rule", "races", "correct", "accuracy", "Brier"):
+        t.add_column(col, justify="left" if col in ("case", "rule") else "right")
+    for label, d in cases:
+        rules: list[tuple[str, dict[str, Any]]] = [("model", d)]
+        rules += [(f"baseline: {k}", v) for k, v in (d.get("baselines") or {}).items()]
+        if d.get("endorsements"):
+            rules.append(("campaign's endorsements", d["endorsements"]))
+        for i, (name, x) in enumerate(rules):
+            acc, brier = x.get("accuracy"), x.get("brier")
+            t.add_row(
+                label if i == 0 else "",
+                name,
+                str(x.get("races", "")),
+                f"{x.get('correct', 0):g}",
+                "" if acc is None else f"{acc:.1%}",
+                "" if brier is None else f"{brier:.3f}",
+                end_section=i == len(rules) - 1,
+            )
+        if d.get("uninformed"):
+            t.add_row("", f"uninformed races (no pick): {d['uninformed']}", "", "", "", "")
+    _emit(t, echo)
+
+
+def print_data_used(
+    data: list[dict[str, Any]],
+    title: str = "what reached each race (data_used)",
+    limit: int = 8,
+    echo: Callable[[Any], None] | None = None,
+) -> None:
+    """Per race (the first ``limit``, then a count): every earlier race that reached it
+    (election: race (kind; join; units, coverage)), the polls (candidates, dates) and how
+    many candidates some history or poll informs."""
+    from rich.table import Table
+
+    t = Table(title=title)
+    for col in ("race", "history reaching it", "polls", "informed candidates"):
+        t.add_column(col)
+    for r in data[:limit]:
+        u = r.get("data_used") or {}
+        hist = "\n".join(
+            f"{h['election']}: {h['race']} ({h['kind']}; by {h['join']}; "
+            f"{h['units']} units, {h['coverage']:.0%})"
+            for h in u.get("history") or []
+        )
+        p = u.get("polls")
+        polls = f"{p['candidates']} cand., {', '.join(p.get('dates') or [])}" if p else "none"
+        inf = u.get("informed_candidates")
+        t.add_row(str(r["race"]), hist or "none", polls, "" if inf is None else str(inf))
+    if len(data) > limit:
+        t.add_row(f"… and {len(data) - limit} more races", "", "", "")
+    _emit(t, echo)

@@ -158,7 +158,7 @@ def choose(
             )
         )
     by_race: dict[str, list[dict[str, Any]]] = {}
-    for row in c.to_dict("records"):
+    for row in _records(c):
         by_race.setdefault(str(row["race"]), []).append(row)
     return [
         _one(
@@ -173,6 +173,19 @@ def choose(
         )
         for race, rows in by_race.items()  # a loop over races (not stations)
     ]
+
+
+def _records(c: pd.DataFrame) -> list[dict[str, Any]]:
+    """``c.to_dict("records")`` (missing values of pandas' own types as None), built from
+    whole columns: several times faster on Arrow-backed string columns."""
+    cols = [str(k) for k in c.columns]
+    vals = []
+    for k in c.columns:
+        v = c[k].tolist()
+        if isinstance(c[k].dtype, pd.api.extensions.ExtensionDtype) and c[k].hasnans:
+            v = [None if x is pd.NA else x for x in v]
+        vals.append(v)
+    return [dict(zip(cols, row, strict=True)) for row in zip(*vals, strict=True)]
 
 
 def _rank_key(r: dict[str, Any]) -> tuple[float, float, float]:

@@ -40,15 +40,22 @@ def _record(used: Used, h: HistElection, agg: pd.DataFrame, kind: str) -> set[st
     meta = agg.groupby(["target", "hist_race"], sort=False).agg(
         join=("join", "first"), units=("units", "max"), coverage=("coverage", "max")
     )
-    for (t, hr), m in meta.iterrows():
+    rows = zip(
+        meta.index,
+        meta["join"].tolist(),
+        meta["units"].tolist(),
+        meta["coverage"].tolist(),
+        strict=True,
+    )
+    for (t, hr), join, units, cov in rows:
         used.setdefault(str(t), {"history": []})["history"].append(
             {
                 "election": h.election,
                 "race": str(hr),
                 "kind": kind,
-                "join": str(m["join"]),
-                "units": int(m["units"]),
-                "coverage": round(float(m["coverage"]), 3),
+                "join": str(join),
+                "units": int(units),
+                "coverage": round(float(cov), 3),
             }
         )
     return {str(t) for t in meta.index.get_level_values(0)}

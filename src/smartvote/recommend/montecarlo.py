@@ -106,66 +106,88 @@ def _chunk(
     sims: int,
     out: dict[str, np.ndarray],
 ) -> None:
-    """Races ``a:b`` as a padded (races × max candidates × sims) float32 block."""
+    """Races ``a:b``: draw their log shares (candidates × sims, float32), then score each
+    group of races with the same number of candidates as one unpadded (races × candidates
+    × sims) block (:func:`_block`)."""
     race, mu, sd, reg, seats = arr.race, arr.mu, arr.sd, arr.regime, arr.seats
     grp, Z, beta = arr.group, arr.swing, arr.beta
     m = b - a
     st = _segments(race[a:b])
     cnt = np.diff(np.r_[st, m])
-    nr_, K = len(st), int(cnt.max())
-    ridx = np.repeat(np.arange(nr_), cnt)
-    pos = np.arange(m) - st[ridx]
-    valid = np.zeros((nr_, K), dtype=bool)
-    valid[ridx, pos] = True
     E = rng.standard_normal((m, sims), dtype=np.float32)
     E *= sd[a:b, None].astype(np.float32)
     E += mu[a:b, None].astype(np.float32)
     g = grp[a:b]
-    has_g = g >= 0
-    if has_g.any():
-        E[has_g] += (beta[a:b][has_g, None] * Z[g[has_g]]).astype(np.float32)
+    has_g = np.flatnonzero(g >= 0)
+    if len(has_g):
+        # The swing a candidate takes, beta·Z[group], computed once per distinct
+        # (group, beta) pair (few: parties) and added to each of its candidates.
+        pairs, inv = np.unique(np.c_[g[has_g], beta[a:b][has_g]], axis=0, return_inverse=True)
+        W = (pairs[:, 1:2] * Z[pairs[:, 0].astype(np.int64)]).astype(np.float32)
+        if len(has_g) == m:
+            E += W[inv.ravel()]
+        else:
+            E[has_g] += W[inv.ravel()]
     np.exp(E, out=E)
-    S = np.zeros((nr_, K, sims), dtype=np.float32)
-    S[ridx, pos] = E
-    del E
+    for k in np.unique(cnt):
+        qs = np.flatnonzero(cnt == k)  # the chunk's races with k candidates
+        rows = (st[qs][:, None] + np.arange(k)).ravel()
+        S = E.reshape(len(qs), k, sims) if len(rows) == m else E[rows].reshape(len(qs), k, sims)
+        R = reg[a:b][rows].reshape(len(qs), k)
+        _block(S, R, switch, sims, a + rows, out)
+        for q in np.flatnonzero(seats[a:b][st[qs]] > 1):  # multi-seat races only (rare)
+            off = a + int(st[qs[q]])
+            _multi_seat(S[q].astype(np.float64), R[q], int(seats[off]), switch, off, out)
+
+
+def _block(
+    S: np.ndarray,
+    R: np.ndarray,
+    switch: float,
+    sims: int,
+    idx: np.ndarray,
+    out: dict[str, np.ndarray],
+) -> None:
+    """Score races of equal size: ``S`` (races × k × sims) exp log shares, normalised here
+    in place to shares; ``R`` (races × k) regime flags; results go to ``out[...][idx]``.
+
+    Shares are ≥ 0, so a regime share zeroed out changes no challenger maximum or sum;
+    counts are taken over all candidates and the regime's set to zero afterwards (per
+    candidate, not per simulation). Where every race has exactly one regime candidate (the
+    common case), the opponent is that candidate's share, read directly."""
+    n = S.shape[0]
     S /= S.sum(axis=1, keepdims=True)
-    R = np.zeros((nr_, K), dtype=bool)
-    R[ridx, pos] = reg[a:b]
-    NR = valid & ~R
+    nr = ~R
     top1 = S.max(axis=1)
-    is_top = valid[:, :, None] & (top1[:, None, :] <= S)
-    top2 = np.where(is_top, np.float32(-1), S).max(axis=1)
-    opp = np.where(is_top, top2[:, None, :], top1[:, None, :])
-    has_reg: np.ndarray = np.asarray(R.any(axis=1))
-    if has_reg.any():
-        opp_reg = np.where(R[:, :, None], S, np.float32(0)).max(axis=1)
-        opp = np.where(has_reg[:, None, None], opp_reg[:, None, :], opp)
-    nr_max = np.where(NR[:, :, None], S, np.float32(-1)).max(axis=1)
-    nr_sum = np.where(NR[:, :, None], S, np.float32(0)).sum(axis=1)
-    strongest = NR[:, :, None] & (nr_max[:, None, :] <= S)
-    boosted = S * np.float32(1 - switch) + np.float32(switch) * nr_sum[:, None, :]
-    win = NR[:, :, None] & (boosted > opp)
-    sl = slice(a, b)
-    out["p_strongest"][sl] = np.count_nonzero(strongest, axis=2)[ridx, pos] / sims
-    out["p_win"][sl] = np.count_nonzero(win, axis=2)[ridx, pos] / sims
-    out["p_first"][sl] = np.count_nonzero(is_top, axis=2)[ridx, pos] / sims
-    out["mean_share"][sl] = S.mean(axis=2, dtype=np.float64)[ridx, pos]
+    is_top = top1[:, None, :] <= S
+    X = S * nr.astype(np.float32)[:, :, None]  # the challengers' shares, 0 for the regime's
+    nr_max = X.max(axis=1)
+    nr_sum = X.sum(axis=1)
+    del X
+    boosted = S * np.float32(1 - switch)
+    boosted += (np.float32(switch) * nr_sum)[:, None, :]
+    n_reg = R.sum(axis=1)
+    if (n_reg == 1).all():
+        opp = S[np.arange(n), R.argmax(axis=1)][:, None, :]
+    else:
+        top2 = np.where(is_top, np.float32(-1), S).max(axis=1)
+        opp = np.where(is_top, top2[:, None, :], top1[:, None, :])
+        has_reg = n_reg > 0
+        if has_reg.any():
+            opp_reg = np.where(R[:, :, None], S, np.float32(0)).max(axis=1)
+            opp = np.where(has_reg[:, None, None], opp_reg[:, None, :], opp)
+    win = np.count_nonzero(boosted > opp, axis=2) * nr
+    del boosted, opp
+    strongest = np.count_nonzero(nr_max[:, None, :] <= S, axis=2) * nr
+    out["p_strongest"][idx] = strongest.ravel() / sims
+    out["p_win"][idx] = win.ravel() / sims
+    out["p_first"][idx] = np.count_nonzero(is_top, axis=2).ravel() / sims
+    out["mean_share"][idx] = S.mean(axis=2, dtype=np.float64).ravel()
+    # 90% interval from the first 2,000 draws: one single-rank partition per bound.
     sub = S[:, :, : min(sims, 2000)]
-    k_lo, k_hi = (int(q * (sub.shape[2] - 1)) for q in INTERVAL)
-    part = np.partition(sub, [k_lo, k_hi], axis=2)
-    out["share_low"][sl] = part[:, :, k_lo][ridx, pos]
-    out["share_high"][sl] = part[:, :, k_hi][ridx, pos]
-    multi = np.flatnonzero(seats[a:b][st] > 1)
-    for q in multi:  # a loop over multi-seat races only (rare), each fully vectorised
-        n_q = int(cnt[q])
-        _multi_seat(
-            S[q, :n_q].astype(np.float64),
-            R[q, :n_q],
-            int(seats[a + st[q]]),
-            switch,
-            a + int(st[q]),
-            out,
-        )
+    for key, q in zip(("share_low", "share_high"), INTERVAL, strict=True):
+        r = int(q * (sub.shape[2] - 1))
+        out[key][idx] = np.partition(sub, r, axis=2)[:, :, r].ravel()
 
 
 def _in_top(S: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:

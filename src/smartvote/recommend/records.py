@@ -3,7 +3,7 @@ candidate), immutable, serialised with ``to_dict()`` in the DESIGN.md ``recommen
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Alternative", "Recommendation"]
@@ -25,7 +25,20 @@ class Alternative:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Field by field (what ``dataclasses.asdict`` gives, without its slow deep copy:
+        # the evidence holds only numbers, strings, and flat dicts and lists of them).
+        return {
+            "candidate": self.candidate,
+            "party": self.party,
+            "p_strongest": self.p_strongest,
+            "p_win": self.p_win,
+            "p_first": self.p_first,
+            "expected_share": self.expected_share,
+            "share_low": self.share_low,
+            "share_high": self.share_high,
+            "excluded": self.excluded,
+            "evidence": {k: _copy(v) for k, v in self.evidence.items()},
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +119,14 @@ class Recommendation:
             d["uninformed"] = True
             d["reason"] = self.uninformed_reason
         return d
+
+
+def _copy(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _copy(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return type(v)(_copy(x) for x in v)
+    return v
 
 
 def _r(x: float | None, nd: int = 4) -> float | None:
