@@ -168,7 +168,8 @@ def run_demo(
     pub = publish_demo(recs_path, paths["stations"], bundle, out / "demo.key")
     result["publish"] = pub
     echo(
-        f"   bundle {bundle} (version {pub.get('version')}), key fingerprint {pub.get('fingerprint', '')}"
+        f"   bundle {bundle} (version {pub.get('version')}), key words «{pub.get('key_words', '')}» "
+        "(voters compare them with the campaign's official channels)"
     )
     echo(f"   verify it: {pub.get('verify_command', '')}")
     if before_serve is not None:
