@@ -303,7 +303,28 @@ def run_store(
 def run_file(
     path: str | Path, election: str | None = None, options: Options | None = None
 ) -> ForensicsResult:
-    """The suite on a file, ingested into a temporary DuckDB store first."""
+    """The suite on a file, read straight into the station frame (no DuckDB store: the
+    same frame as :meth:`smartvote.io.Store.stations` after an ingest, see
+    :mod:`smartvote.forensics._file`)."""
+    from smartvote.forensics._file import channel_votes_from_batch, stations_from_batch
+    from smartvote.io.detect import read_any
+
+    b = read_any(path, election=election)
+    frame = choose_race(stations_from_batch(b))
+    race = str(frame["race"].iloc[0]) if len(frame) else ""
+    cv = (
+        channel_votes_from_batch(b, race)
+        if (frame.get("channel") == "electronic").any()
+        else None
+    )
+    return run_suite(frame, election=b.election, channel_votes=cv, options=options)
+
+
+def run_file_via_store(
+    path: str | Path, election: str | None = None, options: Options | None = None
+) -> ForensicsResult:
+    """The suite on a file ingested into a temporary DuckDB store first (the former path
+    of :func:`run_file`; kept to check that both give the same result)."""
     import tempfile
 
     from smartvote.io import Store
