@@ -22,13 +22,17 @@ _COLS = ("race", "unit", "region", "district", "tik", "channel")
 _NUMS = ("registered", "ballots", "valid", "invalid")
 
 
-def _long_votes(b: Any) -> pd.DataFrame:
-    """Non-blank votes per (race, unit, candidate), as the store's ``results`` view."""
+def _long_votes(b: Any, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """Non-blank votes per (race, unit, candidate), as the store's ``results`` view; with
+    ``rows`` (a mask of units), only those units' votes."""
     if b.matrix is not None:
         m = np.asarray(b.matrix, dtype=np.float64)
         units = b.units
         cands = b.candidates["candidate"].astype(str).to_numpy()
-        i, j = np.nonzero(~np.isnan(m))
+        ok = ~np.isnan(m)
+        if rows is not None:
+            ok &= rows[:, None]
+        i, j = np.nonzero(ok)
         return pd.DataFrame(
             {
                 "race": units["race"].astype(str).to_numpy()[i],
@@ -39,6 +43,10 @@ def _long_votes(b: Any) -> pd.DataFrame:
         )
     r = b.results[["race", "unit", "candidate", "votes"]]
     r = r[r["votes"].notna()]
+    if rows is not None:
+        keep = b.units.loc[rows, ["race", "unit"]].astype(str)
+        idx = pd.MultiIndex.from_frame(r[["race", "unit"]].astype(str))
+        r = r[idx.isin(pd.MultiIndex.from_frame(keep))]
     return pd.DataFrame(
         {
             "race": r["race"].astype(str).to_numpy(),
@@ -110,12 +118,13 @@ def channel_votes_from_batch(b: Any, race: str) -> pd.DataFrame:
             "channel": u["channel"].fillna("").astype(str).to_numpy(),
         }
     )
-    u = u[u["race"] == race]
     u["district"] = u["district"].where(u["district"] != "", u["race"])
-    el = set(u.loc[u["channel"] == "electronic", "district"])
-    u = u[u["district"].isin(el)]
+    mine = (u["race"] == race).to_numpy()
+    el = set(u.loc[mine & (u["channel"] == "electronic").to_numpy(), "district"])
+    rows = mine & u["district"].isin(el).to_numpy()
+    u = u[rows].copy()
     u["channel"] = np.where(u["channel"] == "electronic", "electronic", "paper")
-    r = _long_votes(b)
+    r = _long_votes(b, rows)
     r = r[r["race"] == race].merge(u, on=["race", "unit"])
     out = r.groupby(["district", "channel", "candidate"], as_index=False)["votes"].sum()
     return out[["district", "channel", "candidate", "votes"]]
