@@ -34,8 +34,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import gammaln
-from scipy.special import ndtr
+from scipy.special import gammaln, ndtr
 
 from smartvote.forensics._frame import BoolA, FloatA, IntA, Stations
 
@@ -257,9 +256,7 @@ def integer_test(
         bias, var_cal = b_sub * scale, v_sub * scale
     sd_cal = float(np.sqrt(var_cal))
     z_cal = (both.observed - both.expected - bias) / sd_cal if sd_cal > 0 else 0.0
-    p_cal = (
-        float(_sf((both.observed - 0.5 - both.expected - bias) / sd_cal)) if sd_cal > 0 else 1.0
-    )
+    p_cal = float(_sf((both.observed - 0.5 - both.expected - bias) / sd_cal)) if sd_cal > 0 else 1.0
     mc = (
         monte_carlo(N, B, R, W, reps=monte_carlo_reps, rng_seed=rng_seed + 1)
         if monte_carlo_reps > 0
