@@ -22,6 +22,15 @@ _COLS = ("race", "unit", "region", "district", "tik", "channel")
 _NUMS = ("registered", "ballots", "valid", "invalid")
 
 
+def _text(s: pd.Series) -> np.ndarray:
+    """A text column as an object array (None where missing), cheaply for categoricals."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = np.asarray([str(c) for c in s.cat.categories] + [None], dtype=object)
+        codes = s.cat.codes.to_numpy()
+        return np.asarray(cats[np.where(codes < 0, len(cats) - 1, codes)], dtype=object)
+    return np.asarray(s.to_numpy(dtype=object, na_value=None), dtype=object)
+
+
 def _long_votes(b: Any, rows: np.ndarray | None = None) -> pd.DataFrame:
     """Non-blank votes per (race, unit, candidate), as the store's ``results`` view; with
     ``rows`` (a mask of units), only those units' votes."""
@@ -29,16 +38,16 @@ def _long_votes(b: Any, rows: np.ndarray | None = None) -> pd.DataFrame:
         m = np.asarray(b.matrix, dtype=np.float64)
         units = b.units
         cands = b.candidates["candidate"].astype(str).to_numpy()
-        ok = ~np.isnan(m)
-        if rows is not None:
-            ok &= rows[:, None]
+        sel = np.arange(len(units)) if rows is None else np.flatnonzero(rows)
+        ok = ~np.isnan(m[sel])
         i, j = np.nonzero(ok)
+        sub = units.iloc[sel]
         return pd.DataFrame(
             {
-                "race": units["race"].astype(str).to_numpy()[i],
-                "unit": units["unit"].astype(str).to_numpy()[i],
+                "race": _text(sub["race"])[i],
+                "unit": _text(sub["unit"])[i],
                 "candidate": cands[j],
-                "votes": m[i, j],
+                "votes": m[sel[i], j],
             }
         )
     r = b.results[["race", "unit", "candidate", "votes"]]
@@ -71,7 +80,14 @@ def _leaders(b: Any, tot: pd.DataFrame) -> pd.Series:
 def stations_from_batch(b: Any) -> pd.DataFrame:
     """The frame of :meth:`smartvote.io.Store.stations` for a parsed batch (module doc)."""
     u = b.units
-    frame = pd.DataFrame({c: u[c].astype(object).where(u[c].notna(), None) for c in _COLS})
+    frame = pd.DataFrame(
+        {
+            c: u[c].astype(str).where(u[c].notna(), None)
+            if isinstance(u[c].dtype, pd.CategoricalDtype)
+            else u[c]
+            for c in _COLS
+        }
+    ).reset_index(drop=True)
     for c in (*_NUMS, "found"):
         frame[c] = u[c].astype("float64").to_numpy(na_value=np.nan)
     found = frame["found"].where(frame["found"].notna(), frame["valid"] + frame["invalid"])
@@ -88,7 +104,7 @@ def stations_from_batch(b: Any) -> pd.DataFrame:
             }
         )
         lead = _leaders(b, tot)
-        frame["leader"] = lead.reindex(frame["race"].astype(str)).to_numpy()
+        frame["leader"] = lead.reindex(frame["race"].to_numpy()).to_numpy()
         col = {c: j for j, c in enumerate(b.candidates["candidate"].astype(str))}
         j = col.get(str(frame["leader"].iloc[0])) if frame["leader"].notna().any() else None
         frame["leader_votes"] = m[:, j] if j is not None else np.nan
@@ -96,12 +112,13 @@ def stations_from_batch(b: Any) -> pd.DataFrame:
         r = _long_votes(b)
         tot = r.groupby(["race", "candidate"], as_index=False, sort=False)["votes"].sum()
         lead = _leaders(b, tot.rename(columns={"votes": "v"}))
-        frame["leader"] = lead.reindex(frame["race"].astype(str)).to_numpy()
+        frame["leader"] = lead.reindex(frame["race"].to_numpy()).to_numpy()
         lv = r[r["candidate"].to_numpy() == lead.reindex(r["race"]).to_numpy()]
         lv = lv.groupby(["race", "unit"], sort=False)["votes"].sum()
-        idx = pd.MultiIndex.from_arrays([frame["race"].astype(str), frame["unit"].astype(str)])
+        idx = pd.MultiIndex.from_arrays([frame["race"].to_numpy(), frame["unit"].to_numpy()])
         frame["leader_votes"] = lv.reindex(idx).to_numpy()
-    order = np.lexsort((frame["source_row"].to_numpy(), frame["race"].astype(str).to_numpy()))
+    race_code, _ = pd.factorize(frame["race"].to_numpy(), sort=True)  # code-point order
+    order = np.lexsort((frame["source_row"].to_numpy(), race_code))
     cols = [*_COLS, "registered", "ballots", "found", "valid", "invalid", "leader"]
     return frame.iloc[order][[*cols, "leader_votes", "source_row"]].reset_index(drop=True)
 
@@ -110,19 +127,21 @@ def channel_votes_from_batch(b: Any, race: str) -> pd.DataFrame:
     """Candidate votes summed by (district, channel, candidate) for the race's districts
     that have an electronic unit."""
     u = b.units
+    mine = (u["race"] == race).to_numpy(dtype=bool, na_value=False)
+    el_unit = mine & (u["channel"] == "electronic").to_numpy(dtype=bool, na_value=False)
+    dist = u["district"].fillna("")
+    dist = dist.where(dist != "", u["race"].astype(str))
+    el = set(dist[el_unit])
+    rows = mine & dist.isin(el).to_numpy(dtype=bool, na_value=False)
+    sub = u[rows]
     u = pd.DataFrame(
         {
-            "race": u["race"].astype(str).to_numpy(),
-            "unit": u["unit"].astype(str).to_numpy(),
-            "district": u["district"].fillna("").astype(str).to_numpy(),
-            "channel": u["channel"].fillna("").astype(str).to_numpy(),
+            "race": _text(sub["race"]),
+            "unit": _text(sub["unit"]),
+            "district": _text(dist[rows]),
+            "channel": _text(sub["channel"]),
         }
     )
-    u["district"] = u["district"].where(u["district"] != "", u["race"])
-    mine = (u["race"] == race).to_numpy()
-    el = set(u.loc[mine & (u["channel"] == "electronic").to_numpy(), "district"])
-    rows = mine & u["district"].isin(el).to_numpy()
-    u = u[rows].copy()
     u["channel"] = np.where(u["channel"] == "electronic", "electronic", "paper")
     r = _long_votes(b, rows)
     r = r[r["race"] == race].merge(u, on=["race", "unit"])
