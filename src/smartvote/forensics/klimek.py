@@ -225,11 +225,16 @@ class _Model:
         *,
         base: _Model | None = None,
         cols: IntA | None = None,
+        rows: IntA | None = None,
     ) -> None:
         o = d.order
         N = st.N[o].astype(float)
         self.w = N if weights is None else N * weights[o]
         self.cols = cols
+        # Only these prefix rows (fraction-grid levels) are computed when given: a
+        # bootstrap search reads a few dozen of the 201 rows (see _prefix).
+        self.rows = rows
+        self._pcache: dict[int, IntA] = {} if base is None else base._pcache
         self.N, self.d = N, d
         self.levels = np.arange(0, 1 + STEP / 2, STEP)
         self.L = self.levels.size
@@ -241,6 +246,13 @@ class _Model:
             # Same draws, other weights (bootstrap): reuse the simulated bins.
             self.t, self.v, self.seg = base.t, base.v, base.seg
             self._idx = base._idx
+            if rows is not None:
+                k = np.searchsorted(self.seg, rows, side="right")
+                n = self.seg.size
+                sid = np.repeat(np.arange(rows.size + 1), np.diff(np.concatenate([[0], k, [n]])))
+                self._live = np.flatnonzero(sid < rows.size)
+                self._sid = sid[self._live]
+                self._wl = self.w[self._live]
         else:
             mu_t, mu_v = logit(clean["turnout_peak"]), logit(clean["result_peak"])
             self.t = expit(mu_t + clean["logit_sd_turnout"] * d.zt)
@@ -257,7 +269,24 @@ class _Model:
 
     def _prefix(self, idx: IntA) -> FloatA:
         """P[j] = histogram of stations with u < levels[j] (array L × BINS², or L × the
-        kept columns)."""
+        kept columns). With ``rows``, only those rows are filled (the others stay 0): the
+        stations are sorted by u, so P[j] is the histogram of the first
+        ``#{seg ≤ j}`` stations, and the rows are cumulative sums over consecutive
+        slices of stations."""
+        if self.rows is not None and self.cols is not None:
+            rows = self.rows
+            C = self.cols.size
+            key = id(idx)
+            if key not in self._pcache:
+                pos = np.full(BINS * BINS, -1, dtype=np.int64)
+                pos[self.cols] = np.arange(C)
+                self._pcache[key] = pos[idx]
+            pc = self._pcache[key][self._live]
+            m = pc >= 0
+            hr = np.bincount(self._sid[m] * C + pc[m], weights=self._wl[m], minlength=rows.size * C)
+            full: FloatA = np.zeros((self.L, C))
+            full[rows] = np.cumsum(hr.reshape(rows.size, C), axis=0)
+            return full
         h = np.bincount(
             np.minimum(self.seg, self.L) * BINS * BINS + idx,
             weights=self.w,
@@ -285,9 +314,12 @@ class _Model:
 
     def support(self, params: list[tuple[float, float | None]]) -> IntA:
         """Bins that any clean, extreme or incremental station of ``params`` reaches."""
-        parts = [self._idx["clean"], self._idx["extreme"]]
-        parts += [self.idx_for(th, al) for th, al in params]
-        return np.unique(np.concatenate(parts)).astype(np.int64)
+        seen = np.zeros(BINS * BINS, dtype=bool)
+        for part in [self._idx["clean"], self._idx["extreme"]]:
+            seen[part] = True
+        for th, al in params:
+            seen[self.idx_for(th, al)] = True
+        return np.flatnonzero(seen).astype(np.int64)
 
     def hist(self, fi_idx: IntA, fe_idx: IntA, theta: float, alpha: float | None) -> FloatA:
         """Histograms for arrays of grid indices (fractions = index × STEP)."""
@@ -296,6 +328,28 @@ class _Model:
         h = self.ext_p[fe_idx] + P[top] - P[fe_idx] + self.clean_p[-1] - self.clean_p[top]
         s = h.sum(axis=-1, keepdims=True)
         return h / np.where(s > 0, s, 1.0)
+
+    def grid_distance(
+        self, obs: FloatA, fi_idx: IntA, fe_idx: IntA, theta: float, alpha: float | None
+    ) -> FloatA:
+        """:func:`distance` of ``obs`` (normalised) to :meth:`hist` at every grid point,
+        computed without forming the histograms: a histogram is ``A[fe] + T[top]`` with
+        ``A = ext_p − P + clean_p[−1]`` and ``T = P − clean_p`` (so sums and bins come
+        from a few rows), and ``Σ (o − x)²/(o + x) = Σo + Σx − 4 Σ_{o>0} o·x/(o + x)``
+        needs the simulated bins only where the observed histogram is not empty."""
+        top = np.minimum(fi_idx + fe_idx, self.L - 1)
+        P = self.inc(theta, alpha)
+        ufe, ife = np.unique(fe_idx, return_inverse=True)
+        utop, itop = np.unique(top, return_inverse=True)
+        A = self.ext_p[ufe] - P[ufe] + self.clean_p[-1]
+        T = P[utop] - self.clean_p[utop]
+        sums = A.sum(axis=-1)[ife] + T.sum(axis=-1)[itop]
+        pos = obs > 0
+        o = obs[pos]
+        x = (A[:, pos][ife] + T[:, pos][itop]) / np.where(sums > 0, sums, 1.0)[:, None]
+        sx = np.where(sums > 0, 1.0, 0.0)
+        out: FloatA = float(o.sum()) + sx - 4.0 * (o * x / (o + x)).sum(axis=-1)
+        return out
 
 
 def distance(obs: FloatA, sim: FloatA) -> FloatA:
@@ -312,6 +366,12 @@ def distance(obs: FloatA, sim: FloatA) -> FloatA:
     )
 
 
+def _rows(fi: IntA, fe: IntA, L: int) -> IntA:
+    """The prefix rows that :func:`_search` over ``fi × fe`` reads (see _Model.hist)."""
+    FI, FE = np.meshgrid(fi, fe, indexing="ij")
+    return np.unique(np.concatenate([FE.ravel(), np.minimum(FI + FE, L - 1).ravel(), [L - 1]]))
+
+
 def _search(
     m: _Model, obs: FloatA, fi: IntA, fe: IntA, params: list[tuple[float, float | None]]
 ) -> tuple[float, int, int, int]:
@@ -321,7 +381,7 @@ def _search(
     ok = (FI + FE) * STEP <= 1.0 + 1e-9
     FI, FE = FI[ok], FE[ok]
     for k, (th, al) in enumerate(params):
-        d = distance(obs[None, :], m.hist(FI, FE, th, al))
+        d = m.grid_distance(obs, FI, FE, th, al)
         j = int(np.argmin(d))
         if d[j] < best[0]:
             best = (float(d[j]), int(FI[j]), int(FE[j]), k)
@@ -378,10 +438,11 @@ def klimek(
         wo, wsim = w2[0], w2[1]
         ob = np.bincount(obs_idx, weights=st.N * wo, minlength=BINS * BINS)[cols]
         ob = ob / ob.sum()
-        mb = _Model(st, clean, m.d, weights=wsim, base=m, cols=cols)
+        mb = _Model(st, clean, m.d, weights=wsim, base=m, cols=cols, rows=_rows(fi_c, fe_c, m.L))
         _, i0, e0, _ = _search(mb, ob, fi_c, fe_c, boot_params)
         fi_b = np.arange(max(0, i0 - 4), min(n_fi, i0 + 4) + 1)
         fe_b = np.arange(max(0, e0 - 4), min(n_fe, e0 + 4) + 1)
+        mb = _Model(st, clean, m.d, weights=wsim, base=m, cols=cols, rows=_rows(fi_b, fe_b, m.L))
         _, i1, e1, _ = _search(mb, ob, fi_b, fe_b, boot_params)
         est.append((i1 * STEP, e1 * STEP))
     e = np.array(est) if len(est) > 1 else np.zeros((0, 2))

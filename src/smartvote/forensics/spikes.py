@@ -25,7 +25,10 @@ are independent; fabricated results concentrate on round fractions.
 :func:`rozenas` is the published method itself (Rozenas 2017, resampled kernel density,
 reduced to its point masses): every station's count is redrawn many times from the
 binomial its own denominator and observed share imply, which gives how many stations
-small denominators alone put *exactly* on a coarse fraction (p/q with q ≤ ``MAX_DENOM``);
+small denominators alone put *exactly* on a coarse fraction (p/q with q ≤ ``MAX_DENOM``;
+each replicate draws a station's category, on which fraction or none, from its exact
+binomial probability, :func:`coarse_probabilities`, the same resampling distribution as
+drawing the count itself at a fraction of the cost);
 the observed count above that reference, over the stations, estimates the share of
 stations whose numbers were written rather than counted. Reported with a normal interval
 (± 1.96 sd of the resampled counts), a p-value from the normal upper tail (so it can reach
@@ -74,15 +77,52 @@ def _coarse_denominator(x: IntA, n: IntA) -> IntA:
     return np.where((x > 0) & (x < n) & (q <= MAX_DENOM), q, 0).astype(np.int64)
 
 
+#: Coarse fractions p/q in lowest terms, q ≤ MAX_DENOM, 0 < p < q: (p, q) pairs.
+_FRACTIONS = [(p, q) for q in range(2, MAX_DENOM + 1) for p in range(1, q) if math.gcd(p, q) == 1]
+
+
+def coarse_probabilities(x: IntA, n: IntA) -> FloatA:
+    """Exact probability that ``Bin(n, x/n)`` lands on a coarse fraction of each
+    denominator: array (stations, MAX_DENOM + 1), column q for the fractions p/q in lowest
+    terms (columns 0 and 1 are 0). A count b of n is the fraction p/q exactly when
+    ``q | n`` and ``b = p·n/q``, so each station has at most 31 such counts."""
+    n = np.asarray(n, dtype=np.int64)
+    x = np.asarray(x, dtype=np.int64)
+    out = np.zeros((n.size, MAX_DENOM + 1))
+    pr = x / np.maximum(n, 1)
+    inner = (x > 0) & (x < n)  # at 0 or n the binomial never leaves 0 or n
+    with np.errstate(divide="ignore"):
+        lp, l1p = np.log(pr), np.log1p(-pr)
+    lgn = gammaln(n + 1.0)
+    for p, q in _FRACTIONS:
+        sel = np.flatnonzero(inner & (n % q == 0))
+        if sel.size == 0:
+            continue
+        ns = n[sel]
+        b = p * ns // q
+        lf = lgn[sel] - gammaln(b + 1.0) - gammaln(ns - b + 1.0) + b * lp[sel] + (ns - b) * l1p[sel]
+        out[sel, q] += np.exp(lf)
+    return out
+
+
 def _rozenas_one(x: IntA, n: IntA, S: int, rng: np.random.Generator) -> dict[str, Any]:
     obs_q = _coarse_denominator(x, n)
     obs = int((obs_q > 0).sum())
-    p = x / n
+    # Each replicate redraws every station's count from Binomial(n, x/n); only whether the
+    # count is a coarse fraction, and of which denominator, enters the statistic. That
+    # category is drawn directly from its exact distribution (coarse_probabilities): the
+    # same resampling distribution as drawing the counts, for a uniform per station.
+    pq = coarse_probabilities(x, n)
+    cum = np.cumsum(pq, axis=1)
+    live = np.flatnonzero(cum[:, -1] > 0)
+    cum_l = cum[live]
     null = np.empty(S)
     by_q = np.zeros(MAX_DENOM + 1)
     for s in range(S):
-        q = _coarse_denominator(rng.binomial(n, p), n)
-        null[s] = (q > 0).sum()
+        u = rng.random(live.size)
+        hit = np.flatnonzero(u < cum_l[:, -1])
+        q = np.argmax(u[hit, None] < cum_l[hit], axis=1)
+        null[s] = hit.size
         by_q += np.bincount(q, minlength=MAX_DENOM + 1)
     by_q /= max(S, 1)
     sd = float(null.std(ddof=1)) if S > 1 else float("nan")
