@@ -104,8 +104,14 @@ def run_demo(
         result["forensics"][e] = f
         sh, it = f["shpilkin"], f["integer"]
         truth_note = f" (truth {t['excess_votes']:,})" if e == config.election else ""
+        ex = f.get("excess") or {}
+        if ex.get("votes") is not None:
+            echo(
+                f"   {e}: best estimate of falsified votes {ex['votes']:,.0f} "
+                f"[{ex['ci_low']:,.0f}, {ex['ci_high']:,.0f}]{truth_note}"
+            )
         echo(
-            f"   {e}: Shpilkin excess votes {sh['excess_votes']:,.0f}{truth_note}, clean turnout "
+            f"   {e}: Shpilkin's published recipe {sh['excess_votes']:,.0f}, clean turnout "
             f"{sh['clean_turnout']:.1%}; integer percentages {it['observed']:,} observed vs "
             f"{it['expected']:,.0f} expected (p {it['p_value']:.2g}); report {report}"
         )
