@@ -18,6 +18,7 @@ leaves a half-written bundle behind.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import json
@@ -437,14 +438,16 @@ def build_bundle(
             valid_until=valid_until,
         ).encode()
 
-    files["index.html"] = _page(
+    page = functools.partial(
+        _page,
         public_key=pub_b64,
         election=election,
         version=version,
         fp=fp,
         words=words,
         mirrors=mirror_urls,
-    ).encode()
+    )
+    files["index.html"] = page().encode()
     for name in _SITE_FILES:
         files[name] = _site_text(name).encode()
 
@@ -471,14 +474,8 @@ def build_bundle(
     inner = canonical_bytes(manifest_for(files))
     inner_sig = sign_bytes(key, inner)
     for slug, _parsed, data in shards:
-        files[f"offline/{slug}.html"] = _page(
-            public_key=pub_b64,
-            election=election,
-            version=version,
-            fp=fp,
-            words=words,
-            mirrors=mirror_urls,
-            offline=(base64.b64encode(inner).decode(), inner_sig, data),
+        files[f"offline/{slug}.html"] = page(
+            offline=(base64.b64encode(inner).decode(), inner_sig, data)
         ).encode()
     manifest = canonical_bytes(manifest_for(files))
     signature = sign_bytes(key, manifest)

@@ -286,21 +286,14 @@ def _one(
         "race_name": race_name,
     }
     if not elig:
-        if any(not r["excluded"] for r in nr):  # challengers exist, but nothing reaches them
+        # challengers exist, but nothing reaches them (uninformed), or none is eligible
+        uninformed = any(not r["excluded"] for r in nr)
+        why = ""
+        if uninformed:
             why, why_ru = uninformed_why(reached)
             codes = [*pre, {"code": "uninformed", "why": why, "why_ru": why_ru}, *post]
-            en, ru = render(codes)
-            return Recommendation.no_pick(
-                race,
-                tuple(_alt(r) for r in ranked),
-                en,
-                reasons_ru=ru,
-                reason_codes=tuple(codes),
-                uninformed=True,
-                uninformed_reason=why,
-                **common,
-            )
-        codes = [*pre, {"code": "no_eligible"}, *post]
+        else:
+            codes = [*pre, {"code": "no_eligible"}, *post]
         en, ru = render(codes)
         return Recommendation.no_pick(
             race,
@@ -308,6 +301,8 @@ def _one(
             en,
             reasons_ru=ru,
             reason_codes=tuple(codes),
+            uninformed=uninformed,
+            uninformed_reason=why,
             **common,
         )
     mid: list[Code] = []
