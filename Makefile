@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean browser test-lowest lock
+.PHONY: demo test test-fast lint typecheck bench clean browser test-lowest lock
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,10 @@ typecheck: $(STAMP)
 
 test: $(STAMP) browser lint typecheck
 	$(BIN)/pytest -q
+
+# The fast lane while working: no real data, no browser, nothing marked slow (README).
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
 
 # The lowest dependency versions pyproject.toml allows (constraints/lowest.txt), in their
 # own venv; CI runs it beside `make test` (the newest versions the upper bounds allow).

@@ -10,6 +10,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
 
 
+# The fast lane (`pytest -m "not slow"`, docs/development.md) leaves out every test that reads
+# the real data, drives a browser or is marked slow by hand; `make test` runs them all.
+_SLOW_FIXTURES = frozenset({"shared_data", "real_store"})
+_SLOW_MARKERS = ("real_data", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark real-data and browser tests ``slow`` so that the fast lane skips them."""
+    for item in items:
+        uses_real = bool(_SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+        if uses_real or any(item.get_closest_marker(m) for m in _SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
+
+
 def shared_data_path() -> Path:
     """``../shared/data`` beside the repository; tests skip with a reason when it is absent."""
     if not SHARED_DATA.is_dir():

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from smartvote.cli import app
@@ -13,6 +14,7 @@ from smartvote.cli import app
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_ingest_show_elections_json(sim_dir: Path, tmp_db: Path) -> None:
     r = runner.invoke(
         app,
@@ -89,6 +91,7 @@ def test_json_error_document(tmp_path: Path, tmp_db: Path) -> None:
     assert doc["error"][0]["rule"] == "integer" and doc["error"][0]["row"] == 2
 
 
+@pytest.mark.slow
 def test_elections_counts_stations_once(sim_dir: Path, tmp_db: Path) -> None:
     runner.invoke(
         app,
@@ -106,6 +109,7 @@ def test_elections_counts_stations_once(sim_dir: Path, tmp_db: Path) -> None:
     assert e["units"] == 4000 and e["registered"] == truth["registered"]
 
 
+@pytest.mark.slow
 def test_header_only_inputs_are_clear_errors(sim_dir: Path, tmp_path: Path) -> None:
     cands = tmp_path / "cands.csv"
     cands.write_text("race,candidate,party\n", encoding="utf-8")

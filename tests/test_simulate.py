@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from smartvote.io.store import Store
 from smartvote.simulate import REGISTERED, SimConfig, simulate
@@ -49,6 +50,7 @@ def test_injected_fraud_is_counted_in_truth() -> None:
     assert t["integer_hits"] > 0.6 * 250
 
 
+@pytest.mark.slow
 def test_protocols_add_up(tmp_db: Path, tmp_path: Path) -> None:
     s = simulate(seed=5, stations=3000, stuffing_share=0.1, extreme_share=0.01)
     paths = s.write(tmp_path)

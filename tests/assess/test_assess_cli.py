@@ -48,6 +48,7 @@ def realistic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+@pytest.mark.slow
 def test_cli_json_contract_and_truth(realistic_dir: Path, tmp_path: Path) -> None:
     sim_dir = realistic_dir
     report = tmp_path / "r.html"
@@ -90,6 +91,7 @@ def test_cli_json_contract_and_truth(realistic_dir: Path, tmp_path: Path) -> Non
     assert "data:image/png;base64," in html and "Decisive races by region" in html
 
 
+@pytest.mark.slow
 def test_cli_without_baseline_runs_split_ticket_only(sim_dir: Path) -> None:
     res = CliRunner().invoke(_app(), [*_args(sim_dir, baseline=False), "--json"])
     assert res.exit_code == 0, res.output
@@ -99,6 +101,7 @@ def test_cli_without_baseline_runs_split_ticket_only(sim_dir: Path) -> None:
     assert ran == {"did": False, "regression": False, "swing": False, "split_ticket": True}
 
 
+@pytest.mark.slow
 def test_cli_bad_endorsements_file_is_a_clear_error(sim_dir: Path, tmp_path: Path) -> None:
     bad = tmp_path / "e.csv"
     bad.write_text("district,name\n1,x\n", encoding="utf-8")
@@ -175,6 +178,7 @@ def test_paper_winner_and_escaped_report(tmp_path: Path) -> None:
     assert "Reg <b>" not in html
 
 
+@pytest.mark.slow
 def test_simulated_campaign_without_list_vote_end_to_end(tmp_path: Path) -> None:
     """The case of issue 12: district totals, no list vote, parties renamed; the files
     as a campaign would have them, through the real command line."""
@@ -214,6 +218,7 @@ def test_simulated_campaign_without_list_vote_end_to_end(tmp_path: Path) -> None
     assert res.exit_code == 2 and "alias_columns" in res.output
 
 
+@pytest.mark.slow
 def test_assess_demo_reports_truth(tmp_path: Path) -> None:
     d = assess_demo(n_boot=300, report=tmp_path / "demo.html")
     assert d["truth"]["effect_pp"] > 0
@@ -223,6 +228,7 @@ def test_assess_demo_reports_truth(tmp_path: Path) -> None:
     assert (tmp_path / "demo.html").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_races_matched_by_race_id_when_the_files_give_no_district(tmp_path: Path) -> None:
     """Files as a city campaign may have them: no district column, race ids without a
     district number pattern, reused at both elections. Pairing and totals match by race

@@ -71,6 +71,7 @@ def test_headline_covers_the_injected_effect_at_the_nominal_rate(
     assert covers >= min_covering(len(SEEDS)), (covers, len(SEEDS))
 
 
+@pytest.mark.slow
 def test_no_list_vote_runs_swing_and_regression_and_says_why_not_the_others() -> None:
     cur, base, _ = _tables(0, tactical_share=0.2)
     res = {d.design: d for d in run_designs(cur, base, n_boot=200)}
@@ -96,6 +97,7 @@ def test_pairing_is_per_candidate_when_few_stand_twice() -> None:
 
 
 @pytest.mark.parametrize("tactical_share", [0.0, 0.2])
+@pytest.mark.slow
 def test_renamed_parties_with_aliases_give_the_unrenamed_result(tactical_share: float) -> None:
     """Renaming draws nothing random: with the alias file the renamed campaign is the
     same data as the unrenamed one, so its coverage is that of ``no_list_vote`` above."""
@@ -108,6 +110,7 @@ def test_renamed_parties_with_aliases_give_the_unrenamed_result(tactical_share: 
         assert ra.ci_low_pp == pytest.approx(rb.ci_low_pp)
 
 
+@pytest.mark.slow
 def test_renamed_parties_pair_through_the_alias_table() -> None:
     with_alias, base_a, _ = _tables(2, tactical_share=0.2, renamed=True)
     without, base_n, _ = _tables(2, aliases=False, tactical_share=0.2, renamed=True)
@@ -118,6 +121,7 @@ def test_renamed_parties_pair_through_the_alias_table() -> None:
     assert n_a > n_n + 20
 
 
+@pytest.mark.slow
 def test_selection_on_strength_biases_the_naive_comparison() -> None:
     """No effect injected; the campaign picks the challenger strongest last time. The
     naive swing difference (endorsed vs every other challenger) is far from 0 over seeds
@@ -136,6 +140,7 @@ def test_selection_on_strength_biases_the_naive_comparison() -> None:
     assert abs(g.mean()) < 3 * se_g + 0.5
 
 
+@pytest.mark.slow
 def test_selection_on_unobservables_is_a_stated_limit() -> None:
     """When the campaign picks on a new candidate's personal vote that no earlier result
     shows, no design can remove it: the regression overstates (docs/4-assess.md)."""
@@ -180,6 +185,7 @@ def test_regression_matches_an_independent_cluster_robust_computation() -> None:
     assert r.contrast_pp == pytest.approx(100 * beta[1] * c_bar)
 
 
+@pytest.mark.slow
 def test_every_design_gives_every_race_its_counterfactual_and_totals_have_intervals() -> None:
     camp = simulate_campaign(seed=4, tactical_share=0.2, list_vote=True)
     doc = assess(campaign_input(camp), n_boot=300).to_dict()

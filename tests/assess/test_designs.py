@@ -61,6 +61,7 @@ def test_regression_covers_the_truth_at_about_the_nominal_rate() -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 3])
+@pytest.mark.slow
 def test_did_responds_to_the_injected_effect(seed: int) -> None:
     """Selection on this year's strength biases the did's level (it pairs new candidates
     with their party's, whose personal vote differs); the same draw with and without the
@@ -75,6 +76,7 @@ def test_did_responds_to_the_injected_effect(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.slow
 def test_split_ticket_recovers_without_personal_vote(seed: int) -> None:
     """Its identifying assumption holds when candidates carry no personal vote."""
     for t in (0.0, 0.2):

@@ -34,6 +34,7 @@ def _same(path: Path) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("name", ["sim-2026.csv", "sim-2026-smd.csv"])
+@pytest.mark.slow
 def test_cik_file_same_as_through_the_store(sim_dir: Path, name: str) -> None:
     d = _same(sim_dir / name)
     assert d["stations"] > 1000
@@ -73,6 +74,7 @@ def _tidy(tmp_path: Path) -> Path:
     return p
 
 
+@pytest.mark.slow
 def test_tidy_file_same_as_through_the_store(tmp_path: Path) -> None:
     p = _tidy(tmp_path)
     b = read_any(p)

@@ -46,6 +46,7 @@ def test_excluded_rows_and_rules() -> None:
     assert it.included(st).tolist() == [False, False, False]
 
 
+@pytest.mark.slow
 def test_null_z_is_standard_normal_over_seeds() -> None:
     """Clean simulated elections: z over 40 seeds has mean 0 and sd 1 within the tolerances
     that 40 draws allow (mean ± 3/√40, sd within ±3 standard errors of a sample sd)."""
@@ -60,6 +61,7 @@ def test_null_z_is_standard_normal_over_seeds() -> None:
     assert 1 - 3 * se_sd < z.std(ddof=1) < 1 + 3 * se_sd
 
 
+@pytest.mark.slow
 def test_calibrated_null() -> None:
     zs = []
     for seed in range(8):
@@ -86,6 +88,7 @@ def test_recovers_integer_rewriting(share: float, seed: int) -> None:
     assert r.p_value < 1e-3
 
 
+@pytest.mark.slow
 def test_monte_carlo_matches_exact_on_simulation() -> None:
     st, _, _ = sim_stations(seed=7, stations=5000)
     r = it.integer_test(st, calibration_reps=0, monte_carlo_reps=1000)

@@ -10,6 +10,7 @@ from smartvote.forensics import klimek as kl
 
 
 @pytest.mark.parametrize("seed", [31, 32, 33])
+@pytest.mark.slow
 def test_no_fraud_fractions_near_zero(seed: int) -> None:
     st, _, _ = sim_stations(seed=seed, stations=10_000)
     r = kl.klimek(st, boot=10, rng_seed=seed)
@@ -22,6 +23,7 @@ def test_no_fraud_fractions_near_zero(seed: int) -> None:
     ("fi", "fe", "theta", "seed"),
     [(0.0, 0.03, 0.3, 41), (0.1, 0.0, 0.3, 42), (0.3, 0.0, 0.2, 43), (0.15, 0.02, 0.3, 44)],
 )
+@pytest.mark.slow
 def test_fractions_recovered(fi: float, fe: float, theta: float, seed: int) -> None:
     """Point estimates: f_e within 0.01 of the truth; f_i biased low (stations with a tiny
     x ~ |N(0, θ)| look clean) but never above the truth by more than 0.03."""
@@ -33,6 +35,7 @@ def test_fractions_recovered(fi: float, fe: float, theta: float, seed: int) -> N
     assert truth["f_incremental"] - 0.11 <= r.f_incremental <= truth["f_incremental"] + 0.03
 
 
+@pytest.mark.slow
 def test_interval_not_bound_by_a_window() -> None:
     """Bootstrap replicates are refitted over the whole grid: with a weak signal the sd is
     not capped by the old ±0.08 neighbourhood, and the interval is the normal one."""

@@ -32,6 +32,7 @@ def test_excess_at_matches_definition() -> None:
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13, 14])
+@pytest.mark.slow
 def test_no_fraud_no_excess(seed: int) -> None:
     st, truth, _ = sim_stations(seed=seed, stations=10_000)
     r = sh.shpilkin(st, boot=60, rng_seed=seed)
@@ -45,6 +46,7 @@ def test_no_fraud_no_excess(seed: int) -> None:
     ("share", "intensity", "seed"),
     [(0.1, 0.3, 21), (0.1, 0.3, 22), (0.2, 0.3, 23), (0.2, 0.2, 24), (0.3, 0.4, 25)],
 )
+@pytest.mark.slow
 def test_stuffing_recovered(share: float, intensity: float, seed: int) -> None:
     """The per-region recipe misses stuffing that leaves stations below each region's peak:
     it is a lower bound (never above the truth by more than 3 sd), and below the truth by

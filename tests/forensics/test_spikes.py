@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from tests.forensics.conftest import sim_stations
 
 from smartvote.forensics import spikes as sp
@@ -18,6 +19,7 @@ def test_mixture_recovers_two_components() -> None:
     assert np.allclose(w[order], [0.3, 0.7], atol=0.04)
 
 
+@pytest.mark.slow
 def test_clean_has_no_spikes() -> None:
     st, _, _ = sim_stations(seed=51, stations=10_000)
     r = sp.spikes(st, resamples=30, rng_seed=1)
@@ -26,6 +28,7 @@ def test_clean_has_no_spikes() -> None:
         assert x.p_value > 0.001
 
 
+@pytest.mark.slow
 def test_integer_rewriting_makes_spikes() -> None:
     st, _, _ = sim_stations(seed=52, stations=10_000, integer_share=0.08)
     r = sp.spikes(st, resamples=30, rng_seed=1)

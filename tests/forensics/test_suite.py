@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from smartvote.forensics._frame import simulation_frame
@@ -29,6 +30,7 @@ KEYS = {
 }
 
 
+@pytest.mark.slow
 def test_suite_contract() -> None:
     s = simulate(seed=3, stations=4000, stuffing_share=0.1)
     res = run_suite(
@@ -69,6 +71,7 @@ def test_suite_contract() -> None:
     json.dumps(d, allow_nan=False)
 
 
+@pytest.mark.slow
 def test_cli_on_file_with_report(sim_dir: Path, tmp_path: Path) -> None:
     from smartvote.cli import app
 

@@ -288,6 +288,7 @@ def _wait_until_open(db: Path, proc: subprocess.Popen[bytes]) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_killed_ingest_leaves_the_store(sim_csv: Path, store: Path, tmp_path: Path) -> None:
     """SIGINT and SIGKILL of a real ingest process: the store is unchanged either way."""
     import signal
@@ -309,6 +310,7 @@ def test_killed_ingest_leaves_the_store(sim_csv: Path, store: Path, tmp_path: Pa
         assert store_digest(store) == before or p.returncode == 0  # finished before the signal
 
 
+@pytest.mark.slow
 def test_busy_database_is_named(sim_csv: Path, store: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c",

@@ -135,6 +135,7 @@ def test_db_directory_or_missing_folder_is_refused(tmp_path: Path) -> None:
     assert ei.value.rule == "db_path"
 
 
+@pytest.mark.slow
 def test_second_writer_is_told_the_database_is_busy(tmp_path: Path, sim_dir: Path) -> None:
     import subprocess
     import sys

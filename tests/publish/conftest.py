@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from smartvote.publish.bundle import build_bundle
+from smartvote.publish.canonical import canonical_bytes
 from smartvote.publish.recommendations import check_recommendations
 from smartvote.publish.samples import synthetic_recommendations, synthetic_station_rows
-from smartvote.publish.sign import generate_keypair, load_private_key
+from smartvote.publish.sign import generate_keypair, load_private_key, sign_bytes
 from smartvote.publish.stations import group_stations
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -97,3 +98,92 @@ def make_bundle(keydir: Path, tmp_path: Path) -> BundleFactory:
         return out
 
     return make
+
+
+def resign(bundle: Path, key: Path, edit: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """Rewrite a bundle's manifest (after ``edit``) and sign it again with the key at ``key``.
+
+    What an attacker with their own key does to a genuine bundle: the result is internally
+    consistent, so only the key (or a pinned one) tells it apart.
+    """
+    man = json.loads((bundle / "manifest.json").read_bytes())
+    if edit is not None:
+        edit(man)
+    data = canonical_bytes(man)
+    (bundle / "manifest.json").write_bytes(data)
+    (bundle / "manifest.sig").write_text(sign_bytes(load_private_key(key), data) + "\n")
+
+
+# ------------------------------------------------------------------ the browser tests' kit
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (make browser)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (it cannot download its own browsers here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A fresh browser context and page, recording requests, dialogs and page errors."""
+
+    def __init__(self, browser: Any) -> None:
+        self.ctx = browser.new_context()
+        self.page = self.ctx.new_page()
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, url: str) -> Any:
+        self.page.goto(url)
+        self.page.wait_for_selector(
+            "#status.ok, #status.key, #warning:not([hidden])", timeout=15000
+        )
+        return self.page
+
+    def warned(self) -> bool:
+        return bool(self.page.evaluate("!document.querySelector('#warning').hidden"))
+
+    def endorsed(self) -> list[str]:
+        return list(
+            self.page.eval_on_selector_all(".endorsed", "els => els.map(e => e.textContent)")
+        )
+
+
+@pytest.fixture
+def visit(browser: Any) -> Iterator[Callable[[], Visit]]:
+    """``visit()`` opens a fresh context; every context is closed after the test."""
+    made: list[Visit] = []
+
+    def make() -> Visit:
+        v = Visit(browser)
+        made.append(v)
+        return v
+
+    yield make
+    for v in made:
+        v.ctx.close()

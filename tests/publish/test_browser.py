@@ -18,84 +18,15 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from smartvote.publish.address import TYPES
 from smartvote.publish.canonical import canonical_bytes
 from smartvote.publish.samples import HOSTILE_NAMES
-from smartvote.publish.sign import load_private_key, sign_bytes
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from .conftest import BROWSER_MARKS, Visit, resign
+
 BundleFactory = Callable[..., Path]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (make browser)"
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-class Visit:
-    """A fresh browser context and page, recording requests, dialogs and page errors."""
-
-    def __init__(self, browser: Any) -> None:
-        self.ctx = browser.new_context()
-        self.page = self.ctx.new_page()
-        self.requests: list[str] = []
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def open(self, url: str) -> Any:
-        self.page.goto(url)
-        self.page.wait_for_selector(
-            "#status.ok, #status.key, #warning:not([hidden])", timeout=15000
-        )
-        return self.page
-
-    def warned(self) -> bool:
-        return bool(self.page.evaluate("!document.querySelector('#warning').hidden"))
-
-    def endorsed(self) -> list[str]:
-        return list(
-            self.page.eval_on_selector_all(".endorsed", "els => els.map(e => e.textContent)")
-        )
-
-
-@pytest.fixture
-def visit(browser: Any) -> Iterator[Callable[[], Visit]]:
-    made: list[Visit] = []
-
-    def make() -> Visit:
-        v = Visit(browser)
-        made.append(v)
-        return v
-
-    yield make
-    for v in made:
-        v.ctx.close()
+pytestmark = BROWSER_MARKS
 
 
 def _port() -> int:
@@ -326,9 +257,7 @@ def test_wrong_key_shows_the_warning(
 ) -> None:
     b = make_bundle(n_regions=1)
     # an attacker re-signs a consistent bundle (with fake data) with their own key
-    (b / "manifest.sig").write_text(
-        sign_bytes(load_private_key(keydir / "other"), (b / "manifest.json").read_bytes())
-    )
+    resign(b, keydir / "other")
     with mirror(b) as url:
         v = visit()
         v.open(url + "#station=Регион 01/1")

@@ -11,9 +11,8 @@ import csv
 import re
 import shutil
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,41 +23,12 @@ from smartvote.publish.samples import synthetic_recommendations
 from smartvote.publish.sign import load_private_key, public_raw
 from smartvote.publish.stations import group_stations, race_names, read_stations_rows
 
-from .conftest import BundleFactory
+from .conftest import BROWSER_MARKS, BundleFactory, Visit
 from .test_address import corpus
-from .test_browser import ARGS, CHROMIUM, Visit, _manifest, _shards, app_server, mirror
+from .test_browser import _manifest, _shards, app_server, mirror
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (make browser)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 CHANNEL = {"name": "Telegram", "url": "https://t.me/example_campaign"}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def visit(browser: Any) -> Iterator[Callable[[], Visit]]:
-    made: list[Visit] = []
-
-    def make() -> Visit:
-        v = Visit(browser)
-        made.append(v)
-        return v
-
-    yield make
-    for v in made:
-        v.ctx.close()
 
 
 def _words(keydir: Path, name: str) -> str:

@@ -14,19 +14,12 @@ from smartvote.errors import VerificationError
 from smartvote.publish.canonical import canonical_bytes
 from smartvote.publish.continuity import check_key_change, verify_continuing
 from smartvote.publish.keywords import key_words
-from smartvote.publish.sign import load_private_key, public_raw, sign_bytes
+from smartvote.publish.sign import load_private_key, public_raw
 from smartvote.publish.verify import load_public_key, verify_bundle
 
-from .conftest import BundleFactory
+from .conftest import BundleFactory, resign
 
 runner = CliRunner()
-
-
-def _resign(b: Path, key: Path) -> None:
-    man = json.loads((b / "manifest.json").read_bytes())
-    data = canonical_bytes(man)
-    (b / "manifest.json").write_bytes(data)
-    (b / "manifest.sig").write_text(sign_bytes(load_private_key(key), data) + "\n")
 
 
 def test_new_key_announced_by_the_old_one(make_bundle: BundleFactory, keydir: Path) -> None:
@@ -58,7 +51,7 @@ def test_forger_cannot_claim_an_announcement(
     forged = dict(st, new_key=base64.b64encode(b"\x01" * 32).decode())
     man["key_change"]["statement"] = forged
     (b / "manifest.json").write_bytes(canonical_bytes(man))
-    _resign(b, keydir / "other")
+    resign(b, keydir / "other")
     with pytest.raises(VerificationError) as e:
         verify_continuing(b, load_public_key(keydir / "key.pub"))
     assert {p.rule for p in e.value.problems} & {"bad-signature", "key-change"}

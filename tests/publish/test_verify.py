@@ -16,9 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smartvote.errors import VerificationError
-from smartvote.publish.canonical import canonical_bytes, sha256_hex
+from smartvote.publish.canonical import sha256_hex
 from smartvote.publish.sign import load_private_key, sign_bytes
 from smartvote.publish.verify import load_public_key, verify_bundle, verify_entry
+
+from .conftest import resign
 
 BundleFactory = Callable[..., Path]
 
@@ -31,16 +33,6 @@ def _rules(bundle: Path, keydir: Path, **kw: Any) -> set[str]:
     with pytest.raises(VerificationError) as e:
         verify_bundle(bundle, _pub(keydir), **kw)
     return {p.rule for p in e.value.problems}
-
-
-def _resign(
-    bundle: Path, keydir: Path, edit: Callable[[dict[str, Any]], None], key: str = "key"
-) -> None:
-    man = json.loads((bundle / "manifest.json").read_bytes())
-    edit(man)
-    data = canonical_bytes(man)
-    (bundle / "manifest.json").write_bytes(data)
-    (bundle / "manifest.sig").write_text(sign_bytes(load_private_key(keydir / key), data))
 
 
 def _manifest(bundle: Path) -> dict[str, Any]:
@@ -60,7 +52,7 @@ def test_wrong_key(bundle: Path, keydir: Path) -> None:
 
 
 def test_signed_by_another_key(bundle: Path, keydir: Path) -> None:
-    _resign(bundle, keydir, lambda m: None, key="other")
+    resign(bundle, keydir / "other")
     assert _rules(bundle, keydir) == {"bad-signature"}
 
 
@@ -112,12 +104,12 @@ def test_non_canonical_manifest(bundle: Path, keydir: Path) -> None:
 
 
 def test_unsafe_path_in_a_signed_manifest(bundle: Path, keydir: Path) -> None:
-    _resign(bundle, keydir, lambda m: m["files"].update({"../../etc/passwd": "0" * 64}))
+    resign(bundle, keydir / "key", lambda m: m["files"].update({"../../etc/passwd": "0" * 64}))
     assert "unsafe-path" in _rules(bundle, keydir)
 
 
 def test_merkle_root_mismatch(bundle: Path, keydir: Path) -> None:
-    _resign(bundle, keydir, lambda m: m["regions"][0].update(merkle_root="00" * 32))
+    resign(bundle, keydir / "key", lambda m: m["regions"][0].update(merkle_root="00" * 32))
     assert "merkle-root" in _rules(bundle, keydir)
 
 
@@ -128,7 +120,7 @@ def test_shard_of_another_version(bundle: Path, keydir: Path) -> None:
     shard["version"] = 999
     data = json.dumps(shard, ensure_ascii=False).encode()
     (bundle / rel).write_bytes(data)
-    _resign(bundle, keydir, lambda m: m["files"].update({rel: sha256_hex(data)}))
+    resign(bundle, keydir / "key", lambda m: m["files"].update({rel: sha256_hex(data)}))
     assert "shard-header" in _rules(bundle, keydir)
 
 
@@ -137,7 +129,7 @@ def test_page_with_another_key(bundle: Path, keydir: Path) -> None:
     own = base64.b64encode(load_public_key(keydir / "key.pub").public_bytes_raw()).decode()
     page = (bundle / "index.html").read_bytes().replace(own.encode(), other.encode())
     (bundle / "index.html").write_bytes(page)
-    _resign(bundle, keydir, lambda m: m["files"].update({"index.html": sha256_hex(page)}))
+    resign(bundle, keydir / "key", lambda m: m["files"].update({"index.html": sha256_hex(page)}))
     # the offline copies still embed the original manifest, which no longer matches
     assert _rules(bundle, keydir) == {"page-key", "offline-manifest"}
 
@@ -197,6 +189,7 @@ def test_verify_entry_from_the_api(bundle: Path, keydir: Path) -> None:
     pos=st.floats(min_value=0, max_value=1, exclude_max=True),
     flip=st.integers(min_value=1, max_value=255),
 )
+@pytest.mark.slow
 def test_random_corruption_never_verifies(
     bundle: Path, keydir: Path, target: str, pos: float, flip: int
 ) -> None:

@@ -32,6 +32,7 @@ def backtests(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     return out
 
 
+@pytest.mark.slow
 def test_accuracy_well_above_chance(backtests: list[dict]) -> None:
     acc = np.mean([b["accuracy"] for b in backtests])
     chance = np.mean([b["chance_accuracy"] for b in backtests])
@@ -71,6 +72,7 @@ def test_oracle_endorsements_scored(backtests: list[dict]) -> None:
         assert e["agree_with_model"] == b["correct"] or e["agree_with_model"] >= b["correct"] - 3
 
 
+@pytest.mark.slow
 def test_recommend_demo(sim_dir: Path, tmp_path: Path) -> None:
     from smartvote.recommend import recommend_demo
 

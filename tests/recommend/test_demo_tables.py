@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from smartvote.recommend.commands import print_baselines, print_data_used
 from smartvote.recommend.run import backtest_demo, recommend_demo, run_backtest
 
 
+@pytest.mark.slow
 def test_backtest_demo_simulated(sim_dir: Path) -> None:
     lines: list[str] = []
     out = backtest_demo(sim_dir, shared=None, sims=2000, echo=lines.append)
@@ -50,6 +53,7 @@ def test_backtest_demo_uk(sim_dir: Path, shared_data: Path) -> None:
     assert "UK 2019" in text and "baseline: poll" in text and f"{uk['correct']:g}" in text
 
 
+@pytest.mark.slow
 def test_print_data_used_lists_what_reached(sim_dir: Path) -> None:
     recs = recommend_demo(sim_dir, sims=500)
     lines: list[str] = []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.recommend._small import PARTIES, candidates_frame, history_frame
@@ -40,6 +41,7 @@ def _picks(hist: list[HistElection], cands: pd.DataFrame) -> dict[str, tuple[str
 
 @SETTINGS
 @given(seed=st.integers(0, 2**31 - 1))
+@pytest.mark.slow
 def test_permuting_stations_changes_no_pick(seed: int) -> None:
     df = history_frame()
     base = _picks(_hist(df), candidates_frame())
@@ -59,6 +61,7 @@ def test_permuting_stations_changes_no_pick(seed: int) -> None:
         unique_by=lambda s: s.casefold(),
     )
 )
+@pytest.mark.slow
 def test_renaming_parties_changes_no_pick(names: list[str]) -> None:
     base = _picks(_hist(history_frame()), candidates_frame())
     new = tuple(f"Party {n}" for n in names)
@@ -90,6 +93,7 @@ def test_renaming_parties_changes_no_pick(names: list[str]) -> None:
     party=st.sampled_from(PARTIES[1:]),
     extra=st.integers(1, 400),
 )
+@pytest.mark.slow
 def test_more_history_votes_never_lower_probability(district: str, party: str, extra: int) -> None:
     cands = candidates_frame()
     base = _probs(_hist(history_frame()), cands)

@@ -112,6 +112,7 @@ def test_nominations_give_presidential_candidates_a_party() -> None:
     assert s.sum() == pytest.approx(0.4, abs=0.01)
 
 
+@pytest.mark.slow
 def test_fit_uses_earlier_triples_only() -> None:
     m = fit_swing(_history())
     assert m.learned and m.n_points == 6  # 3 parties × 2 triples (2005→2010, 2010→2015)
@@ -127,6 +128,7 @@ def test_fit_uses_earlier_triples_only() -> None:
     assert not fit_swing(_history(with_pres=False)).learned
 
 
+@pytest.mark.slow
 def test_signal_and_polls_move_the_forecast(tmp_path: Path) -> None:
     hist = _history()
     c = _cands()
