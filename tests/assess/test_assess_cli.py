@@ -160,6 +160,7 @@ def _tiny(tmp_path: Path, name: str) -> tuple[Path, Path]:
     return res, endo
 
 
+@pytest.mark.slow
 def test_paper_winner_and_escaped_report(tmp_path: Path) -> None:
     name = "<script>alert(1)</script> Иванов"
     res, endo = _tiny(tmp_path, name)

@@ -80,6 +80,7 @@ def test_no_list_vote_runs_swing_and_regression_and_says_why_not_the_others() ->
         assert not res[name].ran and "party-list" in res[name].reason
 
 
+@pytest.mark.slow
 def test_pairing_is_per_candidate_when_few_stand_twice() -> None:
     """The failure of issue 12: with few candidates standing again, the swing kept only
     them and gave up; now every other candidate is paired with their party's."""

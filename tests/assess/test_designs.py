@@ -88,6 +88,7 @@ def test_split_ticket_recovers_without_personal_vote(seed: int) -> None:
         assert r.ci_low_pp - 0.5 <= truth <= r.ci_high_pp + 0.5
 
 
+@pytest.mark.slow
 def test_split_ticket_overstates_when_selection_is_on_personal_vote() -> None:
     """The documented bias: the campaign endorses the strongest challenger, whose personal
     vote the split-ticket design counts as effect (no effect injected here)."""
@@ -98,6 +99,7 @@ def test_split_ticket_overstates_when_selection_is_on_personal_vote() -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 3])
+@pytest.mark.slow
 def test_swing_responds_to_the_injected_effect(seed: int) -> None:
     """The simulator redraws regional support at each election, so the swing's level is
     biased by selection; the same draw with and without the effect differs by the truth."""

@@ -41,6 +41,7 @@ def test_accuracy_well_above_chance(backtests: list[dict]) -> None:
     assert all(b["races"] == 40 for b in backtests)
 
 
+@pytest.mark.slow
 def test_brier_beats_uniform_forecast(backtests: list[dict]) -> None:
     uniform = 5 * (1 / 6) ** 2 + (5 / 6) ** 2  # per race, six challengers
     assert np.mean([b["brier"] for b in backtests]) < 0.85 * uniform

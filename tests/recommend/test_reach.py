@@ -140,6 +140,7 @@ def test_allow_uninformed_gives_null_endorsement_with_reason(tmp_path: Path) -> 
         assert any("без рекомендации" in x for x in r["reasons_ru"])
 
 
+@pytest.mark.slow
 def test_a_prior_alone_never_endorses(tmp_path: Path) -> None:
     """History reaches the race, but the only challenger it informs is excluded: the
     newcomer of an unknown party is not endorsed on the prior."""

@@ -145,6 +145,7 @@ def test_list_race_threshold(tmp_path: Path) -> None:
     assert "Mid" in rec["endorsed_all"] and "Tiny" not in rec["endorsed_all"]
 
 
+@pytest.mark.slow
 def test_poll_moves_the_pick(tmp_path: Path) -> None:
     h, c = write_small(tmp_path)
     polls = tmp_path / "polls.csv"
