@@ -46,21 +46,35 @@ def test_interval_not_bound_by_a_window() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured: the interval holds the truth in 2 of 6 runs; f_e is biased low "
-    "(0.03 -> 0.015-0.03) and the bootstrap sd does not cover the bias (docs/5-forensics.md)",
-)
 def test_interval_coverage_on_its_own_model() -> None:
-    """Coverage over seeds on data from the model's own extreme-fraud process: the 95 %
-    interval of f_e holds the truth in at least 5 of 6 runs (P(≤ 4 of 6) = 0.3 % at 95 %)."""
+    """Coverage over seeds on data from the model's own extreme-fraud process
+    (``extreme_x='klimek'``: x = 1 − |N(0, 0.075)|, as in the fit). At the nominal 95 %
+    the number of the 12 runs whose interval holds the truth is Binomial(12, 0.95):
+    P(≤ 8 of 12) = 0.2 %, so ≥ 9 is required (a 0.2 % false-failure rate). Measured 9 of
+    12 (docs/5-forensics.md): f_e is still a little low (mean 0.023 for 0.03)."""
     hits = 0
-    for seed in range(60, 66):
-        st, truth, _ = sim_stations(seed=seed, stations=5000, extreme_share=0.03)
+    for seed in range(60, 72):
+        st, truth, _ = sim_stations(
+            seed=seed, stations=5000, extreme_share=0.03, extreme_x="klimek"
+        )
         r = kl.klimek(st, boot=20, rng_seed=seed)
         lo, hi = r.f_extreme_ci
         hits += lo <= truth["f_extreme"] <= hi
-    assert hits >= 5
+    assert hits >= 9, hits
+
+
+@pytest.mark.slow
+def test_other_extreme_generator_biases_f_e_low() -> None:
+    """On the simulator's default extreme fraud (x ~ U(0.85, 1), not the model's
+    1 − |N(0, 0.075)|) the corner holds less mass per falsified station than the model
+    assumes, so f_e comes out low (measured 0.015–0.03 for 0.03 over seeds 60–65): a
+    documented bias of the model-based estimate, never above the truth."""
+    est = []
+    for seed in range(60, 66):
+        st, truth, _ = sim_stations(seed=seed, stations=5000, extreme_share=0.03)
+        est.append(kl.klimek(st, boot=0, rng_seed=seed).f_extreme)
+    assert max(est) <= truth["f_extreme"] + 0.005, est
+    assert float(np.mean(est)) < truth["f_extreme"], est
 
 
 def test_distance_is_zero_for_identical() -> None:
