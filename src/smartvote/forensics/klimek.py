@@ -37,7 +37,7 @@ present it as a model-based estimate, never as the headline.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -185,6 +185,19 @@ def _clean(st: Stations) -> dict[str, float]:
         "result_peak": float(expit(mu_v)),
         "logit_sd_result": sd_v,
     }
+
+
+def on_valid_votes(st: Stations) -> Stations:
+    """The stations with the result taken as the leader's share of *valid* votes.
+
+    The model's fraud casts non-voters' ballots for the leader and switches opponents'
+    votes; invalid ballots are neither, so a station falsified to the extreme keeps its
+    invalid share and never reaches a 100 % share of ballots found. With the result
+    W / R the model (which has no invalid ballots) put such stations one bin further into
+    the corner than the data, and f_e came out low (measured on the simulator with 1.5 %
+    invalid ballots: 0.023 for 0.03, interval coverage 9 of 12; with W / valid 0.030 and
+    12 of 12, docs/5-forensics.md)."""
+    return replace(st, R=np.maximum(st.valid, 1))
 
 
 def centre_regions(st: Stations) -> Stations:
@@ -402,6 +415,7 @@ def klimek(
     point over neighbouring θ and every α, then the bootstrap. With ``by_region`` the
     regional clean centres are aligned first (:func:`centre_regions`)."""
     rng = np.random.default_rng(rng_seed)
+    st = on_valid_votes(st)
     if st.n > max_stations:
         st = st.subset(np.isin(np.arange(st.n), rng.choice(st.n, max_stations, replace=False)))
     if by_region:
