@@ -8,7 +8,8 @@ in the forms documented in the forensics literature:
 * **incremental stuffing** (Klimek et al. 2012, PNAS 109:16469): a fraction
   ``x ~ |N(0, θ)|`` of non-voters' ballots is added for the leader, and optionally a
   fraction ``x**α`` of opponents' votes is switched to the leader;
-* **extreme fraud**: ``x ~ U(0.85, 1)``, turnout and the leader's result both near 100%;
+* **extreme fraud**: ``x ~ U(0.85, 1)`` (or, with ``extreme_x='klimek'``, the PNAS model's
+  own ``x = 1 − |N(0, 0.075)|``), turnout and the leader's result both near 100%;
 * **whole-percentage rewriting** (Kobak, Shpilkin & Pshenichnikov 2016, AoAS 10:54):
   turnout and the leader's result raised to the next whole percentage;
 * **vote switching** without extra ballots (which Shpilkin's method cannot see);
@@ -108,6 +109,9 @@ class SimConfig:
     switch_with_stuffing: bool = False
     switch_alpha: float = 2.0
     extreme_share: float = 0.0
+    #: Intensity of extreme fraud: ``uniform`` (x ~ U(0.85, 1)) or ``klimek`` (the PNAS
+    #: model's own x = 1 − |N(0, 0.075)|, to test that model on its own process).
+    extreme_x: str = "uniform"
     integer_share: float = 0.0
     switching_share: float = 0.0
     switching_fraction: float = 0.2
@@ -347,7 +351,10 @@ def _inject_fraud(
             switch(stuff, x**cfg.switch_alpha)
         kind[stuff] = "stuffing"
     if n_ext:
-        x = rng.uniform(0.85, 1.0, n_ext)
+        if cfg.extreme_x == "klimek":
+            x = np.clip(1.0 - np.abs(rng.normal(0.0, 0.075, n_ext)), 0.0, 1.0)
+        else:
+            x = rng.uniform(0.85, 1.0, n_ext)
         stuff_ballots(ext, x)
         switch(ext, x)
         kind[ext] = "extreme"
