@@ -372,6 +372,13 @@ def _regions(
     return out
 
 
+def _manifest(header: Mapping[str, Any], files: Mapping[str, bytes]) -> bytes:
+    """Canonical manifest bytes: ``header`` and the SHA-256 of every file in ``files``."""
+    return canonical_bytes(
+        {**header, "files": {p: sha256_hex(b) for p, b in sorted(files.items())}}
+    )
+
+
 def _write_bundle(
     out: Path, files: Mapping[str, bytes], manifest: bytes, signature: str, version: int
 ) -> None:
@@ -470,33 +477,28 @@ def build_bundle(
     for name in _SITE_FILES:
         files[name] = site_text(name).encode()
 
-    def manifest_for(file_map: Mapping[str, bytes]) -> bytes:
-        return canonical_bytes(
-            {
-                "format": BUNDLE_FORMAT,
-                "election": election,
-                "version": version,
-                "created": created,
-                "key_fingerprint": fp,
-                "key_words": words,
-                "channels": opts.channels,
-                "mirrors": opts.mirrors,
-                "valid_until": opts.valid_until,
-                **({"key_change": change} if change is not None else {}),
-                "stations": len(stations),
-                "races": len(all_races),
-                "regions": [reg.meta for reg in regions],
-                "files": {p: sha256_hex(b) for p, b in sorted(file_map.items())},
-            }
-        )
-
+    header = {
+        "format": BUNDLE_FORMAT,
+        "election": election,
+        "version": version,
+        "created": created,
+        "key_fingerprint": fp,
+        "key_words": words,
+        "channels": opts.channels,
+        "mirrors": opts.mirrors,
+        "valid_until": opts.valid_until,
+        **({"key_change": change} if change is not None else {}),
+        "stations": len(stations),
+        "races": len(all_races),
+        "regions": [reg.meta for reg in regions],
+    }
     # Offline pages carry a manifest that lists every file but the offline pages themselves
     # (a page cannot contain its own hash); the published manifest lists them all.
-    inner = manifest_for(files)
+    inner = _manifest(header, files)
     inner_b64, inner_sig = base64.b64encode(inner).decode(), sign_bytes(key, inner)
     for reg in regions:
         files[reg.meta["offline"]] = page(offline=Offline(inner_b64, inner_sig, reg.data)).encode()
-    manifest = manifest_for(files)
+    manifest = _manifest(header, files)
     signature = sign_bytes(key, manifest)
     _write_bundle(out, files, manifest, signature, version)
     return PublishResult(
