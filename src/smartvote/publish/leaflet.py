@@ -12,13 +12,13 @@ rendered through :mod:`smartvote.report.render`); this module is its view-model 
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from smartvote.publish.reasons import reason_codes, render
+from smartvote.report.render import data_uri
 from smartvote.report.render import render as render_template
 
 __all__ = ["PRINT_CSP", "print_page", "qr_data_uri", "race_order", "ru_date"]
@@ -63,7 +63,7 @@ def qr_data_uri(text: str) -> str:
 
     buf = io.BytesIO()  # a standalone SVG document (with its namespace), as images need
     segno.make(text, error="m").save(buf, kind="svg", xmldecl=False, scale=4, border=2)
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+    return data_uri(buf.getvalue(), "image/svg+xml")
 
 
 def _ranges(numbers: Sequence[str]) -> str:
