@@ -1,65 +1,49 @@
 """HTML report of an assessment: the effect by design, figures and tables.
 
-One self-contained file (figures embedded as PNG). Every piece of text that comes from
-data (names, race ids, regions) is HTML-escaped; figures label races by district number
-only, never by a name from the data.
+One self-contained file (figures embedded as PNG), rendered by the template
+``report/templates/assess.html``, which escapes every piece of text that comes from data
+(names, race ids, regions); figures label races by district number only, never by a name
+from the data. This module is the view-model step: :func:`report_context` turns an
+:class:`Assessment` into the strings, tables and figures the template lays out.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from smartvote.assess.assessment import Assessment
-
-_CSS = """
-body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}
-th{background:#f3f3f3}td.n{text-align:right}.note{color:#555;font-size:.9em}figure{margin:1.5em 0}
-"""
+from smartvote.report.render import png_data_uri
+from smartvote.report.render import render as render_template
 
 
-def esc(x: Any) -> str:
-    """Escape any value for HTML text or attribute (None → em dash)."""
+def cell(x: Any) -> str:
+    """A value as the report shows it: None/NaN as an em dash, booleans as yes/no,
+    floats with one decimal and thousands grouped (the template escapes it)."""
     if x is None or (isinstance(x, float) and x != x):
         return "—"
     if isinstance(x, bool):
         return "yes" if x else "no"
     if isinstance(x, float):
-        return html.escape(f"{x:,.1f}")
-    return html.escape(str(x), quote=True)
+        return f"{x:,.1f}"
+    return str(x)
 
 
-def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
-    """An HTML table of ``rows``; ``columns``: (key, header)."""
-    head = "".join(f"<th>{esc(h)}</th>" for _, h in columns)
-    body = []
-    for r in rows:
-        cells = []
-        for k, _ in columns:
-            v = r.get(k)
-            cls = ' class="n"' if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
-            cells.append(f"<td{cls}>{esc(v)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _png(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _figure(b64: str, caption: str) -> str:
-    return f'<figure><img alt="{esc(caption)}" src="data:image/png;base64,{b64}" style="max-width:100%"><figcaption>{esc(caption)}</figcaption></figure>'
+def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> dict[str, Any]:
+    """A table for the template: headers, and per row ``(text, numeric)`` cells;
+    ``columns``: (key, header)."""
+    return {
+        "headers": [h for _, h in columns],
+        "rows": [
+            [
+                (cell(v), isinstance(v, (int, float)) and not isinstance(v, bool))
+                for v in (r.get(k) for k, _ in columns)
+            ]
+            for r in rows
+        ],
+    }
 
 
 def _label(r: pd.Series) -> str:
@@ -67,7 +51,7 @@ def _label(r: pd.Series) -> str:
 
 
 def figures(a: Assessment) -> list[tuple[str, str]]:
-    """(PNG base64, caption) for each figure the data allow."""
+    """(PNG ``data:`` URI, caption) for each figure the data allow."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -103,7 +87,7 @@ def figures(a: Assessment) -> list[tuple[str, str]]:
         ax.legend(loc="lower right", fontsize=8)
         out.append(
             (
-                _png(fig),
+                png_data_uri(fig),
                 "Endorsed candidates' shares against their expectation without the endorsement",
             )
         )
@@ -128,7 +112,7 @@ def figures(a: Assessment) -> list[tuple[str, str]]:
         ax.legend(loc="lower right", fontsize=8)
         out.append(
             (
-                _png(fig),
+                png_data_uri(fig),
                 "Race margins before and after the endorsement effect (right of 0: endorsed candidate ahead)",
             )
         )
@@ -157,7 +141,7 @@ def figures(a: Assessment) -> list[tuple[str, str]]:
         ax.legend(fontsize=8)
         out.append(
             (
-                _png(fig),
+                png_data_uri(fig),
                 "Endorsed candidates' share on paper against remote electronic voting, per district",
             )
         )
@@ -189,34 +173,18 @@ def by_region(races: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def render(a: Assessment, title: str | None = None) -> str:
-    """The report as one HTML string."""
+def report_context(a: Assessment, title: str | None = None) -> dict[str, Any]:
+    """Everything ``report/assess.html`` shows, computed and formatted."""
     d = a.to_dict()
     e = d["effect"]
-    title = title or f"Assessment of the endorsements: {', '.join(a.elections)}"
-    parts = [
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title><style>{_CSS}</style></head><body>"
-    ]
-    parts.append(f"<h1>{esc(title)}</h1>")
-    parts.append(
-        f"<p class='note'>Sources: {esc(', '.join(d['sources']))}. Baseline: {esc(', '.join(d['baseline']) or 'none')}.</p>"
-    )
-    parts.append("<h2>Effect of the endorsement</h2>")
+    effect = None
     if e["estimate_pp"] is not None:
-        parts.append(
-            f"<p><b>{esc(e['estimate_pp'])} points</b> (95% CI {esc(e['ci_low_pp'])} to {esc(e['ci_high_pp'])}), "
-            f"{esc(e['method'])}; {esc(e['n'])} endorsed candidates compared.</p>"
-        )
         rng = e.get("range_of_designs_pp")
-        if rng:
-            parts.append(
-                f"<p class='note'>The designs that ran range from {esc(rng[0])} to "
-                f"{esc(rng[1])} points: designs far apart, beyond their intervals, signal a "
-                "selection on strength that the headline may not see.</p>"
-            )
-        parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in e["assumptions"]) + "</ul>")
-    else:
-        parts.append("<p>No design could run on these data (see below).</p>")
+        effect = {
+            **{k: cell(e[k]) for k in ("estimate_pp", "ci_low_pp", "ci_high_pp", "method", "n")},
+            "range": [cell(rng[0]), cell(rng[1])] if rng else None,
+            "assumptions": [cell(s) for s in e["assumptions"]],
+        }
     designs = [
         {
             **x,
@@ -226,92 +194,7 @@ def render(a: Assessment, title: str | None = None) -> str:
         }
         for x in d["designs"]
     ]
-    parts.append(
-        "<p class='note'>All four designs side by side; the headline is the first that ran "
-        "in the order regression, difference in differences, swing, split-ticket "
-        "(docs/4-assess.md says why). The naive contrast compares endorsed candidates with "
-        "every other challenger, without matching: the baseline that selection on strength "
-        "biases. Pairing with the previous election: same person / same party / unpaired.</p>"
-    )
-    parts.append(
-        table(
-            designs,
-            [
-                ("design", "design"),
-                ("ran", "ran"),
-                ("estimate_pp", "estimate, pp"),
-                ("ci_low_pp", "CI low"),
-                ("ci_high_pp", "CI high"),
-                ("contrast_pp", "raw contrast, pp"),
-                ("naive_contrast_pp", "naive contrast, pp"),
-                ("n", "endorsed"),
-                ("n_comparators", "comparators"),
-                ("endorsed_pairs", "endorsed paired"),
-                ("other_pairs", "others paired"),
-                ("person_only", "same person only, pp"),
-                ("reason", "why not"),
-            ],
-        )
-    )
-    parts.append("<h3>Assumptions of each design</h3>")
-    for x in d["designs"]:
-        parts.append(
-            f"<p><b>{esc(x['design'])}</b>: {esc(x['method'])}</p><ul>"
-            + "".join(f"<li>{esc(s)}</li>" for s in x["assumptions"])
-            + "</ul>"
-        )
-    if d.get("party_sources"):
-        parts.append(
-            "<p class='note'>Where the candidates' parties came from: "
-            + esc(", ".join(f"{k}: {v}" for k, v in d["party_sources"].items()))
-            + ".</p>"
-        )
-    for b64, cap in figures(a):
-        parts.append(_figure(b64, cap))
-    parts.append("<h2>Totals</h2>")
-    parts.append(
-        table(
-            [
-                {"figure": k, "value": v}
-                for k, v in d["totals"].items()
-                if not isinstance(v, (list, dict))
-            ],
-            [("figure", "figure"), ("value", "value")],
-        )
-    )
     by_design = d["totals"].get("by_design") or {}
-    if by_design:
-        parts.append("<h3>Decisive races by design</h3>")
-        parts.append(
-            table(
-                [{"design": k, **v} for k, v in by_design.items()],
-                [
-                    ("design", "design"),
-                    ("estimate_pp", "effect, pp"),
-                    ("decisive", "decisive"),
-                    ("expected_decisive", "expected decisive"),
-                    ("decisive_ci_low", "CI low"),
-                    ("decisive_ci_high", "CI high"),
-                    ("seats_won_without_endorsement", "seats won without it"),
-                ],
-            )
-        )
-    parts.append("<h2>Decisive races by region</h2>")
-    parts.append(
-        table(
-            by_region(a.races),
-            [
-                ("region", "region"),
-                ("races", "races"),
-                ("won", "won"),
-                ("decisive", "decisive"),
-                ("decisive_races", "decisive districts"),
-                ("won_on_paper", "won on paper"),
-                ("won_on_clean", "won on clean stations"),
-            ],
-        )
-    )
-    parts.append("<h2>Races</h2>")
     ran = [x["design"] for x in d["designs"] if x["ran"]]
     rows = [
         {
@@ -329,39 +212,98 @@ def render(a: Assessment, title: str | None = None) -> str:
         for name in ran
         for k, label in (("expected_share", "expected"), ("p_decisive", "P(decisive)"))
     ]
-    parts.append(
-        table(
-            rows,
+    return {
+        "title": title or f"Assessment of the endorsements: {', '.join(a.elections)}",
+        "sources": cell(", ".join(d["sources"])),
+        "baseline": cell(", ".join(d["baseline"]) or "none"),
+        "effect": effect,
+        "designs": table(designs, _DESIGN_COLUMNS),
+        "assumptions": [
+            {
+                "design": cell(x["design"]),
+                "method": cell(x["method"]),
+                "assumptions": [cell(s) for s in x["assumptions"]],
+            }
+            for x in d["designs"]
+        ],
+        "party_sources": cell(", ".join(f"{k}: {v}" for k, v in d["party_sources"].items()))
+        if d.get("party_sources")
+        else None,
+        "figures": [{"uri": uri, "caption": cap} for uri, cap in figures(a)],
+        "totals": table(
             [
-                ("race", "race"),
-                ("region", "region"),
-                ("endorsed", "endorsed"),
-                ("party", "party"),
-                ("share", "share, %"),
-                ("rank", "rank"),
-                ("won", "won"),
-                ("margin_pp", "margin"),
-                ("expected_share", "expected"),
-                ("effect_pp", "effect"),
-                ("decisive", "decisive"),
-                ("p_decisive", "P(decisive)"),
-                ("won_on_paper", "won on paper"),
-                ("paper_margin_pp", "paper margin"),
-                ("won_on_clean_stations", "won on clean"),
-                ("clean_margin_pp", "clean margin"),
-                ("falsified_votes", "falsified votes"),
-                *per_design,
+                {"figure": k, "value": v}
+                for k, v in d["totals"].items()
+                if not isinstance(v, (list, dict))
             ],
-        )
-    )
-    if d["unmatched_endorsements"]:
-        parts.append(
-            "<h2>Endorsements not found on the ballot</h2><ul>"
-            + "".join(f"<li>{esc(u)}</li>" for u in d["unmatched_endorsements"])
-            + "</ul>"
-        )
-    parts.append("<p class='note'>How to read each number: docs/4-assess.md.</p></body></html>")
-    return "\n".join(parts)
+            [("figure", "figure"), ("value", "value")],
+        ),
+        "by_design": table([{"design": k, **v} for k, v in by_design.items()], _BY_DESIGN_COLUMNS)
+        if by_design
+        else None,
+        "regions": table(by_region(a.races), _REGION_COLUMNS),
+        "races": table(rows, [*_RACE_COLUMNS, *per_design]),
+        "unmatched": [cell(u) for u in d["unmatched_endorsements"]],
+    }
+
+
+_DESIGN_COLUMNS = [
+    ("design", "design"),
+    ("ran", "ran"),
+    ("estimate_pp", "estimate, pp"),
+    ("ci_low_pp", "CI low"),
+    ("ci_high_pp", "CI high"),
+    ("contrast_pp", "raw contrast, pp"),
+    ("naive_contrast_pp", "naive contrast, pp"),
+    ("n", "endorsed"),
+    ("n_comparators", "comparators"),
+    ("endorsed_pairs", "endorsed paired"),
+    ("other_pairs", "others paired"),
+    ("person_only", "same person only, pp"),
+    ("reason", "why not"),
+]
+_BY_DESIGN_COLUMNS = [
+    ("design", "design"),
+    ("estimate_pp", "effect, pp"),
+    ("decisive", "decisive"),
+    ("expected_decisive", "expected decisive"),
+    ("decisive_ci_low", "CI low"),
+    ("decisive_ci_high", "CI high"),
+    ("seats_won_without_endorsement", "seats won without it"),
+]
+_REGION_COLUMNS = [
+    ("region", "region"),
+    ("races", "races"),
+    ("won", "won"),
+    ("decisive", "decisive"),
+    ("decisive_races", "decisive districts"),
+    ("won_on_paper", "won on paper"),
+    ("won_on_clean", "won on clean stations"),
+]
+_RACE_COLUMNS = [
+    ("race", "race"),
+    ("region", "region"),
+    ("endorsed", "endorsed"),
+    ("party", "party"),
+    ("share", "share, %"),
+    ("rank", "rank"),
+    ("won", "won"),
+    ("margin_pp", "margin"),
+    ("expected_share", "expected"),
+    ("effect_pp", "effect"),
+    ("decisive", "decisive"),
+    ("p_decisive", "P(decisive)"),
+    ("won_on_paper", "won on paper"),
+    ("paper_margin_pp", "paper margin"),
+    ("won_on_clean_stations", "won on clean"),
+    ("clean_margin_pp", "clean margin"),
+    ("falsified_votes", "falsified votes"),
+]
+
+
+def render(a: Assessment, title: str | None = None) -> str:
+    """The report as one HTML string."""
+    return render_template("report/assess.html", **report_context(a, title))
 
 
 def _pairs(p: dict[str, int] | None) -> str | None:

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
-import html
 import json
 import re
 import shutil
@@ -30,7 +28,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +38,7 @@ from smartvote.publish.canonical import canonical_bytes, merkle_root, sha256_hex
 from smartvote.publish.continuity import key_change
 from smartvote.publish.keywords import key_words
 from smartvote.publish.leaflet import print_page
+from smartvote.publish.pages import PAGE_CSP, Offline, site_text, voter_page
 from smartvote.publish.sign import fingerprint, public_raw, sign_bytes
 from smartvote.publish.stations import StationBallot
 
@@ -56,11 +54,6 @@ __all__ = [
 
 BUNDLE_FORMAT = "smartvote-bundle/1"
 SHARD_FORMAT = "smartvote-shard/1"
-#: The page's policy, also set as a <meta> so that mirrors without headers keep it.
-PAGE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self' data:; base-uri 'none'; form-action 'none'"
-)
 _SITE_FILES = ("app.js", "style.css", "sw.js")
 _URL = re.compile(r"^https?://[^\s<>\"'`\\]+$")
 _TRANSLIT = dict(
@@ -150,10 +143,6 @@ def _slug(i: int, region: str) -> str:
     return f"{i:03d}-{s}" if s else f"{i:03d}"
 
 
-def _site_text(name: str) -> str:
-    return resources.files("smartvote.publish").joinpath("site", name).read_text(encoding="utf-8")
-
-
 def shard_bytes(shard: Mapping[str, Any]) -> bytes:
     """Serialised shard: compact JSON with ``<``, ``>`` and ``&`` escaped.
 
@@ -189,59 +178,6 @@ def previous_version(out: Path) -> int | None:
     return v
 
 
-def _page(
-    *,
-    public_key: str,
-    election: str,
-    version: int,
-    fp: str,
-    words: str = "",
-    mirrors: Sequence[str] = (),
-    offline: tuple[str, str, bytes] | None = None,
-) -> str:
-    """The voter page; with ``offline=(manifest_b64, signature, shard)`` a self-contained copy."""
-    tpl = _site_text("page.html")
-    js = _site_text("app.js")
-    css = _site_text("style.css")
-    esc = html.escape
-    if offline is None:
-        csp = PAGE_CSP
-        style = '<link rel="stylesheet" href="style.css">'
-        script = '<script src="app.js" defer></script>'
-        data = ""
-    else:
-        if "</script" in js.lower() or "</style" in css.lower():
-            raise RuntimeError("site assets cannot be inlined")
-        man_b64, sig, shard = offline
-        h_js = base64.b64encode(hashlib.sha256(js.encode()).digest()).decode()
-        h_css = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
-        csp = (
-            f"default-src 'none'; script-src 'sha256-{h_js}'; style-src 'sha256-{h_css}'; "
-            "img-src data:; base-uri 'none'; form-action 'none'"
-        )
-        style = f"<style>{css}</style>"
-        script = f"<script>{js}</script>"
-        data = (
-            f'<meta name="smartvote-manifest" content="{man_b64}">\n'
-            f'<meta name="smartvote-signature" content="{esc(sig)}">\n'
-            f'<script type="application/json" id="sv-shard">{shard.decode("utf-8")}</script>'
-        )
-    subs = {
-        "CSP": esc(csp),
-        "PUBLIC_KEY": esc(public_key),
-        "ELECTION": esc(election),
-        "VERSION": str(version),
-        "FINGERPRINT": esc(fp),
-        "WORDS": esc(words),
-        "MIRRORS": esc(" ".join(mirrors)),
-        "STYLE": style,
-        "DATA": data,
-        "SCRIPT": script,
-        "MODE": "offline" if offline else "online",
-    }
-    return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: subs[m.group(1)], tpl)
-
-
 def _check_url(url: str, what: str) -> str:
     url = url.strip()
     if not _URL.match(url):
@@ -265,41 +201,34 @@ def _ranges(numbers: Sequence[str]) -> str:
     return ",".join(out)
 
 
-def build_bundle(
-    recommendations: Mapping[str, Mapping[str, Any]],
-    stations: Sequence[StationBallot],
-    key: Ed25519PrivateKey,
-    out: Path,
-    *,
-    election: str | None = None,
-    version: int | None = None,
-    previous: int | None = None,
-    now: datetime | None = None,
-    race_names: Mapping[str, str] | None = None,
-    channels: Sequence[Mapping[str, str]] = (),
-    mirrors: Sequence[str] = (),
-    valid_until: str | None = None,
-    announce_with: Ed25519PrivateKey | None = None,
-    site_url: str | None = None,
-) -> PublishResult:
-    """Write a signed bundle to ``out`` (replacing a bundle there) and describe it.
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """The campaign's settings for one bundle, checked (see :func:`build_bundle`)."""
 
-    The version is ``version`` if given, else ``max(previous + 1, unix time)``, where
-    ``previous`` is the larger of the argument and the version of a bundle already in
-    ``out``. A version not above the previous one is refused.
+    channels: list[dict[str, str]]
+    mirrors: list[str]
+    site_url: str | None
+    valid_until: str | None
 
-    The signed manifest also carries ``key_words`` (the key as six words), the campaign's
-    official ``channels`` (``{name, url}``: where voters compare the key words), the
-    ``mirrors`` to try when this copy cannot be loaded, ``valid_until`` (ISO date after
-    which an offline copy says it may be outdated) and, with ``announce_with`` (the
-    previous signing key), a ``key_change`` statement by which the old key announces this
-    one. Race names come from each recommendation's ``race_name``, else ``race_names``
-    (the stations file's column); ``site_url`` goes into the leaflet's QR code.
-    """
+
+@dataclass(frozen=True, slots=True)
+class _Region:
+    """One region's shard, its file name and its entry in the manifest."""
+
+    slug: str
+    shard: dict[str, Any]  # as parsed back from ``data``: what verifiers see
+    data: bytes
+    path: str
+    meta: dict[str, Any]
+
+
+def _next_version(out: Path, version: int | None, previous: int | None) -> int:
+    """``version`` if above the previous one (refused otherwise), else ``max(previous + 1,
+    unix time)``; the previous one is the larger of ``previous`` and the bundle in ``out``."""
     prev = max((v for v in (previous, previous_version(out)) if v is not None), default=None)
     if version is None:
-        version = max(int(time.time()), (prev or 0) + 1)
-    elif prev is not None and version <= prev:
+        return max(int(time.time()), (prev or 0) + 1)
+    if prev is not None and version <= prev:
         raise InputError(
             Problem(
                 rule="version-not-increasing",
@@ -307,6 +236,12 @@ def build_bundle(
                 value=str(version),
             )
         )
+    return version
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an ``out`` that is a file, a folder with other things, or a bundle folder
+    holding files its manifest does not list (replacing the bundle would delete them)."""
     if out.exists() and not out.is_dir():
         raise InputError(
             Problem(rule="out-not-directory", detail="exists and is not a directory", file=str(out))
@@ -341,15 +276,14 @@ def build_bundle(
                     file=str(out / foreign[0]),
                 )
             )
-    now = now or datetime.now(UTC)
-    created = now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    all_races = sorted({r for s in stations for r in s.races})
-    if election is None:
-        election = " + ".join(sorted({r.split("/", 1)[0] for r in all_races}))
-    raw = public_raw(key)
-    pub_b64 = base64.b64encode(raw).decode()
-    fp = fingerprint(raw)
-    words = key_words(raw)
+
+
+def _options(
+    channels: Sequence[Mapping[str, str]],
+    mirrors: Sequence[str],
+    site_url: str | None,
+    valid_until: str | None,
+) -> _Options:
     chans = []
     for c in channels:
         name = " ".join(str(c.get("name") or "").split())
@@ -368,21 +302,33 @@ def build_bundle(
                     rule="valid-until", detail="not an ISO date (YYYY-MM-DD)", value=valid_until
                 )
             ) from e
+    return _Options(chans, mirror_urls, site_url, valid_until)
+
+
+def _race_names(
+    recommendations: Mapping[str, Mapping[str, Any]], race_names: Mapping[str, str] | None
+) -> dict[str, str]:
+    """Each recommendation's ``race_name``, else the stations file's column."""
     names = {r: n for r, n in (race_names or {}).items() if n}
     for r, rec in recommendations.items():
         n = rec.get("race_name")
         if isinstance(n, str) and n.strip():
             names[r] = " ".join(n.split())
-    change = None if announce_with is None else key_change(announce_with, raw, election, version)
+    return names
 
+
+def _regions(
+    recommendations: Mapping[str, Mapping[str, Any]],
+    stations: Sequence[StationBallot],
+    names: Mapping[str, str],
+    election: str,
+    version: int,
+) -> list[_Region]:
+    """One shard per region (regions in sorted order): stations -> races -> picks."""
     by_region: dict[str, list[StationBallot]] = defaultdict(list)
     for s in stations:
         by_region[s.region].append(s)
-
-    files: dict[str, bytes] = {}
-    regions_meta: list[dict[str, Any]] = []
-    shards: list[tuple[str, dict[str, Any], bytes]] = []
-    largest = 0
+    out = []
     for i, region in enumerate(sorted(by_region), start=1):
         sts = by_region[region]
         slug = _slug(i, region)
@@ -412,74 +358,31 @@ def build_bundle(
         parsed = json.loads(data)
         root = merkle_root([h for _, _, h in shard_leaves(parsed)])
         path = f"data/{slug}.{sha256_hex(data)[:16]}.json"  # content-addressed: never stale
-        files[path] = data
-        largest = max(largest, len(data))
-        shards.append((slug, parsed, data))
-        regions_meta.append(
-            {
-                "region": region,
-                "shard": path,
-                "offline": f"offline/{slug}.html",
-                "print": f"print/{slug}.html",
-                "stations": len(sts),
-                "races": len(race_ids),
-                "numbers": _ranges([s.number for s in sts]),
-                "merkle_root": root.hex(),
-            }
-        )
-        files[f"print/{slug}.html"] = print_page(
-            parsed,
-            election=election,
-            version=version,
-            created=created,
-            words=words,
-            channels=chans,
-            site_url=site_url,
-            valid_until=valid_until,
-        ).encode()
-
-    page = functools.partial(
-        _page,
-        public_key=pub_b64,
-        election=election,
-        version=version,
-        fp=fp,
-        words=words,
-        mirrors=mirror_urls,
-    )
-    files["index.html"] = page().encode()
-    for name in _SITE_FILES:
-        files[name] = _site_text(name).encode()
-
-    def manifest_for(file_map: Mapping[str, bytes]) -> dict[str, Any]:
-        return {
-            "format": BUNDLE_FORMAT,
-            "election": election,
-            "version": version,
-            "created": created,
-            "key_fingerprint": fp,
-            "key_words": words,
-            "channels": chans,
-            "mirrors": mirror_urls,
-            "valid_until": valid_until,
-            **({"key_change": change} if change is not None else {}),
-            "stations": len(stations),
-            "races": len(all_races),
-            "regions": regions_meta,
-            "files": {p: sha256_hex(b) for p, b in sorted(file_map.items())},
+        meta = {
+            "region": region,
+            "shard": path,
+            "offline": f"offline/{slug}.html",
+            "print": f"print/{slug}.html",
+            "stations": len(sts),
+            "races": len(race_ids),
+            "numbers": _ranges([s.number for s in sts]),
+            "merkle_root": root.hex(),
         }
+        out.append(_Region(slug, parsed, data, path, meta))
+    return out
 
-    # Offline pages carry a manifest that lists every file but the offline pages themselves
-    # (a page cannot contain its own hash); the published manifest lists them all.
-    inner = canonical_bytes(manifest_for(files))
-    inner_sig = sign_bytes(key, inner)
-    for slug, _parsed, data in shards:
-        files[f"offline/{slug}.html"] = page(
-            offline=(base64.b64encode(inner).decode(), inner_sig, data)
-        ).encode()
-    manifest = canonical_bytes(manifest_for(files))
-    signature = sign_bytes(key, manifest)
 
+def _manifest(header: Mapping[str, Any], files: Mapping[str, bytes]) -> bytes:
+    """Canonical manifest bytes: ``header`` and the SHA-256 of every file in ``files``."""
+    return canonical_bytes(
+        {**header, "files": {p: sha256_hex(b) for p, b in sorted(files.items())}}
+    )
+
+
+def _write_bundle(
+    out: Path, files: Mapping[str, bytes], manifest: bytes, signature: str, version: int
+) -> None:
+    """Write the bundle beside ``out`` and swap it in: a failure leaves ``out`` as it was."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -500,8 +403,104 @@ def build_bundle(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    missing = tuple(sorted({r for r in all_races if r not in recommendations}))
-    orphan = tuple(sorted(set(recommendations) - set(all_races)))
+
+
+def build_bundle(
+    recommendations: Mapping[str, Mapping[str, Any]],
+    stations: Sequence[StationBallot],
+    key: Ed25519PrivateKey,
+    out: Path,
+    *,
+    election: str | None = None,
+    version: int | None = None,
+    previous: int | None = None,
+    now: datetime | None = None,
+    race_names: Mapping[str, str] | None = None,
+    channels: Sequence[Mapping[str, str]] = (),
+    mirrors: Sequence[str] = (),
+    valid_until: str | None = None,
+    announce_with: Ed25519PrivateKey | None = None,
+    site_url: str | None = None,
+) -> PublishResult:
+    """Write a signed bundle to ``out`` (replacing a bundle there) and describe it.
+
+    The version is ``version`` if given, else ``max(previous + 1, unix time)``, where
+    ``previous`` is the larger of the argument and the version of a bundle already in
+    ``out``. A version not above the previous one is refused.
+
+    The signed manifest also carries ``key_words`` (the key as six words), the campaign's
+    official ``channels`` (``{name, url}``: where voters compare the key words), the
+    ``mirrors`` to try when this copy cannot be loaded, ``valid_until`` (ISO date after
+    which an offline copy says it may be outdated) and, with ``announce_with`` (the
+    previous signing key), a ``key_change`` statement by which the old key announces this
+    one. Race names come from each recommendation's ``race_name``, else ``race_names``
+    (the stations file's column); ``site_url`` goes into the leaflet's QR code.
+    """
+    version = _next_version(out, version, previous)
+    _check_out(out)
+    now = now or datetime.now(UTC)
+    created = now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    all_races = sorted({r for s in stations for r in s.races})
+    if election is None:
+        election = " + ".join(sorted({r.split("/", 1)[0] for r in all_races}))
+    raw = public_raw(key)
+    fp = fingerprint(raw)
+    words = key_words(raw)
+    opts = _options(channels, mirrors, site_url, valid_until)
+    names = _race_names(recommendations, race_names)
+    change = None if announce_with is None else key_change(announce_with, raw, election, version)
+    regions = _regions(recommendations, stations, names, election, version)
+
+    files: dict[str, bytes] = {}
+    for reg in regions:
+        files[reg.path] = reg.data
+        files[reg.meta["print"]] = print_page(
+            reg.shard,
+            election=election,
+            version=version,
+            created=created,
+            words=words,
+            channels=opts.channels,
+            site_url=opts.site_url,
+            valid_until=opts.valid_until,
+        ).encode()
+    page = functools.partial(
+        voter_page,
+        public_key=base64.b64encode(raw).decode(),
+        election=election,
+        version=version,
+        fp=fp,
+        words=words,
+        mirrors=opts.mirrors,
+    )
+    files["index.html"] = page().encode()
+    for name in _SITE_FILES:
+        files[name] = site_text(name).encode()
+
+    header = {
+        "format": BUNDLE_FORMAT,
+        "election": election,
+        "version": version,
+        "created": created,
+        "key_fingerprint": fp,
+        "key_words": words,
+        "channels": opts.channels,
+        "mirrors": opts.mirrors,
+        "valid_until": opts.valid_until,
+        **({"key_change": change} if change is not None else {}),
+        "stations": len(stations),
+        "races": len(all_races),
+        "regions": [reg.meta for reg in regions],
+    }
+    # Offline pages carry a manifest that lists every file but the offline pages themselves
+    # (a page cannot contain its own hash); the published manifest lists them all.
+    inner = _manifest(header, files)
+    inner_b64, inner_sig = base64.b64encode(inner).decode(), sign_bytes(key, inner)
+    for reg in regions:
+        files[reg.meta["offline"]] = page(offline=Offline(inner_b64, inner_sig, reg.data)).encode()
+    manifest = _manifest(header, files)
+    signature = sign_bytes(key, manifest)
+    _write_bundle(out, files, manifest, signature, version)
     return PublishResult(
         out=out,
         election=election,
@@ -510,11 +509,13 @@ def build_bundle(
         fingerprint=fp,
         stations=len(stations),
         races=len(all_races),
-        regions=len(by_region),
+        regions=len(regions),
         files=len(files) + 2,
         bytes_total=sum(len(b) for b in files.values()) + len(manifest) + len(signature) + 1,
-        races_without_recommendation=missing,
-        recommendations_without_station=orphan,
-        largest_shard_bytes=largest,
+        races_without_recommendation=tuple(
+            sorted({r for r in all_races if r not in recommendations})
+        ),
+        recommendations_without_station=tuple(sorted(set(recommendations) - set(all_races))),
+        largest_shard_bytes=max((len(reg.data) for reg in regions), default=0),
         key_words=words,
     )

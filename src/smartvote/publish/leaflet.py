@@ -6,19 +6,20 @@ the polling stations of the race (numbers, as ranges), and a QR code of the vote
 (``--site-url`` + ``#station=``: it opens with the cursor in the station number field) so a
 paper copy leads back to the verified page. The footer gives the
 release date, ``valid_until`` and the key as six words with the official channels to
-compare them on. Everything from data is escaped.
+compare them on. Everything from data is escaped by the template (``site/print.html``,
+rendered through :mod:`smartvote.report.render`); this module is its view-model step.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from smartvote.publish.reasons import reason_codes, render
+from smartvote.report.render import data_uri
+from smartvote.report.render import render as render_template
 
 __all__ = ["PRINT_CSP", "print_page", "qr_data_uri", "race_order", "ru_date"]
 
@@ -62,7 +63,7 @@ def qr_data_uri(text: str) -> str:
 
     buf = io.BytesIO()  # a standalone SVG document (with its namespace), as images need
     segno.make(text, error="m").save(buf, kind="svg", xmldecl=False, scale=4, border=2)
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+    return data_uri(buf.getvalue(), "image/svg+xml")
 
 
 def _ranges(numbers: Sequence[str]) -> str:
@@ -107,56 +108,43 @@ def print_page(
     valid_until: str | None = None,
 ) -> str:
     """The region's leaflet as an HTML document (A4, one page per race)."""
-    esc = html.escape
     races: Mapping[str, Any] = shard["races"]
     names: Mapping[str, str] = shard.get("race_names") or {}
     stations = shard["stations"]
-    qr = ""
+    qr = None
     if site_url:
         link = site_url + "#station="  # the page opens with the cursor in the number field
-        qr = (
-            f'<figure class="qr"><img src="{qr_data_uri(link)}" width="120" height="120" '
-            f'alt="QR: {esc(link)}"><figcaption>{esc(site_url)}<br>'
-            "Отсканируйте и введите номер участка</figcaption></figure>"
-        )
-    chan = "; ".join(f"{esc(c['name'])}: {esc(c['url'])}" for c in channels)
-    foot = (
-        f'<footer class="sheet-foot">Выпуск от {esc(ru_date(created))}'
-        + (f", действителен до {esc(ru_date(valid_until))}" if valid_until else "")
-        + f". Ключ подписи: <strong>{esc(words)}</strong>"
-        + (f". Сверьте слова ключа: {chan}" if chan else "")
-        + "</footer>"
-    )
-    pages = []
+        qr = {"uri": qr_data_uri(link), "link": link, "site_url": site_url}
+    sheets = []
     for race in race_order(shard):
         rec = races.get(race)
         nums = [str(st["number"]) for st in stations.values() if race in st["races"]]
-        body = [f"<h1>{esc(race_label(race, names))}</h1>"]
-        if rec is None or not rec.get("endorsed"):
-            body.append('<p class="big">Рекомендации нет</p>')
-        else:
-            body.append('<p class="vote">Голосуйте за</p>')
-            body.append(f'<p class="big">{esc(str(rec["endorsed"]))}</p>')
-            if rec.get("party"):
-                body.append(f'<p class="party">{esc(str(rec["party"]))}</p>')
-            body.append("<ul>")
-            for r in reason_codes(rec):
-                if r["code"] in ("win_chance", "excluded"):
-                    continue
-                body.append(f"<li>{esc(render(r, 'ru'))}</li>")
-            body.append("</ul>")
-        body.append(
-            f'<p class="nums"><strong>Участки округа в этом районе:</strong> {esc(_ranges(nums))}</p>'
-        )
-        pages.append(f'<section class="sheet">{"".join(body)}{qr}{foot}</section>')
-    region = esc(str(shard["region"]))
-    return (
-        '<!doctype html>\n<html lang="ru"><head><meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{PRINT_CSP}">\n'
-        '<meta name="referrer" content="no-referrer">\n'
-        f"<title>{region}: за кого голосовать — листовка</title>\n"
-        '<link rel="stylesheet" href="../style.css"></head>\n<body class="print">\n'
-        f'<p class="noprint">{region} · {esc(election)} · выпуск {version}. '
-        "Печать: A4, по странице на округ.</p>\n" + "\n".join(pages) + "\n</body></html>\n"
+        sheet: dict[str, Any] = {
+            "label": race_label(race, names),
+            "stations": _ranges(nums),
+            "endorsed": None,
+        }
+        if rec is not None and rec.get("endorsed"):
+            sheet["endorsed"] = str(rec["endorsed"])
+            sheet["party"] = str(rec["party"]) if rec.get("party") else None
+            sheet["reasons"] = [
+                render(r, "ru")
+                for r in reason_codes(rec)
+                if r["code"] not in ("win_chance", "excluded")
+            ]
+        sheets.append(sheet)
+    return render_template(
+        "site/print.html",
+        csp=PRINT_CSP,
+        region=str(shard["region"]),
+        election=election,
+        version=version,
+        sheets=sheets,
+        qr=qr,
+        foot={
+            "created": ru_date(created),
+            "valid_until": ru_date(valid_until) if valid_until else None,
+            "words": words,
+            "channels": list(channels),
+        },
     )

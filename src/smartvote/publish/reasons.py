@@ -7,6 +7,18 @@ recommendation has (``p_strongest``, ``p_win``, ``margin``, ``close_call``,
 ``alternatives``, ``regime``, ``excluded``, ``spoilers``); :func:`render` words them. The
 voter page (``site/app.js``) words the same codes the same way, in the browser; the API
 uses this module for ``Accept-Language``.
+
+Why not ``recommend``'s own ``reason_codes`` (:mod:`smartvote.recommend.explain`): they
+are the analysts' evidence (``strongest`` with a share interval, ``poll``, ``list_share``,
+``close_call`` with the runner-up's p_win, ``excluded`` per candidate with its reason,
+``spoiler`` without saying namesake or party), worded as percentages for analysts. The
+voter's sentences need what those codes do not carry: the regime's candidate to ``beat``
+(its name and party), a ``spoiler`` told apart as ``namesake`` of the endorsed candidate or
+``spoiler_party``, the count of excluded candidates, and probabilities as "k of n". A
+recommendations file from a campaign need not come from ``recommend`` at all (only
+``endorsed``, ``p_strongest``, ``p_win`` … are required), so the leaflet, the page and the
+API would lose sentences if they rendered ``recommend``'s codes instead; they derive these
+from the numeric fields, which every recommendation has.
 """
 
 from __future__ import annotations
