@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartvote.recommend.commands import print_baselines, print_data_used
 from smartvote.recommend.run import backtest_demo, recommend_demo, run_backtest
+from smartvote.recommend.tables import print_baselines, print_data_used
 
 
 def test_backtest_demo_simulated(sim_dir: Path) -> None:
