@@ -20,11 +20,9 @@ candidate is taken to be the official winner (all 15 were United Russia nominees
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
 import pandas as pd
-import typer
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.tidy import PROTOCOL, TOTALS
@@ -274,29 +272,3 @@ def convert_all(data_dir: str | Path, out_dir: str | Path) -> dict[str, Path]:
         for k, v in fn(data_dir, out_dir).items():
             paths[f"{name}:{k}"] = v
     return paths
-
-
-def register(app: typer.Typer) -> None:
-    from smartvote.cli import emit_json, out
-
-    @app.command()
-    def convert(
-        source: Annotated[str, typer.Argument(help="spb | moscow | smart-voting | all")],
-        data: Annotated[Path, typer.Option(help="the shared data folder")] = Path("../shared/data"),
-        out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("converted"),
-        as_json: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        """Convert a real data set in ../shared/data to the tidy format."""
-        if source == "all":
-            paths = convert_all(data, out_dir)
-        elif source in CONVERTERS:
-            paths = CONVERTERS[source](data, out_dir)
-        else:
-            raise InputError(
-                Problem("source", f"unknown source {source!r}; one of {[*CONVERTERS, 'all']}")
-            )
-        if as_json:
-            emit_json({k: str(v) for k, v in paths.items()})
-        else:
-            for k, v in paths.items():
-                out.print(f"{k}: {v}")

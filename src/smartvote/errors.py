@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -39,6 +37,8 @@ class Problem:
         position ``i`` is file row ``i + 2``. ``values`` gives the offending value: a
         sequence aligned with ``mask`` (read at that row), a fixed string, or None.
         """
+        import numpy as np  # here, not at the top: the CLI imports this module at start
+
         flags = mask.to_numpy(dtype=bool, na_value=False) if hasattr(mask, "to_numpy") else mask
         hits = np.flatnonzero(np.asarray(flags, dtype=bool))
         if not len(hits):

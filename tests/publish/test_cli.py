@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from smartvote.cli import app
-from smartvote.publish.commands import publish_demo
+from smartvote.publish import publish_demo
 
 SPB = (
     Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from smartvote.recommend.commands import print_baselines, print_data_used
 from smartvote.recommend.run import backtest_demo, recommend_demo, run_backtest
+from smartvote.recommend.tables import print_baselines, print_data_used
 
 
 @pytest.mark.slow

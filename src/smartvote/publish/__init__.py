@@ -2,7 +2,7 @@
 
 from smartvote.publish.bundle import PublishResult, build_bundle
 from smartvote.publish.canonical import canonical_bytes
-from smartvote.publish.commands import publish_demo, publish_files
+from smartvote.publish.run import publish_demo, publish_files
 from smartvote.publish.sign import generate_keypair
 from smartvote.publish.verify import load_public_key, verify_bundle
 

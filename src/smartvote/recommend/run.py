@@ -227,7 +227,7 @@ def backtest_demo(
     results and both YouGov MRPs (a few seconds). Returns the summaries by case, with the
     seconds each took.
     """
-    from smartvote.recommend.commands import print_baselines
+    from smartvote.recommend.tables import print_baselines
 
     d = Path(sim_dir)
     truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))

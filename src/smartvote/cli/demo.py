@@ -12,43 +12,48 @@ Steps, each printed as it runs (docs/ pages in brackets):
 6. publish the recommendations as a signed bundle and serve the voter page on
    127.0.0.1 [3-publish].
 
-Everything is written under ``--out`` (default ``demo-output/``).
+Everything is written under ``--out`` (default ``demo-output/``). The real data are read
+from ``--shared`` (default ``$SMARTVOTE_SHARED``, else ``../shared/data`` relative to the
+working directory: beside the clone when run by ``make demo``); without them the real
+steps are skipped, and the demo says so.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from smartvote.io.store import Store
-from smartvote.options import port_number
-from smartvote.simulate import SimConfig, simulate
+from smartvote.cli.base import app, console, emit_json
+from smartvote.cli.base import out as stdout
+from smartvote.cli.options import port_number
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SHARED = ROOT / ".." / "shared" / "data"
+if TYPE_CHECKING:
+    from smartvote.simulate import SimConfig
 
-#: The embedded default election of the demo.
-DEMO_CONFIG = SimConfig(
-    seed=2026,
-    stations=20_000,
-    regions=20,
-    districts=40,
-    stuffing_share=0.15,
-    stuffing_intensity=0.3,
-    extreme_share=0.01,
-    integer_share=0.03,
-    tactical_share=0.25,
-    support_persistence=0.8,
-    endorse_from="previous",
-)
+#: Where the real data are looked for unless ``--shared`` or ``$SMARTVOTE_SHARED`` says.
+DEFAULT_SHARED = Path("../shared/data")
 
 
-def _stage(module: str, name: str) -> Callable[..., Any]:
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+def demo_config() -> SimConfig:
+    """The embedded default election of the demo."""
+    from smartvote.simulate import SimConfig
+
+    return SimConfig(
+        seed=2026,
+        stations=20_000,
+        regions=20,
+        districts=40,
+        stuffing_share=0.15,
+        stuffing_intensity=0.3,
+        extreme_share=0.01,
+        integer_share=0.03,
+        tactical_share=0.25,
+        support_persistence=0.8,
+        endorse_from="previous",
+    )
 
 
 def run_demo(
@@ -58,12 +63,23 @@ def run_demo(
     host: str = "127.0.0.1",
     port: int = 8000,
     echo: Callable[[str], None] = print,
-    config: SimConfig = DEMO_CONFIG,
+    config: SimConfig | None = None,
     before_serve: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Run every stage; return what each produced (paths and headline figures)."""
-    from smartvote.cli import print_summary
+    """Run every stage (``config``: :func:`demo_config` by default); return what each
+    produced (paths and headline figures)."""
+    from smartvote.assess.assessment import assess
+    from smartvote.assess.inputs import from_simulation
+    from smartvote.assess.report import write_report
+    from smartvote.cli.ingest import print_summary
+    from smartvote.forensics.suite import forensics_demo
+    from smartvote.io.store import Store
+    from smartvote.publish.run import publish_demo
+    from smartvote.recommend.run import backtest_demo, recommend_demo, run_recommend
+    from smartvote.recommend.tables import print_data_used, print_recommendations
+    from smartvote.simulate import simulate
 
+    config = config if config is not None else demo_config()
     out.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {}
     echo("== 1. simulate")
@@ -96,7 +112,6 @@ def run_demo(
     result["db"] = str(db)
 
     echo("== 3. forensics")
-    forensics_demo = _stage("smartvote.forensics.suite", "forensics_demo")
     result["forensics"] = {}
     for e in elections:
         report = out / f"forensics-{e}.html"
@@ -117,9 +132,6 @@ def run_demo(
         )
 
     echo("== 4. recommend")
-    recommend_demo = _stage("smartvote.recommend.run", "recommend_demo")
-    run_recommend = _stage("smartvote.recommend.run", "run_recommend")
-    print_recommendations = _stage("smartvote.recommend.commands", "print_recommendations")
     recs_path = out / "recommendations.json"
     recs = recommend_demo(paths["protocols"].parent, recs_path)
     print_recommendations(recs, title=f"recommendations: {config.election} (simulated)")
@@ -130,9 +142,7 @@ def run_demo(
     )
     result["recommend"] = {"simulated": str(recs_path), "races": len(recs), "correct": hits}
     echo(f"   recommendations: {recs_path}")
-    print_data_used = _stage("smartvote.recommend.commands", "print_data_used")
     print_data_used(recs, title=f"what reached each race: {config.election}", echo=echo)
-    backtest_demo = _stage("smartvote.recommend.run", "backtest_demo")
     bt = backtest_demo(paths["protocols"].parent, shared, echo=echo)
     result["recommend"]["backtest"] = bt
     echo("   backtest took " + ", ".join(f"{v['case']}: {v['seconds']:.1f} s" for v in bt.values()))
@@ -152,9 +162,6 @@ def run_demo(
         result["recommend"]["duma-2021-spb"] = real_recs
 
     echo("== 5. assess")
-    assess = _stage("smartvote.assess.assessment", "assess")
-    from_simulation = _stage("smartvote.assess.inputs", "from_simulation")
-    write_report = _stage("smartvote.assess.report", "write_report")
     a = assess(from_simulation(sim), rng_seed=config.seed)
     doc = a.to_dict()
     truth_gain = [r["tactical_gain"] for r in sim.truth["races"]]
@@ -169,7 +176,6 @@ def run_demo(
     echo(f"   report: {out / 'assessment.html'}")
 
     echo("== 6. publish")
-    publish_demo = _stage("smartvote.publish.commands", "publish_demo")
     bundle = out / "bundle"
     pub = publish_demo(recs_path, paths["stations"], bundle, out / "demo.key")
     result["publish"] = pub
@@ -181,41 +187,43 @@ def run_demo(
     if before_serve is not None:
         before_serve(result)
     if serve:
-        serve_bundle = _stage("smartvote.web.app", "serve_bundle")
+        from smartvote.web.app import serve_bundle
+
         echo(f"   serving the voter page on http://{host}:{port}/ (Ctrl-C to stop)")
         serve_bundle(bundle, host, port)
     return result
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def demo(
-        out: Annotated[Path, typer.Option(help="output folder")] = Path("demo-output"),
-        shared: Annotated[Path, typer.Option(help="real data folder")] = DEFAULT_SHARED,
-        serve: Annotated[bool, typer.Option(help="serve the voter page at the end")] = True,
-        host: Annotated[str, typer.Option()] = "127.0.0.1",
-        port: Annotated[int, typer.Option(callback=port_number)] = 8000,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="progress on stderr; the results as JSON on stdout")
-        ] = False,
-    ) -> None:
-        """Run the whole pipeline on an embedded default election and serve the voter page."""
-        import sys
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("demo-output"),
+    shared: Annotated[
+        Path,
+        typer.Option(
+            envvar="SMARTVOTE_SHARED",
+            help="real data folder (relative to the working directory; skipped when absent)",
+        ),
+    ] = DEFAULT_SHARED,
+    serve: Annotated[bool, typer.Option(help="serve the voter page at the end")] = True,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(callback=port_number)] = 8000,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="progress on stderr; the results as JSON on stdout")
+    ] = False,
+) -> None:
+    """Run the whole pipeline on an embedded default election and serve the voter page."""
+    import sys
 
-        from smartvote.cli import console as stderr_console
-        from smartvote.cli import emit_json
-        from smartvote.cli import out as console
+    def summary(result: dict[str, Any]) -> None:
+        emit_json(result)
+        sys.stdout.flush()
 
-        def summary(result: dict[str, Any]) -> None:
-            emit_json(result)
-            sys.stdout.flush()
-
-        run_demo(
-            out,
-            shared,
-            serve=serve,
-            host=host,
-            port=port,
-            echo=(stderr_console if as_json else console).print,
-            before_serve=summary if as_json else None,
-        )
+    run_demo(
+        out,
+        shared,
+        serve=serve,
+        host=host,
+        port=port,
+        echo=(console() if as_json else stdout()).print,
+        before_serve=summary if as_json else None,
+    )

@@ -1,0 +1,115 @@
+"""Forensics (docs/5-forensics.md): ``smartvote forensics ELECTION_OR_FILE`` runs every
+method of METHODS.md §1 and prints a table, JSON or an HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from smartvote.cli.base import DbOpt, JsonOpt, app, console, db_path, emit_json, out
+from smartvote.cli.options import non_negative
+
+
+@app.command()
+def forensics(
+    target: Annotated[
+        str,
+        typer.Argument(help="stored election name, or a CIK/tidy file to ingest on the fly"),
+    ],
+    db: DbOpt = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="write a self-contained HTML report here")
+    ] = None,
+    stations: Annotated[
+        Path | None,
+        typer.Option("--stations", help="write the station list (signals) as CSV here"),
+    ] = None,
+    monte_carlo: Annotated[
+        bool,
+        typer.Option("--monte-carlo", help="also run the 1,000-replicate Monte Carlo integer null"),
+    ] = False,
+    election: Annotated[
+        str | None, typer.Option(help="election name when TARGET is a file")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(callback=non_negative, help="random seed of the bootstraps")
+    ] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure falsification in polling-station data (Shpilkin, integer percentages,
+    Klimek, Rozenas, electronic vs paper, digits) and optionally write an HTML report."""
+    from rich.table import Table
+
+    from smartvote.csvsafe import spreadsheet_safe
+    from smartvote.errors import InputError, Problem
+    from smartvote.forensics.suite import Options, run_file, run_store
+    from smartvote.report.forensics import write_report
+
+    opts = Options(monte_carlo=1000 if monte_carlo else 0, rng_seed=seed)
+    p = Path(target)
+    if p.is_file():
+        res = run_file(p, election=election, options=opts)
+    elif ("/" in target or p.suffix.lower() in (".csv", ".zip", ".parquet", ".pq")) and (
+        not p.exists()
+    ):
+        # Looks like a path, not an election name: say so rather than "no database".
+        raise InputError(Problem(rule="exists", detail="file not found", file=target))
+    else:
+        res = run_store(db_path(db), target, opts)
+    d = res.to_dict()
+    if report is not None:
+        write_report(res, report, d)
+        d["report"] = str(report)
+    if stations is not None:
+        stations.parent.mkdir(parents=True, exist_ok=True)
+        spreadsheet_safe(res.station_list).to_csv(stations, index=False)
+        d["station_list"]["csv"] = str(stations)
+    if as_json:
+        emit_json(d)
+        return
+    s, i, k = d["shpilkin"], d["integer"], d["klimek"]
+    t = Table(title=f"forensics: {res.election} (leader {d['leader']})")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    t.add_row("stations (excluded)", f"{d['stations']:,} ({sum(d['excluded'].values()):,})")
+    t.add_row("turnout / leader share", f"{d['turnout']:.2%} / {d['leader_share']:.2%}")
+    e = d["excess"]
+    t.add_row(
+        "excess votes (best estimate, 95% CI)",
+        f"{e['votes']:,.0f} ({e['ci_low']:,.0f} … {e['ci_high']:,.0f})",
+    )
+    t.add_row("  regions falsified as a whole", str(len(e["regions_falsified_as_whole"])))
+    t.add_row("Shpilkin excess votes", f"{s['excess_votes']:,.0f} ± {s['excess_sd']:,.0f}")
+    t.add_row("  per-region sum (variant)", f"{s['excess_regions_summed']:,.0f}")
+    t.add_row("  sensitivity range", f"{s['sensitivity'][0]:,.0f} … {s['sensitivity'][1]:,.0f}")
+    t.add_row(
+        "  clean turnout / leader share",
+        f"{s['clean_turnout']:.2%} / {s['clean_leader_share']:.2%}",
+    )
+    t.add_row(
+        "integer stations obs / exp",
+        f"{i['observed']:,} / {i['expected']:,.1f} (sd {i['sd']:.1f})",
+    )
+    t.add_row("  p (binomial / calibrated)", f"{i['p_value']:.2g} / {i['p_value_calibrated']:.2g}")
+    if k:
+        t.add_row(
+            "Klimek f_i, f_e",
+            f"{k['f_incremental']:.3f}, {k['f_extreme']:.3f} (fit ratio {k['fit_quality']['ratio']:.1f})",
+        )
+    if d["spikes"]:
+        t.add_row("spike share (resampled envelope)", f"{d['spikes']['share']:.2%}")
+        rz = d["spikes"].get("rozenas") or {}
+        for k in ("turnout", "result"):
+            if k in rz and rz[k]["p_value"] is not None:
+                t.add_row(
+                    f"  Rozenas exact fractions, {k} (p)",
+                    f"{rz[k]['share']:+.2%} ({rz[k]['p_value']:.2g})",
+                )
+    if d["electronic"].get("present"):
+        t.add_row("electronic premium (pp)", f"{d['electronic']['mean_difference_pp']:.1f}")
+    t.add_row("time (s)", f"{res.timings['total']:.1f}")
+    out().print(t)
+    if report is not None:
+        console().print(f"report: {report}")
