@@ -38,6 +38,7 @@ from smartvote.forensics.excess import Excess, excess
 from smartvote.forensics.klimek import Klimek, klimek
 from smartvote.forensics.spikes import Spikes, spikes
 from smartvote.forensics.stations import station_list
+from smartvote.jsonio import clean
 
 
 @dataclass(slots=True)
@@ -149,7 +150,7 @@ class ForensicsResult:
         st = self.stations
         h = st.headline()
         tot = st.totals
-        return _clean_json(
+        return clean(
             {
                 "election": self.election,
                 "leader": st.leader,
@@ -193,23 +194,6 @@ class ForensicsResult:
 def _f(x: Any) -> float | None:
     x = float(x)
     return x if math.isfinite(x) else None
-
-
-def _clean_json(o: Any) -> Any:
-    """Plain JSON: numpy scalars to Python, NaN/inf to null, tuples to lists."""
-    if isinstance(o, dict):
-        return {str(k): _clean_json(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_clean_json(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return [_clean_json(v) for v in o.tolist()]
-    if isinstance(o, np.bool_ | bool):
-        return bool(o)
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, float | np.floating):
-        return _f(o)
-    return o
 
 
 def run_suite(
