@@ -306,7 +306,7 @@ def run_store(
     from smartvote.io import Election, Store
 
     with Store(db_path, read_only=True) as store:
-        e = Election.from_store(store, election)
+        e = Election.from_store(store, election, dense=True)
     return run_election(e, options)
 
 

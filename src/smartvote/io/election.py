@@ -146,23 +146,75 @@ class Election:
         )
 
     @classmethod
-    def from_store(cls, store: Store, election: str) -> Election:
+    def from_store(cls, store: Store, election: str, *, dense: bool = False) -> Election:
         """A stored election read back into the same type the file readers produce (its
         flags are the ones computed at ingest). Raises :class:`StoreError` naming the
-        stored elections when ``election`` is not one of them."""
+        stored elections when ``election`` is not one of them.
+
+        ``results`` come in the store's order (race, unit, ballot position). With ``dense``
+        an election of one race carries its votes as the units × choices ``matrix`` instead,
+        as the CIK reader gives a single-race file: read straight from the store's compact
+        vote lists, without the ~1.4M-row long frame of a national election.
+        """
         races = store.races(election)
         kind = store.sql("SELECT kind FROM elections WHERE election = ?", [election])
+        units = conform(store.units(election), UNIT_COLUMNS)
+        candidates = conform(store.candidates(election), CANDIDATE_COLUMNS)
+        matrix = _stored_matrix(store, election, races, units, candidates) if dense else None
         return cls(
             election=election,
             kind=str(kind["kind"].iloc[0]) if len(kind) else "",
             sources=[str(store.path)],
             races=conform(races, RACE_COLUMNS),
-            units=conform(store.units(election), UNIT_COLUMNS),
-            candidates=conform(store.candidates(election), CANDIDATE_COLUMNS),
-            long_results=conform(store.results(election), RESULT_COLUMNS),
+            units=units,
+            candidates=candidates,
+            long_results=None
+            if matrix is not None
+            else conform(store.results(election), RESULT_COLUMNS),
             extra=conform(pd.DataFrame(), EXTRA_COLUMNS),
             flags=conform(store.flags(election), FLAG_COLUMNS),
+            matrix=matrix,
         )
+
+
+def _stored_matrix(
+    store: Store, election: str, races: pd.DataFrame, units: pd.DataFrame, candidates: pd.DataFrame
+) -> np.ndarray | None:
+    """Votes (units × candidates, NaN = blank) of a one-race stored election, rows in
+    ``Store.units`` order and columns in ``candidates`` order; ``None`` when the election
+    has several races or a unit has no vote list of the race's length."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(races) != 1:
+        return None
+    race = str(races["race"].iloc[0])
+    choices = store.sql(
+        "SELECT idx, candidate FROM choices WHERE election = ? AND race = ? ORDER BY idx",
+        [election, race],
+    )
+    k = len(choices)
+    pos = pd.Index(choices["candidate"].astype(str)).get_indexer(
+        candidates["candidate"].astype(str)
+    )
+    if k == 0 or len(pos) != k or (pos < 0).any():
+        return None
+    tbl = store.con.sql(
+        "SELECT unit, votes FROM units WHERE election = ?", params=[election]
+    ).to_arrow_table()
+    lists = tbl.column("votes").combine_chunks()
+    if len(lists) != len(units) or lists.null_count:
+        return None
+    if pc.any(pc.not_equal(lists.value_lengths(), k)).as_py():
+        return None
+    rows = pd.Index(tbl.column("unit").to_pandas().astype(str)).get_indexer(
+        units["unit"].astype(str)
+    )
+    if (rows < 0).any():
+        return None
+    flat = lists.flatten().cast(pa.float64()).to_numpy(zero_copy_only=False)
+    m: np.ndarray = flat.reshape(len(lists), k)[rows][:, pos]
+    return m
 
 
 _NO_RESULTS = pd.DataFrame(columns=list(RESULT_COLUMNS))
