@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from smartvote.forensics import integer as it
-from smartvote.forensics._frame import simulation_frame
-from smartvote.forensics.suite import run_store, run_suite
+from smartvote.forensics.suite import run_store, run_suite, station_frame
+from smartvote.io.cik import read_cik_frame
 
 
 def baseline_loop(
@@ -77,7 +77,7 @@ def accuracy(data: Path) -> None:
         rows = []
         for seed in range(200, 205):
             s = simulate(seed=seed, stations=40_000, regions=40, smd=False, **kw)  # type: ignore[arg-type]
-            st = prepare(simulation_frame(s.protocols))
+            st = prepare(station_frame(read_cik_frame(s.protocols.copy(), "sim.csv")))
             e = excess(st, rng_seed=seed)
             r = sh.shpilkin(st, boot=0)
             tr = float(s.truth["excess_votes"])
@@ -257,7 +257,7 @@ def main() -> None:
             smd=False,
         )
         t_sim = time.perf_counter() - t0
-        frame = simulation_frame(s.protocols)
+        frame = station_frame(read_cik_frame(s.protocols.copy(), "sim.csv"))
         t0, c0 = time.perf_counter(), time.process_time()
         res = run_suite(frame, election="sim-1m")
         t_suite = time.perf_counter() - t0

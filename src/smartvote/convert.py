@@ -26,6 +26,7 @@ import pandas as pd
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.tidy import PROTOCOL, TOTALS
+from smartvote.io.values import parse_bool
 from smartvote.names import party_key
 
 SPB_REGION = "город Санкт-Петербург"
@@ -39,14 +40,22 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, encoding="utf-8")
 
 
-def _bool(s: pd.Series) -> pd.Series:
-    return s.astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+def _bool(s: pd.Series, file: Path) -> pd.Series:
+    """A true/false column of a source file; any other value is an error naming the cell."""
+    out, p = parse_bool(s, str(file), str(s.name))
+    if p:
+        raise InputError(p)
+    return out.fillna(False).astype(bool)
 
 
 def _spb_smd(folder: Path, stem: str, election: str, race_prefix: str) -> pd.DataFrame:
-    cand = _read(folder / f"{stem}_uik_candidates.csv")
-    prot = _read(folder / f"{stem}_uik_protocol.csv")
-    prot = prot[~_bool(prot["empty_protocol"])] if "empty_protocol" in prot else prot
+    cand_file, prot_file = (
+        folder / f"{stem}_uik_candidates.csv",
+        folder / f"{stem}_uik_protocol.csv",
+    )
+    cand = _read(cand_file)
+    prot = _read(prot_file)
+    prot = prot[~_bool(prot["empty_protocol"], prot_file)] if "empty_protocol" in prot else prot
     p = prot.rename(
         columns={
             "registered_voters": "registered",
@@ -79,7 +88,7 @@ def _spb_smd(folder: Path, stem: str, election: str, race_prefix: str) -> pd.Dat
             "district": df["okrug"].astype(str),
             "tik": df["tik"].astype(str),
             "regime": party.map(party_key) == REGIME_PARTY_KEY,
-            "endorsed": _bool(df["smart_vote"]),
+            "endorsed": _bool(df["smart_vote"], cand_file),
         }
     )
     for c in keep[2:]:
@@ -196,9 +205,10 @@ def convert_moscow(data_dir: str | Path, out_dir: str | Path) -> dict[str, Path]
     )
     paths["duma_2016_smd"] = out / "moscow-duma-2016-smd.csv"
     t16.to_csv(paths["duma_2016_smd"], index=False)
-    m21 = _read(folder / "moscow2021_duma_smd_inperson_vs_deg.csv")
+    f21 = folder / "moscow2021_duma_smd_inperson_vs_deg.csv"
+    m21 = _read(f21)
     race21 = "duma-2021/smd/" + m21["okrug"].astype(str)
-    regime = _bool(m21["winner"])
+    regime = _bool(m21["winner"], f21)
     common = {
         "election": "duma-2021",
         "race": race21,
@@ -206,7 +216,7 @@ def convert_moscow(data_dir: str | Path, out_dir: str | Path) -> dict[str, Path]
         "region": MOSCOW_REGION,
         "district": m21["okrug"].astype(str),
         "regime": regime,
-        "endorsed": _bool(m21["smart_vote"]),
+        "endorsed": _bool(m21["smart_vote"], f21),
     }
     paper = pd.DataFrame(
         {
@@ -234,8 +244,8 @@ def convert_moscow(data_dir: str | Path, out_dir: str | Path) -> dict[str, Path]
     cands.to_csv(paths["duma_2021_candidates"], index=False)
     endorse = pd.DataFrame(
         {
-            "race": race21[_bool(m21["smart_vote"])],
-            "candidate": m21["candidate"][_bool(m21["smart_vote"])],
+            "race": race21[_bool(m21["smart_vote"], f21)],
+            "candidate": m21["candidate"][_bool(m21["smart_vote"], f21)],
         }
     )
     paths["endorsements"] = out / "moscow-2021-endorsements.csv"

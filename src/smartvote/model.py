@@ -1,59 +1,14 @@
-"""Immutable records that travel between the pipeline's stages.
+"""Summaries the store reports: what an ingest stored and the headline of a stored election.
 
-Identifiers are plain strings with distinct ``NewType`` names so that a race id is never
-passed where a unit id is expected. Race ids follow ``ELECTION/KIND[/DISTRICT]``, e.g.
-``duma-2021/list`` or ``duma-2021/smd/211``; unit ids are ``REGION/STATION`` for CIK data.
+The election data itself is :class:`smartvote.io.election.Election` (columnar frames).
+Race ids follow ``ELECTION/KIND[/DISTRICT]``, e.g. ``duma-2021/list`` or
+``duma-2021/smd/211``; unit ids are ``REGION/STATION`` for CIK data.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, NewType
-
-ElectionId = NewType("ElectionId", str)
-RaceId = NewType("RaceId", str)
-UnitId = NewType("UnitId", str)
-
-
-@dataclass(frozen=True, slots=True)
-class Election:
-    election: ElectionId
-    kind: str
-    sources: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Race:
-    race: RaceId
-    election: ElectionId
-    kind: str
-    district: str = ""
-    region: str = ""
-    seats: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    race: RaceId
-    name: str
-    party: str = ""
-    regime: bool = False
-    incumbent: bool = False
-    excluded: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Station:
-    unit: UnitId
-    race: RaceId
-    region: str = ""
-    address: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Endorsement:
-    race: RaceId
-    candidate: str
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,10 @@ class Simulation:
     truth: dict[str, Any] = field(default_factory=dict)
 
     def write(self, out: str | Path) -> dict[str, Path]:
-        """Write every artefact into directory ``out``; return their paths by role."""
+        """Write every artefact into directory ``out`` (election files through the
+        :mod:`smartvote.io.write` writers); return their paths by role."""
+        from smartvote.io.write import write_cik, write_table, write_tidy
+
         d = Path(out)
         d.mkdir(parents=True, exist_ok=True)
         e, p = self.config.election, self.config.previous
@@ -174,18 +177,18 @@ class Simulation:
             "truth_stations": d / f"{e}-truth-stations.csv",
             "truth": d / "truth.json",
         }
-        self.protocols.to_csv(paths["protocols"], index=False)
+        write_cik(self.protocols, paths["protocols"])
         if not self.config.smd:
             for k in ("smd", "previous_smd", "candidates"):
                 paths.pop(k)
         else:
-            self.smd.to_csv(paths["smd"], index=False)
-            self.previous_smd.to_csv(paths["previous_smd"], index=False)
-            self.candidates.to_csv(paths["candidates"], index=False)
-        self.previous_protocols.to_csv(paths["previous_protocols"], index=False)
-        self.stations.to_csv(paths["stations"], index=False)
-        self.endorsements.to_csv(paths["endorsements"], index=False)
-        self.truth_stations.to_csv(paths["truth_stations"], index=False)
+            write_tidy(self.smd, paths["smd"])
+            write_tidy(self.previous_smd, paths["previous_smd"])
+            write_table(self.candidates, paths["candidates"])
+        write_cik(self.previous_protocols, paths["previous_protocols"])
+        write_table(self.stations, paths["stations"])
+        write_table(self.endorsements, paths["endorsements"])
+        write_table(self.truth_stations, paths["truth_stations"])
         paths["truth"].write_text(jsonio.dumps(self.truth), encoding="utf-8")
         return paths
 

@@ -114,7 +114,10 @@ class Campaign:
     truth: dict[str, Any] = field(default_factory=dict)
 
     def write(self, out: str | Path) -> dict[str, Path]:
-        """Write every artefact into directory ``out``; return their paths by role."""
+        """Write every artefact into directory ``out`` (election files through the
+        :mod:`smartvote.io.write` writers); return their paths by role."""
+        from smartvote.io.write import write_table, write_tidy
+
         d = Path(out)
         d.mkdir(parents=True, exist_ok=True)
         c = self.config
@@ -125,10 +128,10 @@ class Campaign:
             "aliases": d / "party-aliases.csv",
             "truth": d / "truth.json",
         }
-        self.current.to_csv(paths["results"], index=False)
-        self.previous.to_csv(paths["baseline"], index=False)
-        self.endorsements.to_csv(paths["endorsements"], index=False)
-        self.aliases.to_csv(paths["aliases"], index=False)
+        write_tidy(self.current, paths["results"])
+        write_tidy(self.previous, paths["baseline"])
+        write_table(self.endorsements, paths["endorsements"])
+        write_table(self.aliases, paths["aliases"])
         paths["truth"].write_text(jsonio.dumps(self.truth), encoding="utf-8")
         return paths
 

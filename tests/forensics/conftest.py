@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smartvote.forensics._frame import Stations, prepare, simulation_frame
+from smartvote.forensics._frame import Stations, prepare
+from smartvote.forensics.suite import station_frame
+from smartvote.io.cik import read_cik_frame
 
 YEARS = ("2004", "2007", "2008", "2011", "2012", "2016", "2018", "2020", "2021", "2024")
 
@@ -20,7 +22,12 @@ def sim_stations(**kw: object) -> tuple[Stations, dict[str, object], pd.DataFram
     from smartvote.simulate import simulate
 
     s = simulate(**kw)
-    return prepare(simulation_frame(s.protocols)), s.truth, s.truth_stations
+    return prepare(sim_frame(s.protocols)), s.truth, s.truth_stations
+
+
+def sim_frame(protocols: pd.DataFrame) -> pd.DataFrame:
+    """The station frame of a simulated CIK protocol table, read by the real CIK reader."""
+    return station_frame(read_cik_frame(protocols.copy(), "sim-2026.csv"))
 
 
 @pytest.fixture(scope="session")

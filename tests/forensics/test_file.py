@@ -1,5 +1,7 @@
-"""``forensics FILE`` reads the file straight into the station frame: it must give exactly
-the JSON of the former path (ingest into a temporary DuckDB store, then read it back)."""
+"""``forensics FILE`` reads the file straight into the election type, ``forensics ELECTION``
+reads the stored election back into it: both must give exactly the JSON of the store's own
+SQL station frame (ingest into a temporary DuckDB store, ``Store.stations`` and one SQL
+aggregate of the channel votes), the former path kept here as the test's oracle."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import pandas as pd
 import pytest
 
 from smartvote.forensics._file import stations_from_batch
-from smartvote.forensics.suite import Options, run_file, run_file_via_store
+from smartvote.forensics._frame import choose_race
+from smartvote.forensics.suite import ForensicsResult, Options, run_file, run_store, run_suite
 from smartvote.io import Store
 from smartvote.io.detect import read_any
 
@@ -24,19 +27,57 @@ FAST = Options(
 )
 
 
-def _same(path: Path) -> dict[str, object]:
+def channel_votes_from_store(store: Store, election: str, race: str) -> pd.DataFrame:
+    """Candidate votes summed by (district, channel, candidate) for districts that have an
+    electronic unit (one SQL aggregate in the store)."""
+    return store.sql(
+        """
+        WITH el AS (
+            SELECT DISTINCT coalesce(nullif(district, ''), race) AS d FROM units
+            WHERE election = ? AND race = ? AND channel = 'electronic'
+        )
+        SELECT coalesce(nullif(u.district, ''), u.race) AS district,
+               CASE WHEN u.channel = 'electronic' THEN 'electronic' ELSE 'paper' END AS channel,
+               r.candidate, sum(r.votes) AS votes
+        FROM results r JOIN units u USING (election, race, unit)
+        WHERE r.election = ? AND r.race = ? AND coalesce(nullif(u.district, ''), u.race) IN (SELECT d FROM el)
+        GROUP BY ALL
+        """,
+        [election, race, election, race],
+    )
+
+
+def run_via_store_sql(db: Path, election: str, options: Options) -> ForensicsResult:
+    """The oracle: the suite on the station frame of the store's SQL (``Store.stations``)."""
+    with Store(db, read_only=True) as store:
+        frame = choose_race(store.stations(election))
+        race = str(frame["race"].iloc[0]) if len(frame) else ""
+        cv = (
+            channel_votes_from_store(store, election, race)
+            if (frame.get("channel") == "electronic").any()
+            else None
+        )
+    return run_suite(frame, election=election, channel_votes=cv, options=options)
+
+
+def _same(path: Path, tmp_path: Path) -> dict[str, object]:
+    db = tmp_path / f"{path.stem}.duckdb"
+    with Store(db) as store:
+        election = store.ingest([path], progress=False).election
     a = run_file(path, options=FAST).to_dict()
-    b = run_file_via_store(path, options=FAST).to_dict()
-    a.pop("timings_s")
-    b.pop("timings_s")
+    b = run_via_store_sql(db, election, FAST).to_dict()
+    c = run_store(db, election, FAST).to_dict()
+    for d in (a, b, c):
+        d.pop("timings_s")
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert json.dumps(c, sort_keys=True) == json.dumps(b, sort_keys=True)
     return a
 
 
 @pytest.mark.parametrize("name", ["sim-2026.csv", "sim-2026-smd.csv"])
 @pytest.mark.slow
-def test_cik_file_same_as_through_the_store(sim_dir: Path, name: str) -> None:
-    d = _same(sim_dir / name)
+def test_cik_file_same_as_through_the_store(sim_dir: Path, name: str, tmp_path: Path) -> None:
+    d = _same(sim_dir / name, tmp_path)
     assert d["stations"] > 1000
 
 
@@ -92,4 +133,4 @@ def test_tidy_file_same_as_through_the_store(tmp_path: Path) -> None:
     # The regime candidate leads race t/b although Ann has more votes there.
     assert set(mine.loc[mine["race"] == "t/b", "leader"]) == {"Bob"}
     assert set(mine.loc[mine["race"] == "t/a", "leader"]) == {"Ann"}
-    _same(p)
+    _same(p, tmp_path)

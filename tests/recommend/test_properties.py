@@ -26,7 +26,7 @@ def _hist(df: pd.DataFrame) -> list[HistElection]:
     from smartvote.io.tidy import tidy_to_batch
     from smartvote.recommend.history import load_history
 
-    return load_history([], batches=[tidy_to_batch(df.reset_index(drop=True), "mem.csv")])
+    return load_history([], elections=[tidy_to_batch(df.reset_index(drop=True), "mem.csv")])
 
 
 def _picks(hist: list[HistElection], cands: pd.DataFrame) -> dict[str, tuple[str, float, float]]:

@@ -69,7 +69,7 @@ def _history(with_pres: bool = True, last_pres: bool = True) -> list[HistElectio
                 continue
             df = _frame(f"president-{y}", f"president-{y}/president", s, False)
             batches.append(tidy_to_batch(df, f"president-{y}.csv"))
-    hist = load_history([], batches=batches)
+    hist = load_history([], elections=batches)
     noms = pd.DataFrame(
         {
             "name_key": [n.casefold() for n in NOMINEE.values()],

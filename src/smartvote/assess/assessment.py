@@ -10,7 +10,6 @@ are known) and ``unmatched_endorsements``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from smartvote.assess.designs import N_BOOT, DesignResult, headline, run_designs
 from smartvote.assess.inputs import AssessInput
 from smartvote.assess.races import clean_counts, decisive_draws, race_table
 from smartvote.assess.totals import totals
+from smartvote.jsonio import clean
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ class Assessment:
             # not see (docs/4-assess.md).
             "range_of_designs_pp": _range(self.designs),
         }
-        races = [_clean_record(r) for r in self.races.to_dict(orient="records")]
+        races = [clean(r) for r in self.races.to_dict(orient="records")]
         paper = [
             {
                 "race": r["race"],
@@ -69,12 +69,12 @@ class Assessment:
             "elections": list(self.elections),
             "baseline": list(self.baseline),
             "sources": list(self.sources),
-            "effect": _clean_record(effect),
-            "designs": [_clean_record(d.to_dict()) for d in self.designs],
+            "effect": clean(effect),
+            "designs": [clean(d.to_dict()) for d in self.designs],
             "races": races,
             "endorsed_won": self.totals["seats_won_by_endorsed"],
             "decisive": [r["race"] for r in races if r.get("decisive")],
-            "totals": _clean_record(self.totals),
+            "totals": clean(self.totals),
             "paper_winners": paper,
             "unmatched_endorsements": list(self.unmatched),
             "party_sources": party_sources(self.candidates),
@@ -93,23 +93,6 @@ def party_sources(c: pd.DataFrame) -> dict[str, int]:
         return {}
     src = c["party_source"].where(c["party_key"] != "", "none")
     return {str(k): int(v) for k, v in src.value_counts().sort_index().items()}
-
-
-def _clean_record(d: dict[str, Any]) -> dict[str, Any]:
-    """JSON-safe: NaN → null, numpy scalars → Python."""
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out[k] = _clean_record(v)
-            continue
-        if hasattr(v, "item") and not isinstance(v, (list, tuple, dict)):
-            v = v.item()
-        if isinstance(v, float) and not math.isfinite(v):
-            v = None
-        if v is pd.NA:
-            v = None
-        out[k] = v
-    return out
 
 
 def decisive_intervals(

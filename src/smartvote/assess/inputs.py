@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from smartvote.errors import InputError, Problem
-from smartvote.io import Batch, read_any
+from smartvote.io import Election, read_any
 from smartvote.io.tidy import read_table
 from smartvote.names import _party_norm as _pn
 from smartvote.names import norm_name, party_key
@@ -74,7 +74,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def election_from_batches(batches: list[Batch]) -> ElectionData:
+def election_from_batches(batches: list[Election]) -> ElectionData:
     """Split batches into contested races and party-list votes (see module docstring)."""
     smd_parts: list[pd.DataFrame] = []
     cand_parts: list[pd.DataFrame] = []
@@ -424,7 +424,7 @@ def from_simulation(sim: Any) -> AssessInput:
 
     cfg = sim.config
 
-    def batches(smd: pd.DataFrame, protocols: pd.DataFrame, election: str) -> list[Batch]:
+    def batches(smd: pd.DataFrame, protocols: pd.DataFrame, election: str) -> list[Election]:
         return [
             tidy_to_batch(smd.astype({"regime": str, "endorsed": str}), f"{election}-smd.csv"),
             read_cik_frame(protocols.copy(), f"{election}.csv"),

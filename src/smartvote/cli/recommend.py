@@ -59,30 +59,19 @@ def _history(history: list[Path] | None, elections: list[str] | None, db: Path |
     """History from files, and/or stored elections (``--db`` + ``--election``)."""
     from smartvote.recommend.history import load_history
 
-    batches: list[Any] = []
+    stored: list[Any] = []
     if elections:
-        from smartvote.io import Batch, Store
+        from smartvote.io import Election, Store
 
         with Store(db_path(db), read_only=True) as st:
-            for e in elections:
-                batches.append(
-                    Batch.make(
-                        e,
-                        "stored",
-                        [str(db_path(db))],
-                        st.races(e),
-                        st.units(e),
-                        st.candidates(e),
-                        st.results(e),
-                    )
-                )
-    if not history and not batches:
+            stored = [Election.from_store(st, e) for e in elections]
+    if not history and not stored:
         from smartvote.errors import InputError, Problem
 
         raise InputError(
             Problem("history", "give at least one --history FILE or --election with --db")
         )
-    return load_history(history or [], batches=batches)
+    return load_history(history or [], elections=stored)
 
 
 @app.command()

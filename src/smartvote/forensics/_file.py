@@ -8,7 +8,7 @@ SQL: one row per (race, unit) ordered by race and source row; the leader of a ra
 ``regime`` candidate when one is marked, else the candidate with the most votes;
 ``found`` is the ballots found, or valid + invalid when that line is absent;
 ``leader_votes`` is null where the leader's line is blank. :func:`channel_votes_from_batch`
-is :func:`smartvote.forensics.suite.channel_votes_from_store` on the batch.
+is the store's SQL aggregate of the channel votes on the batch (tests/forensics/test_file.py).
 """
 
 from __future__ import annotations

@@ -204,36 +204,3 @@ def from_arrays(
         }
     )
     return prepare(df)
-
-
-def simulation_frame(
-    protocols: pd.DataFrame, truth_stations: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """The station frame of a :class:`smartvote.simulate.Simulation` protocol table, without
-    a database (same columns as :meth:`Store.stations`); the leader is the first party."""
-    from smartvote.simulate import LINES, REGISTERED
-
-    party_cols = [c for c in protocols.columns if ". Политическая партия" in c]
-    B = (
-        protocols[LINES["early"]] + protocols[LINES["at_station"]] + protocols[LINES["outside"]]
-    ).to_numpy()
-    valid = protocols[LINES["valid"]].to_numpy()
-    invalid = protocols[LINES["invalid"]].to_numpy()
-    uik = protocols["uik"].astype(str).str.replace("УИК №", "", regex=False)
-    return pd.DataFrame(
-        {
-            "race": "sim/list",
-            "unit": protocols["region"].astype(str) + "/" + uik,
-            "region": protocols["region"].astype(str),
-            "district": protocols["oik"].astype(str).str.replace("ОИК №", "", regex=False),
-            "tik": protocols["tik"].astype(str),
-            "channel": "paper",
-            "registered": protocols[REGISTERED].to_numpy(),
-            "ballots": B,
-            "found": valid + invalid,
-            "valid": valid,
-            "invalid": invalid,
-            "leader": party_cols[0].split('"')[1] if party_cols else "",
-            "leader_votes": protocols[party_cols[0]].to_numpy(),
-        }
-    )

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,10 @@ from smartvote.forensics.excess import Excess, excess
 from smartvote.forensics.klimek import Klimek, klimek
 from smartvote.forensics.spikes import Spikes, spikes
 from smartvote.forensics.stations import station_list
+from smartvote.jsonio import clean
+
+if TYPE_CHECKING:
+    from smartvote.io.election import Election
 
 
 @dataclass(slots=True)
@@ -149,7 +153,7 @@ class ForensicsResult:
         st = self.stations
         h = st.headline()
         tot = st.totals
-        return _clean_json(
+        return clean(
             {
                 "election": self.election,
                 "leader": st.leader,
@@ -193,23 +197,6 @@ class ForensicsResult:
 def _f(x: Any) -> float | None:
     x = float(x)
     return x if math.isfinite(x) else None
-
-
-def _clean_json(o: Any) -> Any:
-    """Plain JSON: numpy scalars to Python, NaN/inf to null, tuples to lists."""
-    if isinstance(o, dict):
-        return {str(k): _clean_json(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_clean_json(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return [_clean_json(v) for v in o.tolist()]
-    if isinstance(o, np.bool_ | bool):
-        return bool(o)
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, float | np.floating):
-        return _f(o)
-    return o
 
 
 def run_suite(
@@ -292,73 +279,44 @@ def run_suite(
     )
 
 
-def channel_votes_from_store(store: Any, election: str, race: str) -> pd.DataFrame:
-    """Candidate votes summed by (district, channel, candidate) for districts that have an
-    electronic unit (one SQL aggregate in the store)."""
-    return store.sql(
-        """
-        WITH el AS (
-            SELECT DISTINCT coalesce(nullif(district, ''), race) AS d FROM units
-            WHERE election = ? AND race = ? AND channel = 'electronic'
-        )
-        SELECT coalesce(nullif(u.district, ''), u.race) AS district,
-               CASE WHEN u.channel = 'electronic' THEN 'electronic' ELSE 'paper' END AS channel,
-               r.candidate, sum(r.votes) AS votes
-        FROM results r JOIN units u USING (election, race, unit)
-        WHERE r.election = ? AND r.race = ? AND coalesce(nullif(u.district, ''), u.race) IN (SELECT d FROM el)
-        GROUP BY ALL
-        """,
-        [election, race, election, race],
-    )
+def station_frame(election: Election) -> pd.DataFrame:
+    """The frame :func:`run_suite` takes: one row per unit of the election's race with the
+    most units (:func:`smartvote.forensics._file.stations_from_batch`)."""
+    from smartvote.forensics._file import stations_from_batch
+
+    return choose_race(stations_from_batch(election))
+
+
+def run_election(election: Election, options: Options | None = None) -> ForensicsResult:
+    """The suite on an election, read from a file or from the store (the same type, so the
+    same station frame)."""
+    from smartvote.forensics._file import channel_votes_from_batch
+
+    frame = station_frame(election)
+    race = str(frame["race"].iloc[0]) if len(frame) else ""
+    electronic = (frame.get("channel") == "electronic").any()
+    cv = channel_votes_from_batch(election, race) if electronic else None
+    return run_suite(frame, election=election.election, channel_votes=cv, options=options)
 
 
 def run_store(
     db_path: str | Path, election: str, options: Options | None = None
 ) -> ForensicsResult:
     """The suite on a stored election."""
-    from smartvote.io import Store
+    from smartvote.io import Election, Store
 
     with Store(db_path, read_only=True) as store:
-        frame = choose_race(store.stations(election))
-        race = str(frame["race"].iloc[0]) if len(frame) else ""
-        cv = (
-            channel_votes_from_store(store, election, race)
-            if (frame.get("channel") == "electronic").any()
-            else None
-        )
-    return run_suite(frame, election=election, channel_votes=cv, options=options)
+        e = Election.from_store(store, election, dense=True)
+    return run_election(e, options)
 
 
 def run_file(
     path: str | Path, election: str | None = None, options: Options | None = None
 ) -> ForensicsResult:
-    """The suite on a file, read straight into the station frame (no DuckDB store: the
-    same frame as :meth:`smartvote.io.Store.stations` after an ingest, see
-    :mod:`smartvote.forensics._file`)."""
-    from smartvote.forensics._file import channel_votes_from_batch, stations_from_batch
+    """The suite on a file, read straight into the election type (no DuckDB store)."""
     from smartvote.io.detect import read_any
 
-    b = read_any(path, election=election)
-    frame = choose_race(stations_from_batch(b))
-    race = str(frame["race"].iloc[0]) if len(frame) else ""
-    cv = channel_votes_from_batch(b, race) if (frame.get("channel") == "electronic").any() else None
-    return run_suite(frame, election=b.election, channel_votes=cv, options=options)
-
-
-def run_file_via_store(
-    path: str | Path, election: str | None = None, options: Options | None = None
-) -> ForensicsResult:
-    """The suite on a file ingested into a temporary DuckDB store first (the former path
-    of :func:`run_file`; kept to check that both give the same result)."""
-    import tempfile
-
-    from smartvote.io import Store
-
-    with tempfile.TemporaryDirectory(prefix="smartvote-forensics-") as d:
-        db = Path(d) / "tmp.duckdb"
-        with Store(db) as store:
-            s = store.ingest([path], election=election, progress=False)
-        return run_store(db, s.election, options)
+    return run_election(read_any(path, election=election), options)
 
 
 def forensics_demo(db_path: str | Path, election: str, report_path: str | Path) -> dict[str, Any]:
@@ -382,7 +340,9 @@ __all__ = [
     "Options",
     "forensics_demo",
     "prepare",
+    "run_election",
     "run_file",
     "run_store",
     "run_suite",
+    "station_frame",
 ]

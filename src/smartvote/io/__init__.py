@@ -1,7 +1,10 @@
-"""Reading election data: CIK protocol CSVs, the tidy format, and the DuckDB store."""
+"""Reading election data: CIK protocol CSVs, the tidy format, and the DuckDB store, all into
+one type, :class:`Election` (``Batch`` is its former name)."""
 
-from smartvote.io.batch import Batch
 from smartvote.io.detect import read_any
+from smartvote.io.election import Election
 from smartvote.io.store import Store, default_db_path
 
-__all__ = ["Batch", "Store", "default_db_path", "read_any"]
+Batch = Election
+
+__all__ = ["Batch", "Election", "Store", "default_db_path", "read_any"]

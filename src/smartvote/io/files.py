@@ -16,7 +16,7 @@ import os
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,18 +79,20 @@ class Capped(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def _account(self, n: int) -> None:
-        self.count += n
-        if self.count > self.limit:
-            raise too_large(self.file, self.limit)
-
-    def read(self, size: int | None = -1) -> bytes:
+    def _guarded(self, read: Callable[[int], bytes], size: int | None) -> bytes:
+        """``read(size)`` on the raw stream, counted against the limit; a damaged zip
+        member's error becomes an ``archive`` problem."""
         try:
-            data = self.raw.read(-1 if size is None else size)
+            data = read(-1 if size is None else size)
         except ARCHIVE_ERRORS as e:
             raise damaged(self.file, e) from e
-        self._account(len(data))
+        self.count += len(data)
+        if self.count > self.limit:
+            raise too_large(self.file, self.limit)
         return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._guarded(self.raw.read, size)
 
     def readinto(self, b: memoryview | bytearray) -> int:  # type: ignore[override]
         data = self.read(len(b))
@@ -98,12 +100,7 @@ class Capped(io.RawIOBase):
         return len(data)
 
     def readline(self, size: int | None = -1) -> bytes:
-        try:
-            data = self.raw.readline(-1 if size is None else size)
-        except ARCHIVE_ERRORS as e:
-            raise damaged(self.file, e) from e
-        self._account(len(data))
-        return data
+        return self._guarded(self.raw.readline, size)
 
 
 def too_large(file: str, limit: int) -> InputError:

@@ -26,6 +26,7 @@ from smartvote.io.files import (
     read_header,
     too_large,
 )
+from smartvote.io.values import parse_bool
 from smartvote.names import norm_name, party_key
 
 REQUIRED = ("race", "unit", "candidate", "votes")
@@ -43,8 +44,6 @@ PROTOCOL = (
     "lost",
     "not_counted",
 )
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f", ""}
 
 
 def looks_like_tidy(columns: list[str]) -> bool:
@@ -129,15 +128,9 @@ def _row_of_byte(path: Path, offset: int) -> int | None:
 
 
 def _bool(s: pd.Series, file: str, col: str, problems: list[Problem]) -> pd.Series:
-    if pd.api.types.is_bool_dtype(s):
-        return s.astype("boolean")
-    t = s.astype("string").fillna("").str.strip().str.lower()
-    bad = ~t.isin(_TRUE | _FALSE)
-    if p := Problem.first(bad, "boolean", "must be true/false", file, col, s):
+    out, p = parse_bool(s, file, col)
+    if p:
         problems.append(p)
-    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
-    out[t.isin(_TRUE)] = True
-    out[t.isin(_FALSE - {""})] = False
     return out
 
 

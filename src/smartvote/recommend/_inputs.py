@@ -17,11 +17,9 @@ import pandas as pd
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.tidy import read_table
+from smartvote.io.values import FALSE, TRUE, parse_bool
 from smartvote.names import norm_name, party_key
 from smartvote.recommend.params import POLL_DEFAULT_N
-
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f", ""}
 
 
 def _need(df: pd.DataFrame, cols: tuple[str, ...], file: str) -> None:
@@ -43,14 +41,10 @@ def _text(df: pd.DataFrame, col: str) -> pd.Series:
 def _bool(df: pd.DataFrame, col: str, file: str, default: bool = False) -> pd.Series:
     if col not in df.columns:
         return pd.Series(default, index=df.index, dtype=bool)
-    s = df[col]
-    if pd.api.types.is_bool_dtype(s):
-        return s.fillna(default).astype(bool)
-    t = s.astype("string").fillna("").str.strip().str.lower()
-    bad = ~t.isin(_TRUE | _FALSE)
-    if p := Problem.first(bad, "boolean", "must be true/false", file, col, s):
+    out, p = parse_bool(df[col], file, col)
+    if p:
         raise InputError(p)
-    return t.isin(_TRUE).astype(bool) | ((t == "") & default)
+    return out.fillna(default).astype(bool)
 
 
 def _keys(s: pd.Series, fn: Callable[[str], str]) -> pd.Series:
@@ -89,8 +83,8 @@ def read_candidates(path: str | Path) -> pd.DataFrame:
     out["incumbent_known"] = "incumbent" in df.columns
     out["incumbent"] = _bool(df, "incumbent", file)
     ex = out["excluded"].str.lower()
-    out.loc[ex.isin(["false", "0", "no", "n", "f"]), "excluded"] = ""
-    out.loc[ex.isin(["true", "1", "yes", "y", "t"]), "excluded"] = "excluded (no reason given)"
+    out.loc[ex.isin(FALSE), "excluded"] = ""
+    out.loc[ex.isin(TRUE), "excluded"] = "excluded (no reason given)"
     if "seats" in df.columns:
         seats = pd.to_numeric(_text(df, "seats").replace("", "1"), errors="coerce")
         bad = seats.isna() | (seats < 1) | (seats != seats.round())

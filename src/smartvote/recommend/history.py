@@ -35,12 +35,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from smartvote.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from smartvote.io.election import Election
 
 __all__ = [
     "HistElection",
@@ -118,13 +121,10 @@ class HistElection:
         return set(self.results["kind"].unique().tolist())
 
 
-def _frame_from_batch(b: object) -> pd.DataFrame:
+def _frame_from_election(e: Election) -> pd.DataFrame:
     """Results joined to unit and candidate attributes by position (no string merges:
     a federal file has ~1.3 million result rows)."""
-    races = b.races  # type: ignore[attr-defined]
-    units = b.units  # type: ignore[attr-defined]
-    cands = b.candidates  # type: ignore[attr-defined]
-    res = b.results  # type: ignore[attr-defined]
+    races, units, cands, res = e.races, e.units, e.candidates, e.results
     kinds = {
         str(r): race_kind(str(r), None if pd.isna(k) else str(k))
         for r, k in zip(races["race"], races["kind"], strict=True)
@@ -167,23 +167,23 @@ def _frame_from_batch(b: object) -> pd.DataFrame:
 
 
 def load_history(
-    paths: Iterable[str | Path], *, batches: Sequence[object] = ()
+    paths: Iterable[str | Path], *, elections: Sequence[Election] = ()
 ) -> list[HistElection]:
     """Read history files (CIK or tidy) and group them by election name, oldest first.
 
-    ``batches`` may add already-read :class:`smartvote.io.Batch` objects (e.g. from a store).
+    ``elections`` may add elections already read (e.g. :meth:`Election.from_store`).
     """
     from smartvote.io import read_any
 
     frames: dict[str, list[pd.DataFrame]] = {}
     sources: dict[str, list[str]] = {}
-    all_batches: list[object] = list(batches)
+    every: list[Election] = list(elections)
     for p in paths:
-        all_batches.append(read_any(Path(p)))
-    for b in all_batches:
-        e = str(b.election)  # type: ignore[attr-defined]
-        frames.setdefault(e, []).append(_frame_from_batch(b))
-        sources.setdefault(e, []).extend(b.sources)  # type: ignore[attr-defined]
+        every.append(read_any(Path(p)))
+    for b in every:
+        e = str(b.election)
+        frames.setdefault(e, []).append(_frame_from_election(b))
+        sources.setdefault(e, []).extend(b.sources)
     out = []
     for e, fs in frames.items():
         df = pd.concat(fs, ignore_index=True)
