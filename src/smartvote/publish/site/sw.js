@@ -3,7 +3,7 @@
  * Shards are fetched as data/NNN.json?h=SHA256 (the hash from the signed manifest), so a
  * cached shard is served only under the hash it must have; the page re-checks it anyway
  * and deletes a cached copy that fails. manifest.json and manifest.sig are served from the
- * last copy the page verified, at once; the page then asks the network (cache: no-store,
+ * worker's last copy, at once; the page then asks the network (cache: no-cache,
  * past this worker) for a newer release, verifies it, stores it here and reloads when
  * there is one. The page, its script and style are served from the cache at once and
  * refreshed in the background. The page checks the signature and the version of whatever
