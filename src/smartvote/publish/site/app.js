@@ -231,7 +231,7 @@
   }
   function get(path, fresh) {
     var opts = { credentials: "omit", referrerPolicy: "no-referrer", redirect: "error" };
-    if (fresh) { opts.cache = "no-cache"; }  // past the service worker; a 304 when unchanged
+    if (fresh) { opts.cache = "no-store"; }  // past the service worker, to the network
     return fetch(path, opts)
       .then(function (r) { if (!r.ok) { throw new Fail("fetch"); } return r.arrayBuffer(); },
             function () { throw new Fail(location.protocol === "file:" ? "saved" : "fetch"); })
@@ -276,20 +276,18 @@
   function knownKeys() { try { var a = JSON.parse(store("smartvote:keys") || "[]"); return Array.isArray(a) ? a : []; } catch (e) { return []; } }
   function rememberKey(words) { var a = knownKeys(); if (a.indexOf(words) < 0) { a.push(words); store("smartvote:keys", JSON.stringify(a)); } }
 
-  function controlled() { return !!(navigator.serviceWorker && navigator.serviceWorker.controller); }
-  /* The signed manifest, verified. ``fresh``: from the network, past the service worker
-   * (whose copy is the release last verified here, served without a round trip). */
-  async function loadManifest(fresh) {
+  async function loadManifest() {
     var bytes, sig;
     var inline = meta("smartvote-manifest");
     if (inline) {
       try { bytes = b64(inline); } catch (e) { throw new Fail("format"); }
       sig = meta("smartvote-signature");
     } else {
-      var got = await Promise.all([get("manifest.json", fresh), get("manifest.sig", fresh)]);
+      var got = await Promise.all([get("manifest.json"), get("manifest.sig")]);
       bytes = got[0];
       sig = utf8(got[1]);
-      if (!fresh && controlled() && !(await edVerify(b64(meta("smartvote-public-key")), sig, bytes))) {
+      if (navigator.serviceWorker && navigator.serviceWorker.controller &&
+          !(await edVerify(b64(meta("smartvote-public-key")), sig, bytes))) {
         // the worker may have answered one file from the network and the other from its
         // cache (a new release arriving mid-request): fetch the pair again, from the network
         try {
@@ -315,13 +313,8 @@
     if (!m || m.format !== "smartvote-bundle/1" || !Array.isArray(m.regions) || typeof m.files !== "object") { throw new Fail("format"); }
     if (m.election !== meta("smartvote-election")) { throw new Fail("election"); }
     var want = Math.max(parseInt(meta("smartvote-min-version"), 10) || 0, seenVersion());
-    if (!Number.isSafeInteger(m.version) || m.version < want) {
-      // the worker's copy is older than a release seen since (fetched past it): the network
-      if (!fresh && !inline && controlled()) { return loadManifest(true); }
-      throw new Fail("version", { got: m.version, want: want });
-    }
+    if (!Number.isSafeInteger(m.version) || m.version < want) { throw new Fail("version", { got: m.version, want: want }); }
     var change = await checkKeyChange(m, signer);
-    S.pair = [bytes, sig];
     rememberVersion(m.version);
     var words = await keyWords(b64(signer));
     var known = knownKeys();
@@ -846,27 +839,6 @@
     try { navigator.serviceWorker.register("sw.js").catch(function () { /* no offline reopening */ }); } catch (e) { /* ignore */ }
   }
 
-  /* After the first answer is on screen (served by the worker without a round trip): is
-   * there a newer release? It is verified like any other; the worker keeps it and the page
-   * reloads to show it. Offline, or a copy that fails the checks: the verified release on
-   * screen stays. */
-  async function checkRelease() {
-    if (!online() || meta("smartvote-manifest") || !controlled() || !window.caches) { return; }
-    var shown = S.manifest.version, key = S.key, pair = S.pair, m;
-    try { m = await loadManifest(true); } catch (e) { m = null; }
-    var newer = m && m.version > shown;
-    if (newer) {
-      try {
-        var c = await caches.open(CACHE);
-        await c.put("manifest.json", new Response(S.pair[0]));
-        await c.put("manifest.sig", new Response(S.pair[1]));
-      } catch (e) { newer = false; }
-    }
-    if (newer) { location.reload(); return; }
-    S.key = key;
-    S.pair = pair;
-  }
-
   async function start() {
     $("lang").addEventListener("click", function () { lang = lang === "ru" ? "en" : "ru"; renderAll(); });
     setStatus("checking");
@@ -894,7 +866,6 @@
     setStatus.apply(null, keyStatus());
     await fromFragment();
     registerWorker();  // after the first answer is on screen: its update check waits
-    checkRelease().catch(function () { /* the release on screen stays */ });
   }
 
   function boot() { guard(start)(); }

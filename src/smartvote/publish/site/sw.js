@@ -1,16 +1,14 @@
-/* smartvote service worker: lets a voter reopen the page without a network, and a repeat
- * visit paint without waiting for it (a slow-3G round trip is 0.4 s or more).
+/* smartvote service worker: lets a voter reopen the page without a network.
  * Shards are fetched as data/NNN.json?h=SHA256 (the hash from the signed manifest), so a
  * cached shard is served only under the hash it must have; the page re-checks it anyway
- * and deletes a cached copy that fails. manifest.json and manifest.sig are served from the
- * worker's last copy, at once; the page then asks the network (cache: no-cache,
- * past this worker) for a newer release, verifies it, stores it here and reloads when
- * there is one. The page, its script and style are served from the cache at once and
- * refreshed in the background. The page checks the signature and the version of whatever
- * it gets: the cache cannot make it show unverified data, nor a release older than one the
- * voter has already seen. Nothing is sent anywhere. */
+ * and deletes a cached copy that fails. The page, its script and style are served from the
+ * cache at once and refreshed in the background; manifest.json and manifest.sig come from
+ * the network when it answers within 0.8 s, else from the last copy seen (and the network's
+ * answer, when it comes, replaces it for the next visit). The page checks
+ * the signature and the version of whatever it gets: the cache cannot make it show
+ * unverified or older data than the voter has already seen. Nothing is sent anywhere. */
 "use strict";
-var CACHE = "smartvote-v1";  // app.js names the same cache
+var CACHE = "smartvote-v1";
 var FRESH = ["manifest.json", "manifest.sig"];
 
 self.addEventListener("install", function () { self.skipWaiting(); });
@@ -24,6 +22,7 @@ function put(req, res) {
   return res;
 }
 function fromNetwork(req) { return fetch(req).then(function (res) { return put(req, res); }); }
+function timeout(ms) { return new Promise(function (_, reject) { setTimeout(function () { reject(new Error("timeout")); }, ms); }); }
 
 self.addEventListener("fetch", function (e) {
   var req = e.request, url = new URL(req.url), scope = new URL(self.registration.scope);
@@ -31,11 +30,15 @@ self.addEventListener("fetch", function (e) {
   if (req.cache === "no-store" || req.cache === "reload") { return; }  // the page asks for the network
   var rel = url.pathname.slice(scope.pathname.length);
   if (rel.indexOf("api/") === 0 || rel.indexOf("offline/") === 0) { return; }
-  if (FRESH.indexOf(rel) >= 0 && req.cache === "no-cache") { return; }  // the page's release check
-  if (url.searchParams.has("h") || FRESH.indexOf(rel) >= 0) {
-    // content-addressed, or the release the page verified (it checks for a newer one after
-    // painting): cache first, no round trip
+  if (url.searchParams.has("h")) {  // content-addressed: cache first
     e.respondWith(caches.match(req).then(function (hit) { return hit || fromNetwork(req); }));
+    return;
+  }
+  if (FRESH.indexOf(rel) >= 0) {  // network first, short timeout, then the last copy
+    var net = fromNetwork(req);
+    e.respondWith(Promise.race([net, timeout(800)]).catch(function () {
+      return caches.match(req).then(function (hit) { return hit || net; });
+    }));
     return;
   }
   var key = rel === "" ? new Request(scope.href + "index.html") : req;  // the page: stale while revalidate
