@@ -35,11 +35,15 @@ test-fast: $(STAMP)
 # The lowest dependency versions pyproject.toml allows (constraints/lowest.txt), in their
 # own venv; CI runs it beside `make test` (the newest versions the upper bounds allow).
 LOWEST := .venv-lowest
-test-lowest:
+$(LOWEST)/.installed: pyproject.toml constraints/lowest.txt
+	rm -rf $(LOWEST)
 	$(PY) -m venv $(LOWEST)
 	$(LOWEST)/bin/pip install -q --upgrade pip
 	$(LOWEST)/bin/pip install -q -c constraints/lowest.txt -e '.[dev]'
-	$(LOWEST)/bin/pytest -q tests/io tests/hostile tests/web
+	touch $@
+
+test-lowest: $(LOWEST)/.installed
+	$(LOWEST)/bin/pytest -q -p no:cacheprovider tests/io tests/hostile tests/web tests/assess
 
 # Pinned runtime versions for the demo and the server (requirements/server.lock).
 lock: $(STAMP)

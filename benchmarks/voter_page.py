@@ -6,7 +6,8 @@ synthetic recommendations, serves it with ``smartvote serve``'s app (uvicorn, gz
 under a slow-3G profile (400 ms round trip, 400 kbit/s, the WebPageTest "3G Slow"
 figures, applied at the server so that the service worker's requests are slowed too) and
 4x CPU throttling: a first visit (fresh browser profile) and a repeat
-visit (same profile, page reloaded: what the service worker keeps). Figures: time from
+visit (same profile, page reloaded: what the service worker keeps) and a third visit (the
+worker's cache then also holds what the second visit fetched through it). Figures: time from
 navigation to the first endorsed name on screen, and bytes over the network (compressed,
 counted at the server, the service worker's own requests included).
 
@@ -162,7 +163,7 @@ def measure(name: str, bundle: Path, src: Path, runs: int) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     url, proc = serve(bundle, src)
-    first, repeat = [], []
+    first, repeat, third = [], [], []
     try:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
@@ -171,6 +172,7 @@ def measure(name: str, bundle: Path, src: Path, runs: int) -> dict[str, Any]:
                 first.append(visit(ctx, url))
                 time.sleep(1.0)  # let the service worker install and cache
                 repeat.append(visit(ctx, url))
+                third.append(visit(ctx, url))
                 ctx.close()
             b.close()
     finally:
@@ -185,7 +187,12 @@ def measure(name: str, bundle: Path, src: Path, runs: int) -> dict[str, Any]:
             "requests_median": int(statistics.median(x[2] for x in xs)),
         }
 
-    return {"version": name, "first_visit": summary(first), "repeat_visit": summary(repeat)}
+    return {
+        "version": name,
+        "first_visit": summary(first),
+        "repeat_visit": summary(repeat),
+        "third_visit": summary(third),
+    }
 
 
 def main() -> None:
@@ -209,11 +216,12 @@ def main() -> None:
         f"slow 3G ({NET['latency']} ms RTT, {NET['downloadThroughput'] * 8 // 1000} kbit/s), CPU 4x:"
     )
     for r in results:
-        f, rp = r["first_visit"], r["repeat_visit"]
+        f, rp, th = r["first_visit"], r["repeat_visit"], r["third_visit"]
         print(
             f"  {r['version']:>12}: first visit {f['seconds_median']:5.2f} s, {f['bytes_median']:>9,} B, "
             f"{f['requests_median']} requests | repeat {rp['seconds_median']:5.2f} s, "
-            f"{rp['bytes_median']:>9,} B, {rp['requests_median']} requests"
+            f"{rp['bytes_median']:>9,} B, {rp['requests_median']} requests | third "
+            f"{th['seconds_median']:5.2f} s, {th['bytes_median']:>9,} B"
         )
     print(json.dumps(results, ensure_ascii=False))
 

@@ -39,14 +39,30 @@ _TABLES = (
 )
 
 
-def store_digest(db: Path) -> str:
-    """A checksum of everything the store holds (every row of every table, in order)."""
+def store_digest(db: Path, timestamps: bool = True) -> str:
+    """A checksum of everything the store holds (every row of every table, in order).
+
+    ``timestamps=False`` leaves out the ``ingested_at`` columns, so that two ingests of the
+    same files at different times have the same checksum.
+    """
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH '{db}' AS s (READ_ONLY)")
         h = hashlib.sha256()
         for t in _TABLES:
-            rows = con.execute(f"SELECT CAST(t AS VARCHAR) AS r FROM s.{t} t ORDER BY r").fetchall()
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_catalog = 's' AND table_name = ? ORDER BY ordinal_position",
+                    [t],
+                ).fetchall()
+                if timestamps or r[0] != "ingested_at"
+            ]
+            row = ", ".join(f't."{c}"' for c in cols)
+            rows = con.execute(
+                f"SELECT CAST(({row}, NULL) AS VARCHAR) AS r FROM s.{t} t ORDER BY r"
+            ).fetchall()
             h.update(f"{t}:{len(rows)}".encode())
             for (r,) in rows:
                 h.update(r.encode())

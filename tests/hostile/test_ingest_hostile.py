@@ -43,6 +43,18 @@ def _cell(value: str, row: int = 5) -> Make:
     return make
 
 
+def _vote(value: str, row: int = 5) -> Make:
+    """The simulated file with the first vote cell of ``row`` set to ``value``."""
+
+    def make(sim: Path, tmp: Path) -> list[str]:
+        rows = _rows(sim)
+        col = next(i for i, h in enumerate(rows[0]) if h.startswith("1. "))
+        rows[row - 1][col] = value
+        return [str(_write(tmp / "2026.csv", rows))]
+
+    return make
+
+
 def _short_row(sim: Path, tmp: Path) -> list[str]:
     rows = _rows(sim)
     rows[9] = rows[9][:-3]
@@ -207,6 +219,18 @@ CASES: dict[str, tuple[Make, int, str]] = {
     "negative": (_cell("-5"), 2, "[non_negative]"),
     "fraction": (_cell("12.5"), 2, "[integer]"),
     "word": (_cell("много"), 2, "[integer]"),
+    # Only an empty cell is blank (missing): the text of a missing value is not one
+    **{
+        f"vote-{v}": (
+            _vote(v),
+            2,
+            "row 5, column '1. Политическая партия \"Партия власти\"': [integer]",
+        )
+        for v in ("nan", "NaN", "NA", "null", "N/A")
+    },
+    "registered-nan": (_cell("nan"), 2, "row 5, column"),
+    "tidy-nan-votes": (_tidy(["r,u1,a,nan,10", "r,u1,b,1,10"]), 2, "row 2, column 'votes'"),
+    "tidy-NA-registered": (_tidy(["r,u1,a,5,NA", "r,u1,b,1,10"]), 2, "row 2, column 'registered'"),
     "short-row": (_short_row, 2, "row 10: [row_width]"),
     "extra-field": (_long_row, 2, "row 10: [row_width]"),
     "truncated-last-row": (_truncated, 2, "[row_width]"),
@@ -288,26 +312,123 @@ def _wait_until_open(db: Path, proc: subprocess.Popen[bytes]) -> None:
         time.sleep(0.02)
 
 
+#: A child process: a real ``smartvote ingest`` whose DuckDB connection sends the process a
+#: signal at one point of the write transaction (``argv[1]``: ``when:signal:text``, e.g.
+#: ``after:KILL:INSERT INTO units``: after the first statement starting with that text).
+_HOOKED_INGEST = """
+import os, signal, sys
+from smartvote.io import store as sm
+when, sig, text = sys.argv[1].split(":", 2)
+class Con:
+    def __init__(self, con):
+        self._c = con
+    def __getattr__(self, k):
+        return getattr(self._c, k)
+    def execute(self, q, *a, **k):
+        hit = q.lstrip().startswith(text)
+        if hit and when == "before":
+            os.kill(os.getpid(), getattr(signal, "SIG" + sig))
+        out = self._c.execute(q, *a, **k)
+        if hit and when == "after":
+            os.kill(os.getpid(), getattr(signal, "SIG" + sig))
+        return out
+init = sm.Store.__init__
+def hooked(self, *a, **k):
+    init(self, *a, **k)
+    self.con = Con(self.con)
+sm.Store.__init__ = hooked
+from smartvote.cli import main
+sys.argv = ["smartvote", *sys.argv[2:]]
+main()
+"""
+
+
+def _ingest_other(sim_csv: Path, db: Path) -> list[str]:
+    return ["ingest", str(sim_csv), "--election", "other", "--db", str(db)]
+
+
+@pytest.fixture()
+def two_states(sim_csv: Path, _base_store: Path, tmp_path: Path) -> tuple[Path, str, str]:
+    """A copy of the populated store, its checksum, and the checksum after a complete ingest.
+
+    Checksums leave out ``ingested_at``: a complete ingest at another time is the same.
+    """
+    import shutil
+
+    done = tmp_path / "done.duckdb"
+    shutil.copy(_base_store, done)
+    assert run(_ingest_other(sim_csv, done)).code == 0
+    db = tmp_path / "killed.duckdb"
+    shutil.copy(_base_store, db)
+    before, complete = store_digest(db, False), store_digest(done, False)
+    assert before != complete
+    return db, before, complete
+
+
+@pytest.mark.parametrize(
+    ("point", "code", "state"),
+    [
+        ("after:KILL:INSERT INTO units", -9, "before"),  # row groups written to the file
+        ("before:KILL:COMMIT", -9, "before"),
+        ("after:KILL:COMMIT", -9, "complete"),  # committed, not checkpointed: the WAL replays
+        ("after:INT:INSERT INTO units", 130, "before"),
+        ("after:INT:COMMIT", 0, "complete"),  # Ctrl-C during the commit: held, then dropped
+    ],
+)
 @pytest.mark.slow
-def test_killed_ingest_leaves_the_store(sim_csv: Path, store: Path, tmp_path: Path) -> None:
-    """SIGINT and SIGKILL of a real ingest process: the store is unchanged either way."""
+def test_killed_ingest_at_each_step(
+    point: str, code: int, state: str, sim_csv: Path, two_states: tuple[Path, str, str],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """A real ingest killed (or interrupted) at a fixed point of its transaction.
+
+    The store is then exactly as before or exactly as after a complete ingest, never
+    partial, and which one is fixed by the point: the test is deterministic.
+    """
+    db, before, complete = two_states
+    script = tmp_path / "hooked.py"
+    script.write_text(_HOOKED_INGEST, encoding="utf-8")
+    p = subprocess.run(
+        [sys.executable, str(script), point, *_ingest_other(sim_csv, db)],
+        capture_output=True,
+        timeout=120,
+    )
+    assert p.returncode == code, p.stderr.decode()
+    assert b"Traceback" not in p.stderr
+    if code == 130:
+        assert b"nothing was written" in p.stderr
+    assert store_digest(db, False) == {"before": before, "complete": complete}[state]
+
+
+@pytest.mark.slow
+def test_killed_ingest_at_a_random_moment(
+    sim_csv: Path, two_states: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    """SIGINT and SIGKILL of a real ingest as soon as it holds the database.
+
+    When the signal lands is up to the scheduler (the ingest may even commit first): the
+    store must be exactly as before or exactly complete, never anything in between.
+    """
     import signal
 
-    big = tmp_path / "big.csv"
-    big.write_bytes(sim_csv.read_bytes())
-    before = store_digest(store)
+    db, before, complete = two_states
     for sig in (signal.SIGINT, signal.SIGKILL):
         p = subprocess.Popen(
-            [sys.executable, "-c", "from smartvote.cli import main; main()", "ingest", str(big),
-             "--election", "other", "--db", str(store)],
+            [sys.executable, "-c", "from smartvote.cli import main; main()",
+             *_ingest_other(sim_csv, db)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )  # fmt: skip
-        _wait_until_open(store, p)
+        _wait_until_open(db, p)
         p.send_signal(sig)
-        _, err = p.communicate(timeout=60)
+        _, err = p.communicate(timeout=120)
         assert b"Traceback" not in err
-        assert store_digest(store) == before or p.returncode == 0  # finished before the signal
+        now = store_digest(db, False)
+        assert now in (before, complete), f"{sig.name}: a partial store"
+        if p.returncode == 130:  # "interrupted (nothing was written)" must be true
+            assert now == before
+        elif p.returncode == 0:
+            assert now == complete
 
 
 @pytest.mark.slow

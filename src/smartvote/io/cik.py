@@ -492,7 +492,10 @@ def read_cik(
         diagnose(p, lim)
         try:
             with open_text_bytes(p, lim) as fh:
-                df = pd.read_csv(fh, encoding="utf-8", low_memory=False)
+                # only an empty cell is blank: `nan`, `NA`, `null` are text (errors below)
+                df = pd.read_csv(
+                    fh, encoding="utf-8", low_memory=False, keep_default_na=False, na_values=[""]
+                )
         except UnicodeDecodeError as e:
             raise InputError(Problem(rule="encoding", detail=f"not UTF-8: {e}", file=str(p))) from e
         except pd.errors.ParserError as e:
@@ -510,6 +513,7 @@ def _read_arrow(p: Path, header: list[str], limits: Limits) -> pd.DataFrame | No
     text = [c for c in header if roles[c] in (*ID_COLUMNS, "url")]
     convert = pacsv.ConvertOptions(
         column_types={c: pa.string() for c in text},
+        null_values=[""],  # only an empty cell is blank, never the text `nan`, `NA`, `null`
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
         timestamp_parsers=[],
@@ -525,4 +529,7 @@ def _read_arrow(p: Path, header: list[str], limits: Limits) -> pd.DataFrame | No
         return None
     if table.column_names != header:
         return None
+    for col in table.columns:  # Arrow parses the text `nan` as a number: the slow path names it
+        if pa.types.is_floating(col.type) and pc.any(pc.is_nan(col)).as_py():
+            return None
     return table.to_pandas()
