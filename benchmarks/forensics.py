@@ -21,6 +21,7 @@ Usage: ``.venv/bin/python benchmarks/forensics.py [--data ../shared/data] [--qui
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 import time
@@ -29,8 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from smartvote.forensics import integer as it
-from smartvote.forensics.suite import run_store, run_suite, station_frame
-from smartvote.io.cik import read_cik_frame
+from smartvote.forensics.suite import run_store
 
 
 def baseline_loop(
@@ -137,7 +137,11 @@ def main() -> None:
     ap.add_argument(
         "--accuracy", action="store_true", help="only the synthetic and real-data accuracy tables"
     )
+    ap.add_argument("--sim-1m-child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.sim_1m_child:
+        sim_1m_child()
+        return
     if a.accuracy:
         accuracy(Path(a.data))
         return
@@ -243,38 +247,78 @@ def main() -> None:
     else:
         print(f"no data at {f2021}: skipping the 2021 figures")
     if not a.quick:
-        from smartvote.simulate import simulate
+        import subprocess
+        import sys
 
-        t0 = time.perf_counter()
-        s = simulate(
-            seed=1,
-            stations=1_000_000,
-            regions=80,
-            districts=225,
-            stuffing_share=0.1,
-            extreme_share=0.01,
-            integer_share=0.01,
-            smd=False,
-        )
-        t_sim = time.perf_counter() - t0
+        # In a child process each (one per source tree with --before), so that the peak
+        # RSS is the suite's own and before/after are measured in the same run.
+        def sim_1m(env: dict[str, str] | None = None) -> dict[str, float]:
+            out = subprocess.run(
+                [sys.executable, __file__, "--sim-1m-child"],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            ).stdout
+            print(out.rstrip())
+            return {k: float(v) for k, v in json.loads(out.strip().splitlines()[-1]).items()}
+
+        after = sim_1m()
+        if a.before:
+            before = sim_1m({**os.environ, "PYTHONPATH": str(Path(a.before).resolve())})
+            print(
+                f"[sim 1M] before ({a.before}): {before['cpu']:.1f} s CPU, {before['wall']:.1f} s "
+                f"wall; after: {after['cpu']:.1f} s CPU, {after['wall']:.1f} s wall; ratio "
+                f"{before['cpu'] / after['cpu']:.2f}x CPU, {before['wall'] / after['wall']:.2f}x wall"
+            )
+
+
+def sim_1m_child() -> None:
+    """The suite on a simulated 1,000,000-station election (target < 30 s, < 4 GiB); the
+    last line printed is JSON for the parent."""
+    import resource
+
+    from smartvote.forensics import suite
+    from smartvote.simulate import simulate
+
+    t0 = time.perf_counter()
+    s = simulate(
+        seed=1,
+        stations=1_000_000,
+        regions=80,
+        districts=225,
+        stuffing_share=0.1,
+        extreme_share=0.01,
+        integer_share=0.01,
+        smd=False,
+    )
+    t_sim = time.perf_counter() - t0
+    try:  # the CIK reader, as for a real file
+        from smartvote.forensics.suite import station_frame
+        from smartvote.io.cik import read_cik_frame
+
         frame = station_frame(read_cik_frame(s.protocols.copy(), "sim.csv"))
-        t0, c0 = time.perf_counter(), time.process_time()
-        res = run_suite(frame, election="sim-1m")
-        t_suite = time.perf_counter() - t0
-        c_suite = time.process_time() - c0
-        d = res.to_dict()
-        import resource
+    except ImportError:  # a --before tree older than the election type (session 4)
+        from smartvote.forensics._frame import simulation_frame  # type: ignore[attr-defined]
 
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        print(
-            f"[sim 1M] simulate {t_sim:.1f} s (not part of the target); suite {t_suite:.1f} s wall, "
-            f"{c_suite:.1f} s CPU; "
-            f"peak RSS of the process (simulation included) {peak:.2f} GiB; per method {res.timings}"
-        )
-        print(
-            f"[sim 1M] truth added {s.truth['added_ballots']:,} / excess {s.truth['excess_votes']:,}; excess {d['excess']['votes']:,.0f} ({d['excess']['ci_low']:,.0f} … {d['excess']['ci_high']:,.0f}); Shpilkin {d['shpilkin']['excess_votes']:,.0f} ± {d['shpilkin']['excess_sd']:,.0f}; "
-            f"low-ref {d['shpilkin']['excess_low_reference']:,.0f}; Klimek f_i {d['klimek']['f_incremental']:.3f} (truth 0.1), f_e {d['klimek']['f_extreme']:.3f} (truth 0.01)"
-        )
+        frame = simulation_frame(s.protocols)
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = suite.run_suite(frame, election="sim-1m")
+    t_suite = time.perf_counter() - t0
+    c_suite = time.process_time() - c0
+    d = res.to_dict()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(f"[sim 1M] source {suite.__file__}")
+    print(
+        f"[sim 1M] simulate {t_sim:.1f} s (not part of the target); suite {t_suite:.1f} s wall, "
+        f"{c_suite:.1f} s CPU; "
+        f"peak RSS of the process (simulation included) {peak:.2f} GiB; per method {res.timings}"
+    )
+    print(
+        f"[sim 1M] truth added {s.truth['added_ballots']:,} / excess {s.truth['excess_votes']:,}; excess {d['excess']['votes']:,.0f} ({d['excess']['ci_low']:,.0f} … {d['excess']['ci_high']:,.0f}); Shpilkin {d['shpilkin']['excess_votes']:,.0f} ± {d['shpilkin']['excess_sd']:,.0f}; "
+        f"low-ref {d['shpilkin']['excess_low_reference']:,.0f}; Klimek f_i {d['klimek']['f_incremental']:.3f} (truth 0.1), f_e {d['klimek']['f_extreme']:.3f} (truth 0.01)"
+    )
+    print(json.dumps({"cpu": c_suite, "wall": t_suite, "rss_gib": peak}))
 
 
 if __name__ == "__main__":

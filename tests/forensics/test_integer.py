@@ -37,6 +37,25 @@ def test_window_prob_matches_brute_force() -> None:
     np.testing.assert_allclose(got, want, atol=1e-7)
 
 
+def test_window_prob_exact_bounds_edges_and_chunks() -> None:
+    """Window bounds that fall exactly on a count (n a multiple of 2000), rates 0 and 1, and
+    more stations than one chunk: the same as the brute-force sum, station by station."""
+    rng = np.random.default_rng(11)
+    n = np.concatenate([[2000, 4000, 20000, 100, 100, 1000], rng.integers(100, 6000, 60)])
+    p = np.concatenate([[0.355, 0.5, 0.7005, 0.0, 1.0, 0.995], rng.uniform(0.01, 0.99, 60)])
+    want = []
+    for ni, pi in zip(n, p, strict=True):
+        b = np.arange(ni + 1)
+        want.append(stats.binom.pmf(b[it.is_integer(b, np.full(b.size, ni))], ni, pi).sum())
+    np.testing.assert_allclose(it.window_prob(n, p), want, atol=1e-7)
+    big_n = np.tile(n, it._CHUNK // n.size + 2)
+    big_p = np.tile(p, it._CHUNK // n.size + 2)
+    assert big_n.size > it._CHUNK
+    np.testing.assert_allclose(
+        it.window_prob(big_n, big_p), np.tile(want, big_n.size // n.size), atol=1e-7
+    )
+
+
 def test_excluded_rows_and_rules() -> None:
     st = from_arrays(
         N=[50, 1000, 1000, 1000], B=[20, 995, 500, 500], R=[20, 990, 500, 0], W=[10, 500, 496, 0]

@@ -36,9 +36,13 @@ _POISSON_CDF = np.cumsum([math.exp(-1.0) / math.factorial(j) for j in range(9)])
 
 
 def grouped_sums(idx: np.ndarray, size: int, weights: FloatA, values: FloatA) -> FloatA:
-    """Sums of ``values`` by ``idx`` for each row of ``weights``: array (rows, size)."""
+    """Sums of ``values`` by ``idx`` for each row of ``weights``: array (rows, size).
+
+    One ``bincount`` per row: the same sums, in the same order, as a single ``bincount``
+    over offset indices of all rows, without the (rows × stations) index and product
+    arrays, which at a million stations cost ten times more in memory traffic."""
     reps = weights.shape[0]
-    off = (np.arange(reps)[:, None] * size + idx[None, :]).ravel()
-    out = np.bincount(off, weights=(weights * values[None, :]).ravel(), minlength=reps * size)
-    res: FloatA = out.astype(np.float64).reshape(reps, size)
-    return res
+    out: FloatA = np.empty((reps, size), dtype=np.float64)
+    for r in range(reps):
+        out[r] = np.bincount(idx, weights=weights[r] * values, minlength=size)
+    return out

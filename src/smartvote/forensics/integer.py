@@ -43,6 +43,7 @@ MAX_RATE = 0.99
 WIDTH = 0.05  # points either side of a whole percentage
 _SPAN_SD = 5.5
 _BUCKETS = (2, 3, 4, 6, 8, 11, 16, 22, 32, 45, 64, 100)
+_CHUNK = 8192  # stations per pass of window_prob
 
 
 def _sf(z: Any) -> Any:
@@ -64,17 +65,35 @@ def included(st: Stations) -> BoolA:
 
 
 def window_prob(n: IntA, p: FloatA) -> FloatA:
+    """Exact probability that ``Bin(n, p)`` lands in an integer-percentage window, in chunks
+    of stations small enough for the intermediate arrays to stay in cache
+    (:func:`_window_prob`)."""
+    n = np.asarray(n, dtype=np.int64)
+    p = np.asarray(p, dtype=np.float64)
+    if n.size <= _CHUNK:
+        return _window_prob(n, p)
+    return np.concatenate(
+        [_window_prob(n[i : i + _CHUNK], p[i : i + _CHUNK]) for i in range(0, n.size, _CHUNK)]
+    )
+
+
+def _window_prob(n: IntA, p: FloatA) -> FloatA:
     """Exact probability that ``Bin(n, p)`` lands in an integer-percentage window.
 
     Vectorised over stations: the windows within ±5.5 sd of the mean are enumerated (in a few
-    buckets of window counts), each window's counts summed with the pmf recurrence
-    ``f(b+1) = f(b)·(n − b)/(b + 1)·p/(1 − p)``. Tail mass beyond 5.5 sd is below 4e-8."""
+    buckets of window counts), the empty ones dropped, and the binomial pmf of each count
+    inside a window summed (log-factorial table; a window holds about ``n/1000 + 1`` counts,
+    and only the windows that still have counts left take part in the next step). Tail mass
+    beyond 5.5 sd is below 4e-8. Window bounds ``⌈n(20k − 1)/2000⌉`` and ``⌊n(20k + 1)/2000⌋``
+    are computed in float64, which is exact here: a whole number below 2**53 divided by 2000
+    is either whole or at least 1/2000 away from one, far beyond the rounding error."""
     n = np.asarray(n, dtype=np.int64)
     p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
     out = np.zeros(n.size)
     sd_pts = 100.0 * np.sqrt(p * (1 - p) / np.maximum(n, 1))
     half = np.ceil(_SPAN_SD * sd_pts).astype(np.int64) + 1
-    centre = np.round(100 * p).astype(np.int64)
+    centre = np.round(100 * p)
+    nf = n.astype(np.float64)
     logfact = gammaln(np.arange(int(n.max(initial=0)) + 2, dtype=np.float64) + 1.0)
     with np.errstate(divide="ignore"):
         lp, l1p = np.log(p), np.log1p(-p)
@@ -86,38 +105,37 @@ def window_prob(n: IntA, p: FloatA) -> FloatA:
         prev = H
         if sel.size == 0:
             continue
-        ns, ps, cs = n[sel][:, None], p[sel][:, None], centre[sel][:, None]
-        k = cs + np.arange(-H, H + 1)[None, :]
-        ok = (k >= 0) & (k <= 99)
-        lo = -((-(20 * k * ns - ns)) // 2000)
-        hi = (20 * k * ns + ns) // 2000
-        lo = np.clip(lo, 0, ns)
-        hi = np.minimum(hi, ns)
-        ok &= hi >= lo
-        a, c = lp[sel][:, None], l1p[sel][:, None]
-        with np.errstate(invalid="ignore"):
-            lf = (
-                logfact[ns]
-                - logfact[lo]
-                - logfact[ns - lo]
-                + np.where(lo > 0, lo * a, 0.0)
-                + np.where(ns - lo > 0, (ns - lo) * c, 0.0)
-            )
-        f = np.where(ok, np.exp(np.where(ok, lf, -np.inf)), 0.0)
-        tot = f.copy()
-        m = int((hi - lo).max(initial=0))
-        odds = np.divide(ps, 1 - ps, out=np.full_like(ps, np.inf), where=ps < 1)
-        b = lo.astype(np.float64)
-        for j in range(m):
-            live = ok & (lo + j + 1 <= hi)
-            if not live.any():
+        ns = nf[sel][:, None]
+        k20 = 20.0 * (centre[sel][:, None] + np.arange(-H, H + 1, dtype=np.float64)[None, :])
+        lo_f = np.maximum(np.ceil(ns * (k20 - 1.0) / 2000.0), 0.0).ravel()
+        hi_f = np.minimum(np.floor(ns * (k20 + 1.0) / 2000.0), ns).ravel()
+        k20 = k20.ravel()
+        win = np.flatnonzero((k20 >= 0) & (k20 <= 1980) & (hi_f >= lo_f))
+        row = win // (2 * H + 1)
+        b, hi = lo_f[win].astype(np.int64), hi_f[win].astype(np.int64)
+        s = sel[row]
+        nw, a, c = n[s], lp[s], l1p[s]
+        tot = np.zeros(row.size)
+        idx: IntA | None = None
+        while True:
+            with np.errstate(invalid="ignore"):
+                lf = (
+                    logfact[nw]
+                    - logfact[b]
+                    - logfact[nw - b]
+                    + np.where(b > 0, b * a, 0.0)
+                    + np.where(nw > b, (nw - b) * c, 0.0)
+                )
+            if idx is None:
+                tot += np.exp(lf)
+            else:
+                tot[idx] += np.exp(lf)
+            live = np.flatnonzero(b < hi)
+            if live.size == 0:
                 break
-            with np.errstate(invalid="ignore", over="ignore"):
-                f = np.where(live, f * (ns - b) / (b + 1) * odds, 0.0)
-            f = np.nan_to_num(f, nan=0.0, posinf=0.0)
-            tot += f
-            b = b + 1
-        out[sel] = np.minimum(tot.sum(axis=1), 1.0)
+            idx = live if idx is None else idx[live]
+            nw, a, c, b, hi = nw[live], a[live], c[live], b[live] + 1, hi[live]
+        out[sel] = np.minimum(np.bincount(row, weights=tot, minlength=sel.size), 1.0)
     return out
 
 
