@@ -61,6 +61,8 @@ def accuracy(data: Path) -> None:
     from smartvote.forensics import shpilkin as sh
     from smartvote.forensics._frame import prepare
     from smartvote.forensics.excess import excess
+    from smartvote.forensics.suite import station_frame
+    from smartvote.io.cik import read_cik_frame
     from smartvote.simulate import simulate
 
     a = {"stuffing_share": 0.2, "stuffing_intensity": 0.3, "stuffing_region_sd": 0.8}
