@@ -7,6 +7,7 @@ the app sends under RSGI (granian's interface), which must agree.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import os
@@ -344,3 +345,76 @@ def test_static_openapi_document_matches_the_routes(client: TestClient, served: 
     # every reference points at a schema that exists
     refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(doc))
     assert refs and set(refs) <= set(schemas)
+
+
+def _raw(port: int, data: bytes) -> bytes:
+    """What the server sends back to ``data`` before it closes the connection."""
+    out = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+        with contextlib.suppress(OSError):  # the server may answer and close before reading all
+            c.sendall(data)
+        try:
+            while chunk := c.recv(65536):
+                out += chunk
+        except OSError:  # a timeout, or a reset after the answer
+            pass
+    return out
+
+
+def _head_fields(raw: bytes) -> tuple[int, dict[str, str]]:
+    lines = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in fields.items()}
+
+
+MALFORMED = b"GARBAGE\x01 / HTTP/9\r\n\r\n"
+BIG_HEADER = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 500_000 + b"\r\n\r\n"
+MANY_HEADERS = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-N: 1\r\n" * 120 + b"\r\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_requests_the_server_refuses_before_the_app(served: Path, server: str) -> None:
+    """What each server answers itself, without our app (issue 14, docs/3-publish.md).
+
+    granian (hyper) answers a malformed request line 400 and headers over its buffer
+    (``max_buffer_size``) or over 100 fields 431, with an empty body and none of our
+    headers: no granian option reaches those answers, so a deployment that must carry the
+    headers on every byte puts a reverse proxy in front. uvicorn's 400 goes through
+    ``GuardedHttpTools`` and carries them; uvicorn has no header size limit (the header
+    deadline bounds what a client can send).
+    """
+    port = _free_port()
+    exe = Path(sys.executable).with_name("smartvote")
+    proc = subprocess.Popen(
+        [str(exe), "serve", str(served / "bundle"), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "SMARTVOTE_SERVER": server},
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        status, fields = _head_fields(_raw(port, MALFORMED))
+        assert status == 400
+        if server == "granian":
+            assert "content-security-policy" not in fields and fields["content-length"] == "0"
+            for request in (BIG_HEADER, MANY_HEADERS):
+                raw = _raw(port, request)
+                status, fields = _head_fields(raw)
+                assert status == 431 and fields["content-length"] == "0", raw[:200]
+                assert "x-content-type-options" not in fields
+        else:
+            assert fields["content-security-policy"].startswith("default-src 'none'")
+            assert fields["x-content-type-options"] == "nosniff"
+            assert fields["content-type"].startswith("text/plain")
+            status, fields = _head_fields(_raw(port, BIG_HEADER))
+            assert status == 200 and fields["x-frame-options"] == "DENY"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
