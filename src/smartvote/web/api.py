@@ -1,7 +1,7 @@
 """A bundle loaded for serving: its files as responses, and the station API's answers.
 
 :class:`BundleIndex` reads a bundle directory (only the files its manifest lists, each
-checked by :func:`safe_path`) into precomputed :class:`~smartvote.web.responses.Item`\\ s.
+checked by :func:`safe_path`) into precomputed items (:class:`~smartvote.web.responses.Item`).
 The answer of ``/api/v1/stations/{id}`` (the station's entry plus its Merkle audit path to
 the signed manifest) is built for a whole region the first time one of its stations is
 asked for (:class:`StationAnswers`), so a worker starts in a few seconds instead of
