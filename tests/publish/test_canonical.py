@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -16,6 +19,7 @@ from smartvote.publish.canonical import (
     leaf_hash,
     merkle_root,
     root_from_path,
+    shard_entries,
 )
 
 
@@ -149,3 +153,139 @@ def test_shard_leaves_equal_leaf_hash_of_each_entry() -> None:
     slow = shard_entries(shard)
     assert [(s, e) for s, e, _ in fast] == slow
     assert [h for _, _, h in fast] == [leaf_hash(e) for _, e in slow]
+
+
+def _ref_number(x: int | float) -> str:
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int):
+        return str(x)
+    if not math.isfinite(x):
+        raise ValueError(f"canonical JSON has no {x!r}")
+    if x == 0:
+        return "0"
+    # shortest round-trip digits, then ECMAScript Number::toString layout
+    sign = "-" if x < 0 else ""
+    mant, _, exp_s = repr(abs(x)).partition("e")
+    int_part, _, frac = mant.partition(".")
+    digits = (int_part + frac).lstrip("0")
+    lead_zeros = len(int_part + frac) - len((int_part + frac).lstrip("0"))
+    exp = (int(exp_s) if exp_s else 0) + len(int_part) - lead_zeros  # value = 0.DIGITS × 10^exp
+    digits = digits.rstrip("0") or "0"
+    k, n = len(digits), exp
+    if k <= n <= 21:
+        s = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        s = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        s = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        es = f"e+{e}" if e >= 0 else f"e-{-e}"
+        s = (digits[0] + ("." + digits[1:] if k > 1 else "")) + es
+    return sign + s
+
+
+def _ref_key(k: str) -> bytes:
+    return k.encode("utf-16-be")
+
+
+def _ref_encode(o: Any, out: list[str]) -> None:
+    if o is None:
+        out.append("null")
+    elif o is True:
+        out.append("true")
+    elif o is False:
+        out.append("false")
+    elif isinstance(o, str):
+        out.append(json.dumps(o, ensure_ascii=False))
+    elif isinstance(o, int | float):
+        out.append(_ref_number(o))
+    elif isinstance(o, Mapping):
+        items = list(o.items())
+        for k, _ in items:
+            if not isinstance(k, str):
+                raise TypeError(f"canonical JSON keys must be strings, not {type(k).__name__}")
+        out.append("{")
+        for i, (k, v) in enumerate(sorted(items, key=lambda kv: _ref_key(kv[0]))):
+            if i:
+                out.append(",")
+            out.append(json.dumps(k, ensure_ascii=False))
+            out.append(":")
+            _ref_encode(v, out)
+        out.append("}")
+    elif isinstance(o, Sequence) and not isinstance(o, bytes | bytearray):
+        out.append("[")
+        for i, v in enumerate(o):
+            if i:
+                out.append(",")
+            _ref_encode(v, out)
+        out.append("]")
+    else:
+        raise TypeError(f"canonical JSON cannot encode {type(o).__name__}")
+
+
+def previous_canonical_bytes(obj: Any) -> bytes:
+    out: list[str] = []
+    _ref_encode(obj, out)
+    return "".join(out).encode("utf-8")
+
+
+@given(json_values)
+def test_rfc8785_gives_the_bytes_of_the_previous_encoder(v: object) -> None:
+    assert canonical_bytes(v) == previous_canonical_bytes(v)
+
+
+@pytest.mark.parametrize(
+    "x", [1e-7, 1e21, 1e-6, 1e20, 123456789.125, 5e-324, 1.7976931348623157e308, -0.0, 0.1]
+)
+def test_rfc8785_numbers_equal_the_previous_encoder(x: float) -> None:
+    assert canonical_bytes(x) == previous_canonical_bytes(x)
+
+
+def test_integers_a_double_cannot_hold_are_refused() -> None:
+    """RFC 8785 numbers are IEEE 754 doubles, as a JavaScript verifier reads them.
+
+    An integer beyond ±(2**53 - 1) that a double holds exactly is that double (written in
+    ECMAScript form, as ``rfc8785`` writes the float); one that no double holds would be
+    read as another number: refused. The previous encoder wrote every integer as is.
+    (Integers out there come back from reading canonical text: a float of 2**53 or more
+    is written with integer digits, which ``json.loads`` reads as an int.)
+    """
+    edge = 2**53 - 1
+    assert canonical_bytes({"n": edge}) == b'{"n":9007199254740991}'
+    assert canonical_bytes(-edge) == b"-9007199254740991"
+    for exact in (2**53, -(2**53), 2**60, 10**21):
+        assert canonical_bytes([exact]) == canonical_bytes([float(exact)])
+    assert canonical_bytes(2**53) == previous_canonical_bytes(2**53) == b"9007199254740992"
+    assert canonical_bytes(10**21) == b"1e+21" != previous_canonical_bytes(10**21)
+    # how the double 5.000224352108798e16 is written (shortest digits, then zeros)
+    assert canonical_bytes(50002243521087980) == canonical_bytes(5.000224352108798e16)
+    for bad in (2**53 + 1, -(2**53) - 1, 10**30, 2**1024):
+        assert previous_canonical_bytes(bad) == str(bad).encode()  # written silently before
+        with pytest.raises(ValueError, match="read as another number"):
+            canonical_bytes({"n": [1, {"m": bad}]})
+
+
+def test_lone_surrogates_are_refused() -> None:
+    with pytest.raises(ValueError):
+        canonical_bytes({"x": "\ud800"})
+
+
+def test_a_bundle_signed_before_verifies_byte_for_byte(bundle: Path, keydir: Path) -> None:
+    """Every JSON file of a bundle (hostile names) re-encodes to the same bytes both ways,
+    the manifest is its own canonical form, and the bundle verifies."""
+    from smartvote.publish.verify import load_public_key, verify_bundle
+
+    b = bundle
+    files = sorted(b.rglob("*.json"))
+    assert len(files) >= 4
+    for p in files:
+        value = json.loads(p.read_bytes())
+        assert canonical_bytes(value) == previous_canonical_bytes(value), p.name
+        if p.parent.name == "data":
+            for _, entry in shard_entries(value):
+                assert canonical_bytes(entry) == previous_canonical_bytes(entry)
+    man = b / "manifest.json"
+    assert canonical_bytes(json.loads(man.read_bytes())) == man.read_bytes()
+    assert verify_bundle(b, load_public_key(keydir / "key.pub"))["stations"] == 60

@@ -1,11 +1,17 @@
-"""The ASGI app of ``smartvote serve``: headers, API answers, no cookies, no logging."""
+"""The app of ``smartvote serve``: headers, API answers, no cookies, no logging.
+
+Requests go through Starlette's ``TestClient`` (ASGI, in process) and a recorder of what
+the app sends under RSGI (granian's interface), which must agree.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,8 +22,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from smartvote.errors import InputError
 from smartvote.publish.bundle import build_bundle
@@ -39,42 +45,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-class Client:
-    """Synchronous requests to the ASGI app in process (httpx's ASGI transport)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    def request(
-        self, method: str, path: str, headers: dict[str, str] | None = None
-    ) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-                return await c.request(method, path, headers=headers)
-
-        return asyncio.run(go())
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
-        return self.request("GET", path, headers)
-
-    def head(self, path: str) -> httpx.Response:
-        return self.request("HEAD", path)
-
-    def post(self, path: str) -> httpx.Response:
-        return self.request("POST", path)
-
-
 @pytest.fixture(scope="module")
-def client(served: Path) -> Client:
-    return Client(create_app(served / "bundle"))
+def client(served: Path) -> TestClient:
+    return TestClient(create_app(served / "bundle"))
 
 
 def _station_url(sid: str) -> str:
     return "/api/v1/stations/" + urllib.parse.quote(sid)
 
 
-def test_security_headers_everywhere(client: Client) -> None:
+def test_security_headers_everywhere(client: TestClient) -> None:
     for path in (
         "/",
         "/index.html",
@@ -96,7 +76,7 @@ def test_security_headers_everywhere(client: Client) -> None:
         assert "server" not in r.headers
 
 
-def test_files_match_the_bundle(client: Client, served: Path) -> None:
+def test_files_match_the_bundle(client: TestClient, served: Path) -> None:
     for rel in ("index.html", "app.js", "style.css", "manifest.json", "manifest.sig"):
         r = client.get("/" + rel)
         assert r.status_code == 200 and r.content == (served / "bundle" / rel).read_bytes()
@@ -105,14 +85,14 @@ def test_files_match_the_bundle(client: Client, served: Path) -> None:
 
 
 def test_offline_copies_download_instead_of_running_on_the_origin(
-    client: Client, served: Path
+    client: TestClient, served: Path
 ) -> None:
     man = json.loads((served / "bundle" / "manifest.json").read_bytes())
     r = client.get("/" + man["regions"][0]["offline"])
     assert r.status_code == 200 and r.headers["content-disposition"].startswith("attachment")
 
 
-def test_api_answer_verifies_against_the_signed_manifest(client: Client, served: Path) -> None:
+def test_api_answer_verifies_against_the_signed_manifest(client: TestClient, served: Path) -> None:
     r = client.get(_station_url("Регион 02/3") + "?utm=tracking")
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
     answer = r.json()
@@ -122,13 +102,13 @@ def test_api_answer_verifies_against_the_signed_manifest(client: Client, served:
     assert entry["races"][0]["recommendation"]["endorsed"]
 
 
-def test_api_unknown_station_and_other_methods(client: Client) -> None:
+def test_api_unknown_station_and_other_methods(client: TestClient) -> None:
     r = client.get(_station_url("Регион 09/999"))
     assert r.status_code == 404 and r.json() == {"error": "unknown station"}
     assert client.post("/api/v1/stations/x").status_code in (404, 405)
 
 
-def test_gzip_head_and_etag(client: Client, served: Path) -> None:
+def test_gzip_head_and_etag(client: TestClient, served: Path) -> None:
     man = json.loads((served / "bundle" / "manifest.json").read_bytes())
     path = "/" + man["regions"][0]["shard"]
     raw = (served / "bundle" / man["regions"][0]["shard"]).read_bytes()
@@ -144,7 +124,7 @@ def test_gzip_head_and_etag(client: Client, served: Path) -> None:
     assert r3.status_code == 304 and r3.content == b""
 
 
-def test_openapi_documents_the_station_api(client: Client) -> None:
+def test_openapi_documents_the_station_api(client: TestClient) -> None:
     doc = client.get("/api/v1/openapi.json").json()
     assert doc["openapi"].startswith("3.")
     assert "/api/v1/stations/{id}" in doc["paths"]
@@ -224,7 +204,7 @@ def _rsgi(app: Any, method: str, path: str, headers: dict[str, str] | None = Non
     return status, dict(hdrs), body
 
 
-def test_rsgi_answers_equal_asgi_answers(client: Client, served: Path) -> None:
+def test_rsgi_answers_equal_asgi_answers(client: TestClient, served: Path) -> None:
     app = client.app
     man = json.loads((served / "bundle" / "manifest.json").read_bytes())
     shard = "/" + man["regions"][0]["shard"]
@@ -303,7 +283,7 @@ def test_uvicorn_closes_idle_and_partial_header_connections(served: Path) -> Non
         proc.communicate(timeout=20)
 
 
-def test_shards_are_content_addressed_and_cached_for_good(served: Path, client: Client) -> None:
+def test_shards_are_content_addressed_and_cached_for_good(served: Path, client: TestClient) -> None:
     """A release never mixes with stale shards behind a CDN: names change with content."""
     import hashlib
 
@@ -322,3 +302,123 @@ def test_shards_are_content_addressed_and_cached_for_good(served: Path, client: 
     build_bundle(recs, group_stations(rows), load_private_key(served / "key"), d, version=43)
     again = json.loads((d / "manifest.json").read_bytes())
     assert not {r["shard"] for r in again["regions"]} & {r["shard"] for r in man["regions"]}
+
+
+def test_static_openapi_document_matches_the_routes(client: TestClient, served: Path) -> None:
+    """openapi.json (package data) describes what the app serves, and nothing else.
+
+    Each documented path answers (its templated parameter filled with a real station or
+    query), with the documented status and JSON whose top-level keys are the schema's;
+    every API route the app answers is documented; every ``$ref`` resolves.
+    """
+    from smartvote.web.api import openapi_schema
+
+    doc = client.get("/api/v1/openapi.json").json()
+    static = openapi_schema()
+    assert {k: v for k, v in doc["info"].items() if not k.startswith("x-")} == static["info"]
+    assert {k: v for k, v in doc.items() if k != "info"} == {
+        k: v for k, v in static.items() if k != "info"
+    }
+    man = json.loads((served / "bundle" / "manifest.json").read_bytes())
+    fill = {"{id}": urllib.parse.quote("Регион 02/3"), "{query}": "3"}
+    schemas = doc["components"]["schemas"]
+    for template, ops in doc["paths"].items():
+        path = template
+        for k, v in fill.items():
+            path = path.replace(k, v)
+        assert "{" not in path, template
+        assert set(ops) == {"get"}, template
+        r = client.get(path)
+        assert str(r.status_code) in ops["get"]["responses"], (template, r.status_code)
+        assert r.status_code == 200, template
+        schema = ops["get"]["responses"]["200"].get("content", {}).get("application/json")
+        if schema is not None:
+            target = schemas[schema["schema"]["$ref"].rsplit("/", 1)[-1]]
+            body = r.json()
+            assert set(target.get("required", [])) <= set(body), template
+            assert set(body) <= set(target["properties"]) | {"error"}, template
+    # the API routes the app answers are all documented
+    answered = {"/api/v1/stations/{id}", "/api/v1/find/{query}", "/manifest.json", "/manifest.sig"}
+    assert answered <= set(doc["paths"])
+    assert client.get("/api/v1/nothing-else").status_code == 404
+    assert man["version"] == doc["info"]["x-bundle-version"] == 42
+    # every reference points at a schema that exists
+    refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(doc))
+    assert refs and set(refs) <= set(schemas)
+
+
+def _raw(port: int, data: bytes) -> bytes:
+    """What the server sends back to ``data`` before it closes the connection."""
+    out = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+        with contextlib.suppress(OSError):  # the server may answer and close before reading all
+            c.sendall(data)
+        try:
+            while chunk := c.recv(65536):
+                out += chunk
+        except OSError:  # a timeout, or a reset after the answer
+            pass
+    return out
+
+
+def _head_fields(raw: bytes) -> tuple[int, dict[str, str]]:
+    lines = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in fields.items()}
+
+
+MALFORMED = b"GARBAGE\x01 / HTTP/9\r\n\r\n"
+BIG_HEADER = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 500_000 + b"\r\n\r\n"
+MANY_HEADERS = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-N: 1\r\n" * 120 + b"\r\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_requests_the_server_refuses_before_the_app(served: Path, server: str) -> None:
+    """What each server answers itself, without our app (issue 14, docs/3-publish.md).
+
+    granian (hyper) answers a malformed request line 400 and headers over its buffer
+    (``max_buffer_size``) or over 100 fields 431, with an empty body and none of our
+    headers: no granian option reaches those answers, so a deployment that must carry the
+    headers on every byte puts a reverse proxy in front. uvicorn's 400 goes through
+    ``GuardedHttpTools`` and carries them; uvicorn has no header size limit (the header
+    deadline bounds what a client can send).
+    """
+    port = _free_port()
+    exe = Path(sys.executable).with_name("smartvote")
+    proc = subprocess.Popen(
+        [str(exe), "serve", str(served / "bundle"), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "SMARTVOTE_SERVER": server},
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        status, fields = _head_fields(_raw(port, MALFORMED))
+        assert status == 400
+        if server == "granian":
+            assert "content-security-policy" not in fields and fields["content-length"] == "0"
+            for request in (BIG_HEADER, MANY_HEADERS):
+                # hyper checks its buffer as bytes arrive: on a loaded machine a large
+                # header read in pieces may pass, and then the app answers with its headers
+                status, fields = _head_fields(_raw(port, request))
+                if status == 431:
+                    assert fields["content-length"] == "0"
+                    assert "x-content-type-options" not in fields
+                else:
+                    assert status == 200 and fields["x-content-type-options"] == "nosniff"
+        else:
+            assert fields["content-security-policy"].startswith("default-src 'none'")
+            assert fields["x-content-type-options"] == "nosniff"
+            assert fields["content-type"].startswith("text/plain")
+            status, fields = _head_fields(_raw(port, BIG_HEADER))
+            assert status == 200 and fields["x-frame-options"] == "DENY"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)

@@ -13,10 +13,11 @@ be checked against the signed manifest without downloading the whole shard.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import rfc8785
 
 __all__ = [
     "all_audit_paths",
@@ -35,81 +36,47 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _number(x: int | float) -> str:
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, int):
-        return str(x)
-    if not math.isfinite(x):
-        raise ValueError(f"canonical JSON has no {x!r}")
-    if x == 0:
-        return "0"
-    # shortest round-trip digits, then ECMAScript Number::toString layout
-    sign = "-" if x < 0 else ""
-    mant, _, exp_s = repr(abs(x)).partition("e")
-    int_part, _, frac = mant.partition(".")
-    digits = (int_part + frac).lstrip("0")
-    lead_zeros = len(int_part + frac) - len((int_part + frac).lstrip("0"))
-    exp = (int(exp_s) if exp_s else 0) + len(int_part) - lead_zeros  # value = 0.DIGITS × 10^exp
-    digits = digits.rstrip("0") or "0"
-    k, n = len(digits), exp
-    if k <= n <= 21:
-        s = digits + "0" * (n - k)
-    elif 0 < n <= 21:
-        s = digits[:n] + "." + digits[n:]
-    elif -6 < n <= 0:
-        s = "0." + "0" * (-n) + digits
-    else:
-        e = n - 1
-        es = f"e+{e}" if e >= 0 else f"e-{-e}"
-        s = (digits[0] + ("." + digits[1:] if k > 1 else "")) + es
-    return sign + s
-
-
-def _key(k: str) -> bytes:
-    return k.encode("utf-16-be")
-
-
-def _encode(o: Any, out: list[str]) -> None:
-    if o is None:
-        out.append("null")
-    elif o is True:
-        out.append("true")
-    elif o is False:
-        out.append("false")
-    elif isinstance(o, str):
-        out.append(json.dumps(o, ensure_ascii=False))
-    elif isinstance(o, int | float):
-        out.append(_number(o))
-    elif isinstance(o, Mapping):
-        items = list(o.items())
-        for k, _ in items:
-            if not isinstance(k, str):
-                raise TypeError(f"canonical JSON keys must be strings, not {type(k).__name__}")
-        out.append("{")
-        for i, (k, v) in enumerate(sorted(items, key=lambda kv: _key(kv[0]))):
-            if i:
-                out.append(",")
-            out.append(json.dumps(k, ensure_ascii=False))
-            out.append(":")
-            _encode(v, out)
-        out.append("}")
-    elif isinstance(o, Sequence) and not isinstance(o, bytes | bytearray):
-        out.append("[")
-        for i, v in enumerate(o):
-            if i:
-                out.append(",")
-            _encode(v, out)
-        out.append("]")
-    else:
-        raise TypeError(f"canonical JSON cannot encode {type(o).__name__}")
-
-
 def canonical_bytes(obj: Any) -> bytes:
-    """RFC 8785 canonical JSON of ``obj`` as UTF-8 bytes."""
-    out: list[str] = []
-    _encode(obj, out)
-    return "".join(out).encode("utf-8")
+    """RFC 8785 canonical JSON of ``obj`` as UTF-8 bytes (the ``rfc8785`` package).
+
+    RFC 8785 numbers are IEEE 754 doubles, as a JavaScript verifier reads them: an integer
+    beyond ±(2**53 - 1) is written as the double it stands for (equal to it, or written with
+    its digits), and one that a verifier would read as another number (2**53 + 1 is read as
+    2**53) is refused with ``ValueError``, as are
+    NaN and infinities. Keys that are not strings and values that are not JSON raise
+    ``TypeError``. Objects are dicts; arrays are lists or tuples.
+    """
+    try:
+        return rfc8785.dumps(obj)
+    except rfc8785.IntegerDomainError:
+        return rfc8785.dumps(_big_ints_as_doubles(obj))
+    except rfc8785.FloatDomainError:
+        raise
+    except rfc8785.CanonicalizationError as e:
+        if isinstance(e.__cause__, UnicodeEncodeError):  # a lone surrogate in a string
+            raise ValueError(f"canonical JSON: {e}") from e
+        raise TypeError(f"canonical JSON: {e}") from e
+
+
+_SAFE = 2**53 - 1
+
+
+def _big_ints_as_doubles(o: Any) -> Any:
+    """``o`` with each integer beyond ±(2**53 - 1) replaced by the double it stands for."""
+    if isinstance(o, int) and not isinstance(o, bool) and not -_SAFE <= o <= _SAFE:
+        try:
+            d = float(o)
+        except OverflowError:
+            d = math.inf
+        # the double equal to o, or whose ECMAScript form is o's digits (as JSON.parse reads it)
+        if d != o and (math.isinf(d) or rfc8785.dumps(d) != str(o).encode()):
+            raise ValueError(f"canonical JSON: {o} is read as another number by a double reader")
+        return d
+    if isinstance(o, dict):
+        return {k: _big_ints_as_doubles(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_big_ints_as_doubles(v) for v in o]
+    return o
 
 
 # ----------------------------------------------------------------------------- shards

@@ -3,8 +3,9 @@
 uvicorn never closes a connection that is idle before its first request or stuck in the
 middle of its headers. :class:`GuardedHttpTools` closes it when a request's headers are not
 complete ``$SMARTVOTE_HEADER_TIMEOUT`` seconds (default 10) after the connection opened or
-after the previous response. Defined at module level so that uvicorn's spawned workers can
-unpickle it.
+after the previous response. Its own answer to a malformed request (400) carries the
+security headers of every other answer (uvicorn's has none). Defined at module level so
+that uvicorn's spawned workers can unpickle it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from smartvote.web.responses import SECURITY_HEADERS
 
 HEADER_TIMEOUT = 10.0
 
@@ -46,6 +49,19 @@ class GuardedHttpTools(HttpToolsProtocol):  # type: ignore[misc]
         super().on_response_complete()
         if not self.transport.is_closing():
             self._sv_arm()  # the next request's headers are due in time too
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's 400 for a request it cannot parse, with our security headers."""
+        body = msg.encode("ascii")
+        head = [b"HTTP/1.1 400 Bad Request\r\n"]
+        head += [k + b": " + v + b"\r\n" for k, v in SECURITY_HEADERS]
+        head += [
+            b"content-type: text/plain; charset=utf-8\r\n",
+            b"content-length: " + str(len(body)).encode() + b"\r\n",
+            b"connection: close\r\n\r\n",
+        ]
+        self.transport.write(b"".join([*head, body]))
+        self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._sv_disarm()

@@ -20,7 +20,7 @@ from typing import Any
 from smartvote.publish.address import AddressIndex
 from smartvote.publish.reasons import pick_language, reason_codes, render
 
-__all__ = ["FIND_PREFIX", "Finder", "add_find_api"]
+__all__ = ["FIND_PREFIX", "Finder"]
 
 FIND_PREFIX = "/api/v1/find/"
 MAX_RESULTS = 20
@@ -111,85 +111,3 @@ class Finder:
         if status == 404:
             res["error"] = "no station matches"
         return status, json.dumps(res, ensure_ascii=False).encode(), lang
-
-
-def add_find_api(schema: dict[str, Any]) -> dict[str, Any]:
-    """The OpenAPI description of ``/api/v1/find/{query}``, added to ``schema``."""
-    race = {
-        "type": "object",
-        "properties": {
-            "race": {"type": "string"},
-            "race_name": {"type": ["string", "null"], "description": "how voters know it"},
-            "endorsed": {"type": ["string", "null"]},
-            "party": {"type": ["string", "null"]},
-            "reason_codes": {
-                "type": "array",
-                "items": {"type": "object", "required": ["code"]},
-                "description": "strongest, win_chance (k of n), close_call, beat, excluded, "
-                "namesake, spoiler_party, no_pick",
-            },
-            "reasons": {"type": "array", "items": {"type": "string"}},
-        },
-    }
-    station = {
-        "type": "object",
-        "properties": {
-            "station": {"type": "string"},
-            "region": {"type": "string"},
-            "number": {"type": "string"},
-            "address": {"type": "string"},
-            "matched": {"type": "string", "description": "the served address that matched"},
-            "races": {"type": "array", "items": race},
-            "signed": {"type": "string", "description": "path of the signed station answer"},
-        },
-    }
-    found = {
-        "type": "object",
-        "properties": {
-            "query": {"type": "string"},
-            "lang": {"type": "string", "enum": ["ru", "en"]},
-            "kind": {"type": "string", "enum": ["number", "address"]},
-            "house_found": {"type": "boolean"},
-            "total": {"type": "integer"},
-            "stations": {"type": "array", "items": {"$ref": "#/components/schemas/FoundStation"}},
-        },
-    }
-    schema["paths"]["/api/v1/find/{query}"] = {
-        "get": {
-            "summary": "Stations by number (any region) or by home address, with race names "
-            "and reasons in the requested language",
-            "description": "Not signed itself: each station names its signed answer "
-            "(`signed`), to be checked against manifest.json. Address rules: abbreviations "
-            "(пр./пр-т/ул./наб./д./к./корп./стр.), whole house numbers (33к2 = 33 корп. 2), "
-            "one-letter typos, ё/е, any word order.",
-            "parameters": [
-                {
-                    "name": "query",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string"},
-                    "description": "a station number, or an address (percent-encoded)",
-                },
-                {
-                    "name": "Accept-Language",
-                    "in": "header",
-                    "required": False,
-                    "schema": {"type": "string"},
-                    "description": "ru (default) or en",
-                },
-            ],
-            "responses": {
-                "200": {
-                    "description": "matching stations",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Found"}}
-                    },
-                },
-                "400": {"description": "empty query"},
-                "404": {"description": "no station matches (same body, empty `stations`)"},
-            },
-        }
-    }
-    schema["components"]["schemas"]["Found"] = found
-    schema["components"]["schemas"]["FoundStation"] = station
-    return schema
