@@ -73,6 +73,9 @@ app = _App(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help (click's formatter): typer's rich help imports rich's Markdown and
+    # markdown-it on every `--help`, which alone took it past 0.3 s (issue 15).
+    rich_markup_mode=None,
 )
 
 
