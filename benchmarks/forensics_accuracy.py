@@ -200,7 +200,7 @@ def real(a: argparse.Namespace) -> None:
         whole = [st.region_names[g] for g in np.flatnonzero(e.whole)]
         M = 1e6
         print(
-            f"\n[real {year}] {st.n:,} stations, leader {st.leader}; millions of votes: "
+            f"\n[real {year}] {st.n:,} ordinary stations in the statistics, leader {st.leader}; millions of votes: "
             f"excess {e.votes / M:.2f} ({e.ci_low / M:.2f}-{e.ci_high / M:.2f}), "
             f"{e.corner_stations:,} corner stations; without the corner rule "
             f"{e0.votes / M:.2f} ({e0.ci_low / M:.2f}-{e0.ci_high / M:.2f}); "
