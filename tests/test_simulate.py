@@ -67,6 +67,7 @@ def test_protocols_add_up(tmp_db: Path, tmp_path: Path) -> None:
     assert np.all(smd["votes"].to_numpy() <= smd["valid"].to_numpy())
 
 
+@pytest.mark.slow
 def test_tactical_effect_moves_votes_to_endorsed() -> None:
     base = simulate(seed=7, stations=3000, tactical_share=0.0)
     tact = simulate(seed=7, stations=3000, tactical_share=0.5)

@@ -155,6 +155,7 @@ def test_selection_on_unobservables_is_a_stated_limit() -> None:
     assert e.mean() > 4 * e.std(ddof=1) / np.sqrt(len(e))
 
 
+@pytest.mark.slow
 def test_regression_matches_an_independent_cluster_robust_computation() -> None:
     """β and its cluster-robust standard error against the sandwich formula written out
     (Cameron & Miller 2015, eq. 11, with the small-sample factor G/(G−1)·(N−1)/(N−K))."""

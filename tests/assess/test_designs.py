@@ -111,6 +111,7 @@ def test_swing_responds_to_the_injected_effect(seed: int) -> None:
     assert abs((b.estimate_pp - a.estimate_pp) - truth) < 2.5
 
 
+@pytest.mark.slow
 def test_designs_say_why_they_cannot_run() -> None:
     cur, _, _ = _tables(seed=1, stations=4000, districts=40, tactical_share=0.2)
     for f in (did, swing, regression):
@@ -121,6 +122,7 @@ def test_designs_say_why_they_cannot_run() -> None:
     assert not r.ran and "party-list" in r.reason
 
 
+@pytest.mark.slow
 def test_bootstrap_is_deterministic_for_a_seed() -> None:
     cur, base, _ = _tables(seed=3, stations=4000, districts=40, tactical_share=0.2)
     a = did(cur, base, rng_seed=7, n_boot=200)  # type: ignore[arg-type]

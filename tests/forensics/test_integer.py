@@ -93,6 +93,7 @@ def test_calibrated_null() -> None:
 
 
 @pytest.mark.parametrize(("share", "seed"), [(0.02, 1), (0.02, 2), (0.04, 3), (0.08, 4)])
+@pytest.mark.slow
 def test_recovers_integer_rewriting(share: float, seed: int) -> None:
     """Excess = rewritten stations that land on whole percentages minus the chance that
     those stations would have been integer anyway; the estimate is within 3 sd of it."""

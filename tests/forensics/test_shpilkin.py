@@ -98,6 +98,7 @@ def test_pure_switching_is_invisible_below_peak() -> None:
         ),
     ],
 )
+@pytest.mark.slow
 def test_truth_within_reported_uncertainty(share: float, intensity: float, seed: int) -> None:
     """The reported uncertainty of the excess is the sensitivity range (peak shifts, pooled,
     low-reference and 2-D variants) widened by two bootstrap sd: it must cover the truth."""

@@ -40,6 +40,7 @@ def test_integer_rewriting_makes_spikes() -> None:
     assert r.turnout.p_value < 1e-6
 
 
+@pytest.mark.slow
 def test_rozenas_clean_is_silent() -> None:
     st, _, _ = sim_stations(seed=51, stations=10_000)
     r = sp.rozenas(st, resamples=51, rng_seed=2)
@@ -49,6 +50,7 @@ def test_rozenas_clean_is_silent() -> None:
         assert r[k]["p_value"] > 0.001
 
 
+@pytest.mark.slow
 def test_rozenas_finds_written_fractions_and_covers_their_share() -> None:
     """300 protocols rewritten to exactly 3/4 (stations whose R is a multiple of 4): the
     excess share's interval covers 300/n and the p-value goes far below 1/resamples."""

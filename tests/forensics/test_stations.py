@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from tests.forensics.conftest import sim_stations
 
 from smartvote.forensics import integer as it
@@ -9,6 +10,7 @@ from smartvote.forensics import shpilkin as sh
 from smartvote.forensics.stations import station_list
 
 
+@pytest.mark.slow
 def test_station_list_flags() -> None:
     st, _, ts = sim_stations(seed=61, stations=5000, integer_share=0.05, extreme_share=0.01)
     r = it.integer_test(st, calibration_reps=0)

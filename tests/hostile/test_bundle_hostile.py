@@ -174,6 +174,7 @@ class _Trickle(_Quiet):
             pass
 
 
+@pytest.mark.slow
 def test_verify_url_checks_the_landing_page(bundle: Path, keys: Path) -> None:
     with _mirror(bundle, _Quiet) as url:
         assert run(["verify", url, "--public-key", str(keys / "key.pub")]).code == 0
@@ -182,6 +183,7 @@ def test_verify_url_checks_the_landing_page(bundle: Path, keys: Path) -> None:
     assert r.code == 2 and "[entry-point]" in r.text, r.text
 
 
+@pytest.mark.slow
 def test_verify_url_has_a_deadline(bundle: Path, keys: Path) -> None:
     t = time.monotonic()
     with _mirror(bundle, _Trickle) as url:

@@ -178,6 +178,7 @@ def _assert_same_batch(a: Batch, b: Batch) -> None:
     pd.testing.assert_frame_equal(a.candidates, b.candidates)
 
 
+@pytest.mark.slow
 def test_arrow_route_reads_what_pandas_reads(sim_dir: Path, tmp_path: Path) -> None:
     """The fast reader (Arrow, streaming from a zip) gives the batch pandas' reader gives."""
     src = sim_dir / "sim-2026.csv"

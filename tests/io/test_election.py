@@ -24,6 +24,7 @@ def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("name", ["sim-2026.csv", "sim-2026-smd.csv"])
+@pytest.mark.slow
 def test_store_gives_back_the_election_the_file_reader_gives(
     sim_dir: Path, tmp_path: Path, name: str
 ) -> None:

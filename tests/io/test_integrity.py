@@ -57,6 +57,7 @@ def test_new_content_at_the_same_path_replaces_the_old(sim_dir: Path, tmp_path: 
         assert _count(st, first.election)[0] == 30
 
 
+@pytest.mark.slow
 def test_same_election_from_two_sources_is_refused(sim_dir: Path, tmp_path: Path) -> None:
     csv = tmp_path / "2026.csv"
     csv.write_bytes((sim_dir / "sim-2026.csv").read_bytes())
@@ -152,6 +153,7 @@ def test_second_writer_is_told_the_database_is_busy(tmp_path: Path, sim_dir: Pat
         assert out.stdout.strip() == "db_busy", out.stderr
 
 
+@pytest.mark.slow
 def test_source_keys_migrate_from_an_older_store(sim_dir: Path, tmp_path: Path) -> None:
     """A store written before sources had content keys keeps working: same name replaces."""
     db = tmp_path / "old.duckdb"

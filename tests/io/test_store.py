@@ -102,6 +102,7 @@ def test_read_only_missing_database(tmp_path: Path) -> None:
         Store(tmp_path / "missing.duckdb", read_only=True)
 
 
+@pytest.mark.slow
 def test_write_failure_rolls_back(
     sim_dir: Path, tmp_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,6 +142,7 @@ def test_path_with_a_quote_and_reopening(sim_dir: Path, tmp_path: Path) -> None:
         assert st.elections()["election"].tolist() == ["sim-2021", "sim-2026"]
 
 
+@pytest.mark.slow
 def test_store_with_the_older_unit_votes_layout_is_migrated(sim_dir: Path, tmp_path: Path) -> None:
     """A store written when votes lived in a ``unit_votes`` table opens with the same results."""
     import duckdb

@@ -236,6 +236,7 @@ def previous_canonical_bytes(obj: Any) -> bytes:
 
 
 @given(json_values)
+@pytest.mark.slow
 def test_rfc8785_gives_the_bytes_of_the_previous_encoder(v: object) -> None:
     assert canonical_bytes(v) == previous_canonical_bytes(v)
 

@@ -48,6 +48,7 @@ def test_brier_beats_uniform_forecast(backtests: list[dict]) -> None:
     assert max(b["brier"] for b in backtests) < uniform
 
 
+@pytest.mark.slow
 def test_reliability_pooled(backtests: list[dict]) -> None:
     """Forecast vs observed per bin, pooled over seeds: off by < 0.15 where n ≥ 30."""
     pooled: dict[str, list[float]] = {}

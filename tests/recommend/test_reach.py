@@ -163,6 +163,7 @@ def test_a_prior_alone_never_endorses(tmp_path: Path) -> None:
     assert d["data_used"]["history"]  # what reached it is still listed
 
 
+@pytest.mark.slow
 def test_cli_exit_2_and_allow_flag(tmp_path: Path) -> None:
     c, h = _unreached(tmp_path, 3)
     runner = CliRunner()
@@ -202,6 +203,7 @@ def test_switch_share_is_named_once() -> None:
     assert hits == []
 
 
+@pytest.mark.slow
 def test_two_candidate_elections_calibrate_swing_and_drift(tmp_path: Path) -> None:
     """First-past-the-post history in two earlier elections (same race ids): the swing and
     drift are measured from them rather than taken from the priors."""

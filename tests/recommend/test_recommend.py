@@ -23,6 +23,7 @@ def _by_race(recs: list[dict]) -> dict[str, dict]:
     return {r["race"]: r for r in recs}
 
 
+@pytest.mark.slow
 def test_two_party_plus_picks_the_local_runner_up(tmp_path: Path) -> None:
     h, c = write_small(tmp_path)
     recs = _by_race(run_recommend(c, [h], sims=SIMS).to_list())
@@ -200,6 +201,7 @@ def test_cli_recommend_json_and_errors(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "columns" in r.output
 
 
+@pytest.mark.slow
 def test_cli_backtest_small(tmp_path: Path) -> None:
     h, c = write_small(tmp_path)
     actual = tmp_path / "actual.csv"
