@@ -46,3 +46,14 @@ def grouped_sums(idx: np.ndarray, size: int, weights: FloatA, values: FloatA) ->
     for r in range(reps):
         out[r] = np.bincount(idx, weights=weights[r] * values, minlength=size)
     return out
+
+
+def row_sums(idx: np.ndarray, size: int, values: FloatA) -> FloatA:
+    """Sums of each row of ``values`` (rows, len(idx)) by ``idx``: array (rows, size).
+
+    The same sums in the same order as one ``bincount`` over offset indices, one row at a
+    time (see :func:`grouped_sums`)."""
+    out: FloatA = np.empty((values.shape[0], size), dtype=np.float64)
+    for r in range(values.shape[0]):
+        out[r] = np.bincount(idx, weights=values[r], minlength=size)
+    return out

@@ -59,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from smartvote.forensics._boot import poisson_weights
+from smartvote.forensics._boot import grouped_sums, poisson_weights, row_sums
 from smartvote.forensics._frame import BoolA, FloatA, IntA, Stations
 
 Z_TURNOUT = 4.0
@@ -217,18 +217,9 @@ class _Ratio:
             mu = _wq(xs, gi, counts, starts, ws, 0.5)
             d = xs[None, :] - mu[:, gi]
             lo = ws * (d < 0)
-            off = (np.arange(R)[:, None] * G + gi[None, :]).ravel()
-
-            def gsum(v: FloatA, off: IntA = off) -> FloatA:
-                return (
-                    np.bincount(off, weights=v.ravel(), minlength=R * G)
-                    .astype(np.float64)
-                    .reshape(R, G)
-                )
-
-            den = gsum(lo)
+            den = row_sums(gi, G, lo)
             var = np.divide(
-                gsum(lo * (d**2 - nz[None, :])), den, out=np.zeros((R, G)), where=den > 0
+                row_sums(gi, G, lo * (d**2 - nz[None, :])), den, out=np.zeros((R, G)), where=den > 0
             )
             sd = np.sqrt(np.maximum(var, 1e-4))
             z = mu[:, :, None] + sd[:, :, None] * _GH_X[None, None, :]
@@ -317,15 +308,9 @@ def excess(
         rng = np.random.default_rng(rng_seed)
         for w in poisson_weights(st.n, boot, rng, chunk=16):
             kb = ratio.at(w)[0]
-            R = w.shape[0]
-            off = (np.arange(R)[:, None] * G + g[None, :]).ravel()
 
-            def gs(v: FloatA, w: FloatA = w, off: IntA = off, R: int = R) -> FloatA:
-                return (
-                    np.bincount(off, weights=(w * v).ravel(), minlength=R * G)
-                    .astype(np.float64)
-                    .reshape(R, G)
-                )
+            def gs(v: FloatA, w: FloatA = w) -> FloatA:
+                return grouped_sums(g, G, w, v)
 
             Nv = st.N.astype(float)
             reps.append(
