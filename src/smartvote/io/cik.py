@@ -10,7 +10,8 @@ empty station number, or more than :data:`PSEUDO_STATION_REGISTERED` registered 
 and stored with channel ``electronic``. A by-region file without station columns (the
 2024 electronic-voting file) is read as one electronic unit per region.
 
-Parsing is vectorised: pandas' C reader, then numpy over whole columns.
+Parsing is vectorised: pandas' C reader, then numpy over whole columns. The identifier
+side (station numbers, pseudo-stations, unit ids) lives in :mod:`smartvote.io.cik_ids`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,11 +28,10 @@ import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.batch import Batch, row_sums
+from smartvote.io.cik_ids import PSEUDO_STATION_REGISTERED as PSEUDO_STATION_REGISTERED
+from smartvote.io.cik_ids import Ids, electronic_mask, only_value, read_ids, unit_ids
 from smartvote.io.files import Limits, diagnose, open_text_bytes, read_header
 from smartvote.names import norm_name, party_key, party_label, strip_ballot_number
-
-#: No real polling station serves this many voters; rows above it are pseudo-stations.
-PSEUDO_STATION_REGISTERED = 50_000
 
 #: Largest count accepted: every integer up to it is exact in float64 (the readers' working
 #: type) and in the store's BIGINT. Larger values, ``inf`` and ``1e23`` are input errors.
@@ -119,89 +118,9 @@ def looks_like_cik(header: list[str]) -> bool:
     return "registered" in roles.values() and any(r == "choice" for r in roles.values())
 
 
-def _text(s: pd.Series, trim: bool = True) -> pa.Array:
-    """A column as an Arrow string array with nulls as empty strings (stripped if ``trim``)."""
-    arr = pa.array(s, from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if not pa.types.is_string(arr.type):
-        arr = pc.cast(arr, pa.string())
-    arr = pc.fill_null(arr, "")
-    return pc.utf8_trim_whitespace(arr) if trim else arr
-
-
 def _const(value: str, n: int) -> pd.Categorical:
     """A constant column as a one-category categorical (no per-row strings)."""
     return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [value])
-
-
-def _station_number(uik: pa.Array) -> pa.Array:
-    """``УИК №123`` → ``123`` (the common spelling sliced off; any other through a regex)."""
-    prefix = "УИК №"
-    plain = pc.starts_with(uik, prefix)
-    if pc.all(pc.or_(plain, pc.equal(uik, ""))).as_py() is not False:
-        cut = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(uik, len(prefix)))
-        return pc.if_else(plain, cut, uik)
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(uik, r"^\s*УИК\s*№?\s*", ""))
-
-
-def _district_number(oik: pa.Array) -> pa.Array:
-    """The digits of a district label (``ОИК №39`` → ``39``)."""
-    cut = pc.replace_substring(oik, "ОИК №", "")
-    if pc.all(pc.or_(pc.utf8_is_digit(cut), pc.equal(cut, ""))).as_py() is not False:
-        return cut
-    return pc.replace_substring_regex(oik, r"\D+", "")
-
-
-def _names_electronic(tik: pa.Array) -> np.ndarray:
-    """Rows whose territorial commission is named as electronic voting (matched per name)."""
-    codes = tik.dictionary_encode()
-    hit = pc.match_substring(pc.utf8_lower(codes.dictionary), "электронн")
-    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)[
-        codes.indices.to_numpy(zero_copy_only=False)
-    ]
-
-
-def _unit_ids(
-    region: pa.Array,
-    station: pa.Array,
-    district: pa.Array,
-    tik: pa.Array,
-    electronic: np.ndarray,
-    rows: np.ndarray | None = None,
-) -> tuple[pa.Array, np.ndarray | None]:
-    """Stable unit ids, built in Arrow (no per-row Python strings).
-
-    A station is ``REGION/NUMBER``; an electronic pseudo-station ``REGION/ДЭГ[-DISTRICT][-NUMBER]``.
-    A number used twice in a region (two commissions) is qualified by ``@TIK``, and a pair
-    still equal by ``#ROW`` (its line in the file, from ``rows``). Also returns the mask of
-    the rows that needed ``#ROW`` (None when none did).
-    """
-    join = pc.binary_join_element_wise
-    unit = join(region, station, "/")
-    if electronic.any():
-        rows = pa.array(np.flatnonzero(electronic))
-        r, d, s = region.take(rows), district.take(rows), station.take(rows)
-        dash_district = pc.if_else(pc.equal(d, ""), "", join("-", d, ""))
-        dash_station = pc.if_else(pc.equal(s, ""), "", join("-", s, ""))
-        e_id = join(r, "/ДЭГ", dash_district, dash_station, "")
-        unit = pc.replace_with_mask(unit, pa.array(electronic), e_id)
-    if len(pc.unique(unit)) == len(unit):
-        return unit, None
-    dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))
-    unit = pc.if_else(pa.array(dup), join(unit, tik, "@"), unit)
-    dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))
-    if not dup.any():
-        return unit, None
-    line = rows if rows is not None else np.arange(len(unit)) + 2
-    unit = pc.if_else(pa.array(dup), join(unit, pa.array(line.astype(str)), "#"), unit)
-    return unit, dup
-
-
-def _only_value(values: pa.Array) -> str:
-    """The single value of a column, or "" when it has several (or none)."""
-    distinct = pc.unique(values)
-    return str(distinct[0].as_py()) if len(distinct) == 1 else ""
 
 
 def _numeric(df: pd.DataFrame, col: str, file: str) -> np.ndarray:
@@ -237,17 +156,6 @@ def _int64(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(filled.astype(np.int64), blank)
 
 
-class _Ids(NamedTuple):
-    """The identifier columns of a CIK table as Arrow strings ("" where absent or blank)."""
-
-    region: pa.Array
-    tik: pa.Array
-    station: pa.Array  # the station number (``УИК №123`` → ``123``)
-    district: pa.Array  # the district digits (``ОИК №39`` → ``39``)
-    url: pa.Array  # untrimmed: a link is kept as written
-    has_station_cols: bool  # the table has a ``uik`` or ``tik`` column (not by-region)
-
-
 def read_cik_frame(
     df: pd.DataFrame,
     file: str,
@@ -271,11 +179,11 @@ def read_cik_frame(
     election = _election_name(file, election, kind)
     by_role = _first_column_by_role(roles)
     n = len(df)
-    ids = _read_ids(df, by_role)
+    ids = read_ids(df, by_role)
     nums = _protocol_numbers(df, by_role, file)
-    electronic = _electronic_mask(ids, nums["registered"])
+    electronic = electronic_mask(ids, nums["registered"])
     line = rows if rows is not None else np.arange(n) + 2
-    unit_a, numbered = _unit_ids(ids.region, ids.station, ids.district, ids.tik, electronic, line)
+    unit_a, numbered = unit_ids(ids.region, ids.station, ids.district, ids.tik, electronic, line)
     if numbered is not None:
         copies = _exact_copies(df, numbered)
         if copies.any():
@@ -291,7 +199,7 @@ def read_cik_frame(
     candidates = _candidates_frame(election, race, kind, choice_cols, votes)
     extra_cols = [c for c in header if roles[c] == "extra"]
     extra = _extra_lines(df, extra_cols, file, election, race, unit_a)
-    races = _races_frame(election, race, kind, _only_value(ids.region))
+    races = _races_frame(election, race, kind, only_value(ids.region))
     return Batch.make(
         election,
         kind,
@@ -358,30 +266,6 @@ def _first_column_by_role(roles: dict[str, str]) -> dict[str, str]:
     return by_role
 
 
-def _read_ids(df: pd.DataFrame, by_role: dict[str, str]) -> _Ids:
-    """The identifier columns as Arrow strings, with station and district numbers extracted.
-
-    A missing id column reads as all-empty, so every later step sees the same shape
-    whichever header variant the file uses.
-    """
-    n = len(df)
-
-    def ident(role: str) -> pa.Array:
-        col = by_role.get(role)
-        if col is None:
-            return pa.array([""] * n, type=pa.string())
-        return _text(df[col], trim=role != "url")
-
-    return _Ids(
-        region=ident("region"),
-        tik=ident("tik"),
-        station=_station_number(ident("uik")),
-        district=_district_number(ident("oik")),
-        url=ident("url"),
-        has_station_cols="uik" in by_role or "tik" in by_role,
-    )
-
-
 def _protocol_numbers(
     df: pd.DataFrame, by_role: dict[str, str], file: str
 ) -> dict[str, np.ndarray]:
@@ -395,22 +279,6 @@ def _protocol_numbers(
         for role, col in by_role.items()
         if role not in ID_COLUMNS and role != "url"
     }
-
-
-def _electronic_mask(ids: _Ids, registered: np.ndarray) -> np.ndarray:
-    """Rows that are remote electronic voting pseudo-stations, not polling stations.
-
-    One is named as electronic voting by its territorial commission, serves more than
-    :data:`PSEUDO_STATION_REGISTERED` voters, has an empty station number, or the whole
-    table has no station columns (the by-region electronic-voting file).
-    """
-    has = ids.has_station_cols
-    return (
-        _names_electronic(ids.tik)
-        | (np.nan_to_num(registered) > PSEUDO_STATION_REGISTERED)
-        | (not has)
-        | (np.asarray(pc.equal(ids.station, "").to_numpy(zero_copy_only=False)) & has)
-    )
 
 
 def _unit_lines(nums: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
@@ -459,7 +327,7 @@ def _units_frame(
     election: str,
     race: str,
     file: str,
-    ids: _Ids,
+    ids: Ids,
     unit_a: pa.Array,
     electronic: np.ndarray,
     lines: dict[str, np.ndarray],
