@@ -17,12 +17,11 @@ from hypothesis import strategies as st
 from smartvote.errors import InputError
 from smartvote.io import Batch, read_any
 from smartvote.io.cik import (
-    _district_number,
-    _station_number,
     classify_columns,
     read_cik,
     read_cik_frame,
 )
+from smartvote.io.cik_ids import district_number, station_number
 
 REG_2021 = "Число избирателей, внесенных в список избирателей на момент окончания голосования"
 
@@ -309,5 +308,5 @@ def test_station_and_district_numbers_match_their_regex(labels: list[str]) -> No
     arr = pa.array(labels, type=pa.string())
     station = [re.sub(r"^\s*УИК\s*№?\s*", "", x).strip() for x in labels]
     district = [re.sub(r"\D+", "", x) for x in labels]
-    assert _station_number(arr).to_pylist() == station
-    assert _district_number(arr).to_pylist() == district
+    assert station_number(arr).to_pylist() == station
+    assert district_number(arr).to_pylist() == district

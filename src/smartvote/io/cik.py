@@ -10,7 +10,8 @@ empty station number, or more than :data:`PSEUDO_STATION_REGISTERED` registered 
 and stored with channel ``electronic``. A by-region file without station columns (the
 2024 electronic-voting file) is read as one electronic unit per region.
 
-Parsing is vectorised: pandas' C reader, then numpy over whole columns.
+Parsing is vectorised: pandas' C reader, then numpy over whole columns. The identifier
+side (station numbers, pseudo-stations, unit ids) lives in :mod:`smartvote.io.cik_ids`.
 """
 
 from __future__ import annotations
@@ -27,11 +28,10 @@ import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.batch import Batch, row_sums
+from smartvote.io.cik_ids import PSEUDO_STATION_REGISTERED as PSEUDO_STATION_REGISTERED
+from smartvote.io.cik_ids import Ids, electronic_mask, only_value, read_ids, unit_ids
 from smartvote.io.files import Limits, diagnose, open_text_bytes, read_header
 from smartvote.names import norm_name, party_key, party_label, strip_ballot_number
-
-#: No real polling station serves this many voters; rows above it are pseudo-stations.
-PSEUDO_STATION_REGISTERED = 50_000
 
 #: Largest count accepted: every integer up to it is exact in float64 (the readers' working
 #: type) and in the store's BIGINT. Larger values, ``inf`` and ``1e23`` are input errors.
@@ -118,89 +118,9 @@ def looks_like_cik(header: list[str]) -> bool:
     return "registered" in roles.values() and any(r == "choice" for r in roles.values())
 
 
-def _text(s: pd.Series, trim: bool = True) -> pa.Array:
-    """A column as an Arrow string array with nulls as empty strings (stripped if ``trim``)."""
-    arr = pa.array(s, from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if not pa.types.is_string(arr.type):
-        arr = pc.cast(arr, pa.string())
-    arr = pc.fill_null(arr, "")
-    return pc.utf8_trim_whitespace(arr) if trim else arr
-
-
 def _const(value: str, n: int) -> pd.Categorical:
     """A constant column as a one-category categorical (no per-row strings)."""
     return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [value])
-
-
-def _station_number(uik: pa.Array) -> pa.Array:
-    """``УИК №123`` → ``123`` (the common spelling sliced off; any other through a regex)."""
-    prefix = "УИК №"
-    plain = pc.starts_with(uik, prefix)
-    if pc.all(pc.or_(plain, pc.equal(uik, ""))).as_py() is not False:
-        cut = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(uik, len(prefix)))
-        return pc.if_else(plain, cut, uik)
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(uik, r"^\s*УИК\s*№?\s*", ""))
-
-
-def _district_number(oik: pa.Array) -> pa.Array:
-    """The digits of a district label (``ОИК №39`` → ``39``)."""
-    cut = pc.replace_substring(oik, "ОИК №", "")
-    if pc.all(pc.or_(pc.utf8_is_digit(cut), pc.equal(cut, ""))).as_py() is not False:
-        return cut
-    return pc.replace_substring_regex(oik, r"\D+", "")
-
-
-def _names_electronic(tik: pa.Array) -> np.ndarray:
-    """Rows whose territorial commission is named as electronic voting (matched per name)."""
-    codes = tik.dictionary_encode()
-    hit = pc.match_substring(pc.utf8_lower(codes.dictionary), "электронн")
-    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)[
-        codes.indices.to_numpy(zero_copy_only=False)
-    ]
-
-
-def _unit_ids(
-    region: pa.Array,
-    station: pa.Array,
-    district: pa.Array,
-    tik: pa.Array,
-    electronic: np.ndarray,
-    rows: np.ndarray | None = None,
-) -> tuple[pa.Array, np.ndarray | None]:
-    """Stable unit ids, built in Arrow (no per-row Python strings).
-
-    A station is ``REGION/NUMBER``; an electronic pseudo-station ``REGION/ДЭГ[-DISTRICT][-NUMBER]``.
-    A number used twice in a region (two commissions) is qualified by ``@TIK``, and a pair
-    still equal by ``#ROW`` (its line in the file, from ``rows``). Also returns the mask of
-    the rows that needed ``#ROW`` (None when none did).
-    """
-    join = pc.binary_join_element_wise
-    unit = join(region, station, "/")
-    if electronic.any():
-        rows = pa.array(np.flatnonzero(electronic))
-        r, d, s = region.take(rows), district.take(rows), station.take(rows)
-        dash_district = pc.if_else(pc.equal(d, ""), "", join("-", d, ""))
-        dash_station = pc.if_else(pc.equal(s, ""), "", join("-", s, ""))
-        e_id = join(r, "/ДЭГ", dash_district, dash_station, "")
-        unit = pc.replace_with_mask(unit, pa.array(electronic), e_id)
-    if len(pc.unique(unit)) == len(unit):
-        return unit, None
-    dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))
-    unit = pc.if_else(pa.array(dup), join(unit, tik, "@"), unit)
-    dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))
-    if not dup.any():
-        return unit, None
-    line = rows if rows is not None else np.arange(len(unit)) + 2
-    unit = pc.if_else(pa.array(dup), join(unit, pa.array(line.astype(str)), "#"), unit)
-    return unit, dup
-
-
-def _only_value(values: pa.Array) -> str:
-    """The single value of a column, or "" when it has several (or none)."""
-    distinct = pc.unique(values)
-    return str(distinct[0].as_py()) if len(distinct) == 1 else ""
 
 
 def _numeric(df: pd.DataFrame, col: str, file: str) -> np.ndarray:
@@ -247,10 +167,57 @@ def read_cik_frame(
 
     An exact copy of an earlier row (a station listed twice) is stored once and flagged
     ``duplicate_row`` on the station kept. ``rows`` gives each row's line in the file
-    (default: data row i is line i + 2).
+    (default: data row i is line i + 2). The steps, in order (the order fixes which error
+    a bad file reports first): recognise the header, name the election, read the
+    identifiers and the protocol lines, tell electronic pseudo-stations apart, build the
+    unit ids (dropping exact copies), then the units, candidates/votes, extra lines and race.
     """
     header = [str(c) for c in df.columns]
     roles = classify_columns(header)
+    _require_registered(roles, file)
+    kind = kind or detect_kind(roles, header)
+    election = _election_name(file, election, kind)
+    by_role = _first_column_by_role(roles)
+    n = len(df)
+    ids = read_ids(df, by_role)
+    nums = _protocol_numbers(df, by_role, file)
+    electronic = electronic_mask(ids, nums["registered"])
+    line = rows if rows is not None else np.arange(n) + 2
+    unit_a, numbered = unit_ids(ids.region, ids.station, ids.district, ids.tik, electronic, line)
+    if numbered is not None:
+        copies = _exact_copies(df, numbered)
+        if copies.any():
+            keep = ~copies
+            b = read_cik_frame(
+                df[keep].reset_index(drop=True), file, election, kind, rows=line[keep]
+            )
+            return _flag_copies(b, df, copies, line)
+    race = f"{election}/list" if kind == "duma" else f"{election}/{kind}"
+    units = _units_frame(election, race, file, ids, unit_a, electronic, _unit_lines(nums, n), line)
+    choice_cols = [c for c in header if roles[c] == "choice"]
+    votes = _vote_matrix(df, choice_cols, file)
+    candidates = _candidates_frame(election, race, kind, choice_cols, votes)
+    extra_cols = [c for c in header if roles[c] == "extra"]
+    extra = _extra_lines(df, extra_cols, file, election, race, unit_a)
+    races = _races_frame(election, race, kind, only_value(ids.region))
+    return Batch.make(
+        election,
+        kind,
+        [Path(file).name],
+        races,
+        units,
+        candidates,
+        extra=extra,
+        matrix=votes,
+    )
+
+
+def _require_registered(roles: dict[str, str], file: str) -> None:
+    """Reject a header without a registered-voters line: it is not a CIK protocol table.
+
+    Every later step (turnout, the pseudo-station rule) needs that line, so its absence is
+    reported on the header row (row 1) before anything else is read.
+    """
     if "registered" not in roles.values():
         raise InputError(
             Problem(
@@ -260,7 +227,15 @@ def read_cik_frame(
                 row=1,
             )
         )
-    kind = kind or detect_kind(roles, header)
+
+
+def _election_name(file: str, election: str | None, kind: str) -> str:
+    """The election name: as given, else the file's stem, else ``KIND-YEAR`` from the name.
+
+    A stem that starts with a year (``2021.csv.zip``) is not a name by itself, so the kind
+    is prefixed (``duma-2021``); a file name with no year at all cannot be named and the
+    caller must pass ``--election``.
+    """
     stem = Path(file).name.split(".")[0]
     if election is None and not re.match(r"^(19|20)\d\d", stem):
         election = stem
@@ -275,47 +250,45 @@ def read_cik_frame(
                 )
             )
         election = f"{kind}-{m.group(0)}"
+    return election
+
+
+def _first_column_by_role(roles: dict[str, str]) -> dict[str, str]:
+    """Role → the first column holding it (ids, ``url`` and protocol lines; not choices/extras).
+
+    :func:`classify_columns` already demotes a repeated protocol line to ``extra``; the
+    first-wins rule here also settles a repeated id column.
+    """
     by_role: dict[str, str] = {}
     for col, role in roles.items():
         if role not in ("choice", "extra"):
             by_role.setdefault(role, col)
-    n = len(df)
+    return by_role
 
-    def ident(role: str) -> pa.Array:
-        col = by_role.get(role)
-        if col is None:
-            return pa.array([""] * n, type=pa.string())
-        return _text(df[col], trim=role != "url")
 
-    region_a, tik_a = ident("region"), ident("tik")
-    has_station_cols = "uik" in by_role or "tik" in by_role
-    station_a = _station_number(ident("uik"))
-    district_a = _district_number(ident("oik"))
-    nums = {
+def _protocol_numbers(
+    df: pd.DataFrame, by_role: dict[str, str], file: str
+) -> dict[str, np.ndarray]:
+    """Each recognised protocol line as float64 (NaN = blank), validated by :func:`_numeric`.
+
+    Read in header order, so the first bad cell of the leftmost bad column is the one
+    reported.
+    """
+    return {
         role: _numeric(df, col, file)
         for role, col in by_role.items()
         if role not in ID_COLUMNS and role != "url"
     }
-    registered = nums["registered"]
-    electronic = (
-        _names_electronic(tik_a)
-        | (np.nan_to_num(registered) > PSEUDO_STATION_REGISTERED)
-        | (not has_station_cols)
-        | (np.asarray(pc.equal(station_a, "").to_numpy(zero_copy_only=False)) & has_station_cols)
-    )
-    line = rows if rows is not None else np.arange(n) + 2
-    unit_a, numbered = _unit_ids(region_a, station_a, district_a, tik_a, electronic, line)
-    if numbered is not None:
-        copies = _exact_copies(df, numbered)
-        if copies.any():
-            keep = ~copies
-            b = read_cik_frame(
-                df[keep].reset_index(drop=True), file, election, kind, rows=line[keep]
-            )
-            return _flag_copies(b, df, copies, line)
-    region_of = _only_value(region_a)
-    race = f"{election}/list" if kind == "duma" else f"{election}/{kind}"
 
+
+def _unit_lines(nums: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """The units' protocol-line columns (float64, NaN = blank), in the stored order.
+
+    Ballots issued is the sum of its parts (early, at the station, outside) when the file
+    splits it, else the total line; ballots found likewise from portable + stationary
+    boxes; valid, when the file lacks the line, is found − invalid. A line the file does
+    not have is blank.
+    """
     blank = np.full(n, np.nan)
 
     def get(role: str) -> np.ndarray:
@@ -327,37 +300,80 @@ def read_cik_frame(
     found = row_sums(np.column_stack(boxes)) if boxes else get("found_total")
     invalid = get("invalid")
     valid = get("valid") if "valid" in nums else found - invalid
-    units = pd.DataFrame(
+    return {
+        "registered": nums["registered"],
+        "ballots": ballots,
+        "found": found,
+        "valid": valid,
+        "invalid": invalid,
+        **{
+            r: get(r)
+            for r in (
+                "received",
+                "early",
+                "at_station",
+                "outside",
+                "cancelled",
+                "portable",
+                "stationary",
+                "lost",
+                "not_counted",
+            )
+        },
+    }
+
+
+def _units_frame(
+    election: str,
+    race: str,
+    file: str,
+    ids: Ids,
+    unit_a: pa.Array,
+    electronic: np.ndarray,
+    lines: dict[str, np.ndarray],
+    line: np.ndarray,
+) -> pd.DataFrame:
+    """The units table: ids, channel, protocol lines as nullable Int64, source file and row.
+
+    Constant columns are one-category categoricals and text stays in Arrow, so a
+    100 000-station file builds no per-row Python strings.
+    """
+    return pd.DataFrame(
         {
-            "election": _const(election, n),
-            "race": _const(race, n),
+            "election": _const(election, len(line)),
+            "race": _const(race, len(line)),
             "unit": pd.arrays.ArrowStringArray(unit_a),
-            "region": pd.arrays.ArrowStringArray(region_a),
-            "district": pd.arrays.ArrowStringArray(district_a),
-            "tik": pd.arrays.ArrowStringArray(tik_a),
+            "region": pd.arrays.ArrowStringArray(ids.region),
+            "district": pd.arrays.ArrowStringArray(ids.district),
+            "tik": pd.arrays.ArrowStringArray(ids.tik),
             "channel": pd.Categorical.from_codes(
                 electronic.astype(np.int8), ["paper", "electronic"]
             ),
-            "registered": _int64(registered),
-            "ballots": _int64(ballots),
-            "found": _int64(found),
-            "valid": _int64(valid),
-            "invalid": _int64(invalid),
-            "received": _int64(get("received")),
-            "early": _int64(get("early")),
-            "at_station": _int64(get("at_station")),
-            "outside": _int64(get("outside")),
-            "cancelled": _int64(get("cancelled")),
-            "portable": _int64(get("portable")),
-            "stationary": _int64(get("stationary")),
-            "lost": _int64(get("lost")),
-            "not_counted": _int64(get("not_counted")),
-            "url": pd.arrays.ArrowStringArray(ident("url")),
-            "source": _const(Path(file).name, n),
+            **{col: _int64(values) for col, values in lines.items()},
+            "url": pd.arrays.ArrowStringArray(ids.url),
+            "source": _const(Path(file).name, len(line)),
             "source_row": line,
         }
     )
-    choice_cols = [c for c in header if roles[c] == "choice"]
+
+
+def _vote_matrix(df: pd.DataFrame, choice_cols: list[str], file: str) -> np.ndarray:
+    """Votes as a stations × choices float64 matrix (NaN = blank), validated per column."""
+    if not choice_cols:
+        return np.empty((len(df), 0))
+    return np.column_stack([_numeric(df, c, file) for c in choice_cols])
+
+
+def _candidates_frame(
+    election: str, race: str, kind: str, choice_cols: list[str], votes: np.ndarray
+) -> pd.DataFrame:
+    """One row per choice column: name, party, ballot position and the assumed regime.
+
+    In a Duma list race each choice is a party (named by its label); otherwise a
+    candidate (or ДА/НЕТ) without party. A column without a ``N.`` ballot number takes the
+    next position. The regime is unknown in a bare protocol: the national leader (most
+    votes) is assumed, and can be changed with ``ingest --regime NAME``.
+    """
     names: list[str] = []
     parties: list[str] = []
     positions: list[int] = []
@@ -370,15 +386,10 @@ def read_cik_frame(
             names.append(label)
             parties.append("")
         positions.append(pos if pos is not None else len(positions) + 1)
-    votes = (
-        np.column_stack([_numeric(df, c, file) for c in choice_cols])
-        if choice_cols
-        else np.empty((n, 0))
-    )
     k = len(choice_cols)
     totals = np.nansum(votes, axis=0)
     leader = int(np.argmax(totals)) if k else -1
-    candidates = pd.DataFrame(
+    return pd.DataFrame(
         {
             "election": election,
             "race": race,
@@ -387,53 +398,63 @@ def read_cik_frame(
             "party": parties,
             "party_key": [party_key(p) if p else "" for p in parties],
             "ballot_position": positions,
-            # The regime is unknown in a bare protocol: the national leader is assumed,
-            # and can be changed with `ingest --regime NAME`.
             "regime": [i == leader for i in range(k)],
         }
     )
-    extra_cols = [c for c in header if roles[c] == "extra"]
-    extra = pd.DataFrame()
-    if extra_cols:
-        ev = np.column_stack([_numeric(df, c, file) for c in extra_cols])
-        n_extra = len(extra_cols)
-        eflat = ev.reshape(-1)
-        keep = ~np.isnan(eflat)
-        extra = pd.DataFrame(
-            {
-                "election": pd.Categorical.from_codes(
-                    np.zeros(int(keep.sum()), dtype=np.int8), [election]
-                ),
-                "race": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), [race]),
-                "unit": pd.Categorical.from_codes(
-                    np.repeat(np.arange(n, dtype=np.int32), n_extra)[keep],
-                    unit_a.to_numpy(zero_copy_only=False),
-                ),
-                "line": pd.Categorical.from_codes(
-                    np.tile(np.arange(n_extra, dtype=np.int16), n)[keep], extra_cols
-                ),
-                "value": eflat[keep].astype(np.int64),
-            }
-        )
-    races = pd.DataFrame(
+
+
+def _extra_lines(
+    df: pd.DataFrame,
+    extra_cols: list[str],
+    file: str,
+    election: str,
+    race: str,
+    unit_a: pa.Array,
+) -> pd.DataFrame:
+    """Unrecognised protocol lines (absentee certificates, repeats) in long form.
+
+    One row per non-blank (unit, line) cell, so nothing the commission reported is lost
+    even when it has no column in the units table. Empty when the file has none.
+    """
+    if not extra_cols:
+        return pd.DataFrame()
+    n = len(df)
+    ev = np.column_stack([_numeric(df, c, file) for c in extra_cols])
+    n_extra = len(extra_cols)
+    eflat = ev.reshape(-1)
+    keep = ~np.isnan(eflat)
+    return pd.DataFrame(
+        {
+            "election": pd.Categorical.from_codes(
+                np.zeros(int(keep.sum()), dtype=np.int8), [election]
+            ),
+            "race": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), [race]),
+            "unit": pd.Categorical.from_codes(
+                np.repeat(np.arange(n, dtype=np.int32), n_extra)[keep],
+                unit_a.to_numpy(zero_copy_only=False),
+            ),
+            "line": pd.Categorical.from_codes(
+                np.tile(np.arange(n_extra, dtype=np.int16), n)[keep], extra_cols
+            ),
+            "value": eflat[keep].astype(np.int64),
+        }
+    )
+
+
+def _races_frame(election: str, race: str, kind: str, region: str) -> pd.DataFrame:
+    """The file's single race: a Duma file is the party-list race (``kind`` ``list``).
+
+    ``region`` is the one region of a single-region file, else "" (a national race).
+    """
+    return pd.DataFrame(
         {
             "election": [election],
             "race": [race],
             "kind": ["list" if kind == "duma" else kind],
             "district": [""],
-            "region": [region_of],
+            "region": [region],
             "seats": [1],
         }
-    )
-    return Batch.make(
-        election,
-        kind,
-        [Path(file).name],
-        races,
-        units,
-        candidates,
-        extra=extra,
-        matrix=votes,
     )
 
 
