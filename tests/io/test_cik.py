@@ -121,6 +121,17 @@ def test_electronic_pseudo_stations() -> None:
     assert (b.flags["rule"] == "pseudo_station").sum() == 2
 
 
+def test_twin_electronic_rows_are_qualified_by_their_line() -> None:
+    # two electronic pseudo-stations still equal after @TIK: told apart by #ROW (this
+    # crashed with an AttributeError before: the electronic positions overwrote the lines)
+    e = {"tik": "Дистанционное электронное голосование", "uik": None}
+    twins = [_station(**e, **{REG_2021: 30000}), _station(**e, **{REG_2021: 30001})]
+    b = read_cik_frame(_frame([_station(), *twins]), "2021.csv")
+    units = b.units["unit"].tolist()
+    assert len(set(units)) == 3
+    assert units[1].endswith("#3") and units[2].endswith("#4"), units
+
+
 def test_duplicate_station_numbers_are_qualified() -> None:
     rows = [_station(tik="Северная"), _station(tik="Южная")]
     b = read_cik_frame(_frame(rows), "2021.csv")

@@ -127,8 +127,9 @@ def unit_ids(
     join = pc.binary_join_element_wise
     unit = join(region, station, "/")
     if electronic.any():
-        rows = pa.array(np.flatnonzero(electronic))
-        r, d, s = region.take(rows), district.take(rows), station.take(rows)
+        # the electronic rows' positions: not `rows` (the file lines used for #ROW below)
+        at = pa.array(np.flatnonzero(electronic))
+        r, d, s = region.take(at), district.take(at), station.take(at)
         dash_district = pc.if_else(pc.equal(d, ""), "", join("-", d, ""))
         dash_station = pc.if_else(pc.equal(s, ""), "", join("-", s, ""))
         e_id = join(r, "/ДЭГ", dash_district, dash_station, "")
