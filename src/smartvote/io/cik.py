@@ -30,6 +30,7 @@ from smartvote.errors import InputError, Problem
 from smartvote.io.batch import Batch, row_sums
 from smartvote.io.cik_ids import PSEUDO_STATION_REGISTERED as PSEUDO_STATION_REGISTERED
 from smartvote.io.cik_ids import Ids, electronic_mask, only_value, read_ids, unit_ids
+from smartvote.io.columns import PROTOCOL_LINES
 from smartvote.io.files import Limits, diagnose, open_text_bytes, read_header
 from smartvote.names import norm_name, party_key, party_label, strip_ballot_number
 
@@ -306,20 +307,7 @@ def _unit_lines(nums: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         "found": found,
         "valid": valid,
         "invalid": invalid,
-        **{
-            r: get(r)
-            for r in (
-                "received",
-                "early",
-                "at_station",
-                "outside",
-                "cancelled",
-                "portable",
-                "stationary",
-                "lost",
-                "not_counted",
-            )
-        },
+        **{r: get(r) for r in PROTOCOL_LINES},
     }
 
 

@@ -41,6 +41,20 @@ DETAIL = "detail"
 LINE = "line"
 VALUE = "value"
 
+#: The protocol lines beyond registered/ballots/found/valid/invalid that a CIK file or a
+#: tidy file may carry (the store's units table has a column for each).
+PROTOCOL_LINES = (
+    RECEIVED,
+    "early",
+    "at_station",
+    "outside",
+    CANCELLED,
+    "portable",
+    "stationary",
+    LOST,
+    NOT_COUNTED,
+)
+
 #: Channel of a unit that is not a polling station (remote electronic voting).
 ELECTRONIC = "electronic"
 #: Channel of an ordinary polling station.

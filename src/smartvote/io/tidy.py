@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 from smartvote.errors import InputError, Problem
 from smartvote.io.batch import Batch
 from smartvote.io.cik import MAX_COUNT
+from smartvote.io.columns import FOUND, PROTOCOL_LINES
 from smartvote.io.files import (
     Limits,
     check_input_path,
@@ -32,18 +33,7 @@ from smartvote.names import norm_name, party_key
 REQUIRED = ("race", "unit", "candidate", "votes")
 TOTALS = ("registered", "ballots", "valid", "invalid")
 #: Further protocol lines a tidy file may carry (same names as the store's units table).
-PROTOCOL = (
-    "found",
-    "received",
-    "early",
-    "at_station",
-    "outside",
-    "cancelled",
-    "portable",
-    "stationary",
-    "lost",
-    "not_counted",
-)
+PROTOCOL = (FOUND, *PROTOCOL_LINES)
 
 
 def looks_like_tidy(columns: list[str]) -> bool:
