@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smartvote.errors import InputError
-from smartvote.io import Batch, read_any
+from smartvote.io import Election, read_any
 from smartvote.io.cik import (
     classify_columns,
     read_cik,
@@ -177,7 +177,7 @@ def test_referendum_and_president_kinds(tmp_path: Path) -> None:
     assert (u["ballots"], u["found"], u["valid"]) == (60, 60, 58)
 
 
-def _assert_same_batch(a: Batch, b: Batch) -> None:
+def _assert_same_batch(a: Election, b: Election) -> None:
     cols = list(a.units.columns)
     pd.testing.assert_frame_equal(
         a.units[cols].astype(str), b.units[cols].astype(str), check_dtype=False

@@ -3,7 +3,7 @@
 ``smartvote forensics FILE`` used to ingest the file into a temporary DuckDB store and read
 :meth:`smartvote.io.Store.stations` back (about a second on a national file, plus the
 import of DuckDB). :func:`stations_from_batch` computes the same frame from the
-:class:`smartvote.io.batch.Batch` the readers return, with the same rules as the store's
+:class:`smartvote.io.election.Election` the readers return, with the same rules as the store's
 SQL: one row per (race, unit) ordered by race and source row; the leader of a race is its
 ``regime`` candidate when one is marked, else the candidate with the most votes;
 ``found`` is the ballots found, or valid + invalid when that line is absent;

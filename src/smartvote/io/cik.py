@@ -27,10 +27,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
-from smartvote.io.batch import Batch, row_sums
 from smartvote.io.cik_ids import PSEUDO_STATION_REGISTERED as PSEUDO_STATION_REGISTERED
 from smartvote.io.cik_ids import Ids, electronic_mask, only_value, read_ids, unit_ids
 from smartvote.io.columns import PROTOCOL_LINES
+from smartvote.io.election import Election, row_sums
 from smartvote.io.files import Limits, diagnose, open_text_bytes, read_header
 from smartvote.names import norm_name, party_key, party_label, strip_ballot_number
 
@@ -163,8 +163,8 @@ def read_cik_frame(
     election: str | None = None,
     kind: str | None = None,
     rows: np.ndarray | None = None,
-) -> Batch:
-    """Turn a raw CIK table into a :class:`Batch` (see module docstring).
+) -> Election:
+    """Turn a raw CIK table into a :class:`Election` (see module docstring).
 
     An exact copy of an earlier row (a station listed twice) is stored once and flagged
     ``duplicate_row`` on the station kept. ``rows`` gives each row's line in the file
@@ -201,7 +201,7 @@ def read_cik_frame(
     extra_cols = [c for c in header if roles[c] == "extra"]
     extra = _extra_lines(df, extra_cols, file, election, race, unit_a)
     races = _races_frame(election, race, kind, only_value(ids.region))
-    return Batch.make(
+    return Election.make(
         election,
         kind,
         [Path(file).name],
@@ -454,7 +454,7 @@ def _exact_copies(df: pd.DataFrame, among: np.ndarray) -> np.ndarray:
     return out
 
 
-def _flag_copies(b: Batch, df: pd.DataFrame, copies: np.ndarray, line: np.ndarray) -> Batch:
+def _flag_copies(b: Election, df: pd.DataFrame, copies: np.ndarray, line: np.ndarray) -> Election:
     """Add a ``duplicate_row`` flag to each kept station that had exact copies dropped."""
     idx = np.flatnonzero(copies)
     cols = list(df.columns)
@@ -484,8 +484,8 @@ def read_cik(
     kind: str | None = None,
     header: list[str] | None = None,
     limits: Limits | None = None,
-) -> Batch:
-    """Read a CIK protocol CSV (plain or zipped) into a :class:`Batch`.
+) -> Election:
+    """Read a CIK protocol CSV (plain or zipped) into a :class:`Election`.
 
     Parsed by Arrow's multithreaded CSV reader, streaming out of the zip member (so
     decompression overlaps parsing); identifier columns are read as text. A file Arrow

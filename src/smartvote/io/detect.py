@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from smartvote.errors import InputError, Problem
-from smartvote.io.batch import Batch
 from smartvote.io.cik import looks_like_cik, read_cik
+from smartvote.io.election import Election
 from smartvote.io.files import Limits, read_header
 from smartvote.io.tidy import looks_like_tidy, read_tidy
 
 
-def read_any(path: str | Path, election: str | None = None, limits: Limits | None = None) -> Batch:
+def read_any(
+    path: str | Path, election: str | None = None, limits: Limits | None = None
+) -> Election:
     """Read a CIK protocol table or a tidy results file, detected by its header."""
     p = Path(path)
     lim = limits or Limits.from_env()

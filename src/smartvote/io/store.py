@@ -34,15 +34,15 @@ import pyarrow as pa
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from smartvote.errors import InputError, Problem, StoreError
-from smartvote.io.batch import (
+from smartvote.io.columns import (
     CANDIDATE_COLUMNS,
     EXTRA_COLUMNS,
     FLAG_COLUMNS,
     RACE_COLUMNS,
     UNIT_COLUMNS,
-    Batch,
 )
 from smartvote.io.detect import read_any
+from smartvote.io.election import Election
 from smartvote.io.files import Limits
 from smartvote.model import ElectionSummary, IngestSummary
 
@@ -253,7 +253,7 @@ class Store:
         with _sigint_held():
             self.con.execute("COMMIT")
 
-    def write(self, batches: Iterable[Batch], replace: bool = False) -> None:
+    def write(self, batches: Iterable[Election], replace: bool = False) -> None:
         """Write parsed batches in one transaction (see :meth:`_write_one` for what is replaced)."""
         self.replaced = []
         self._replace = replace
@@ -261,7 +261,7 @@ class Store:
             for b in batches:
                 self._write_one(con, b)
 
-    def _write_one(self, con: duckdb.DuckDBPyConnection, b: Batch) -> None:
+    def _write_one(self, con: duckdb.DuckDBPyConnection, b: Election) -> None:
         """Write one batch; what it replaces is listed in ``self.replaced``.
 
         A source is keyed by the SHA-256 of its bytes: ingesting the same content again, or
@@ -334,7 +334,7 @@ class Store:
         con.execute("DELETE FROM units WHERE election = ? AND source_id = ?", [election, sha])
         con.execute("DELETE FROM sources WHERE election = ? AND sha256 = ?", [election, sha])
 
-    def _check_clash(self, con: duckdb.DuckDBPyConnection, b: Batch, replace: bool) -> None:
+    def _check_clash(self, con: duckdb.DuckDBPyConnection, b: Election, replace: bool) -> None:
         """Refuse (or, with ``replace``, delete) stations another source already stored."""
         if not len(b.units):
             return
@@ -376,7 +376,7 @@ class Store:
         finally:
             con.unregister("_b_keys")
 
-    def _vote_lists(self, con: duckdb.DuckDBPyConnection, b: Batch) -> pa.Array:
+    def _vote_lists(self, con: duckdb.DuckDBPyConnection, b: Election) -> pa.Array:
         """Votes as one list per unit (aligned with ``b.units``) in each race's choice order.
 
         Stores the race's choices as a side effect. A race keeps the choice order it was
@@ -476,7 +476,7 @@ class Store:
         """
         paths = [Path(f) for f in files]
         lim = limits or Limits.from_env()
-        batches: list[Batch] = []
+        batches: list[Election] = []
         seen: dict[str, Path] = {}
         with Progress(
             TextColumn("{task.description}"),
@@ -722,7 +722,7 @@ def _arrow(frame: pd.DataFrame, columns: dict[str, str]) -> pa.Table:
     return pa.table(arrays, names=list(columns))
 
 
-def _set_regime(b: Batch, regime: str, file: str) -> None:
+def _set_regime(b: Election, regime: str, file: str) -> None:
     from smartvote.names import norm_name, party_key
 
     key = norm_name(regime)
@@ -742,7 +742,7 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _source_ids(b: Batch, ids: list[str]) -> pa.Array:
+def _source_ids(b: Election, ids: list[str]) -> pa.Array:
     """Each unit's source key: the SHA-256 of the file it came from."""
     n = len(b.units)
     if len(ids) == 1:
@@ -754,7 +754,7 @@ def _source_ids(b: Batch, ids: list[str]) -> pa.Array:
     return pa.array(names.map(by_name).to_numpy(dtype=object), type=pa.string())
 
 
-def summarise_batches(batches: list[Batch], replaced: tuple[str, ...] = ()) -> IngestSummary:
+def summarise_batches(batches: list[Election], replaced: tuple[str, ...] = ()) -> IngestSummary:
     units = pd.concat([b.units for b in batches], ignore_index=True)
     flags = pd.concat([b.flags for b in batches], ignore_index=True)
     return IngestSummary(

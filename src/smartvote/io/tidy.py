@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
-from smartvote.io.batch import Batch
 from smartvote.io.cik import MAX_COUNT
 from smartvote.io.columns import FOUND, PROTOCOL_LINES
+from smartvote.io.election import Election
 from smartvote.io.files import (
     Limits,
     check_input_path,
@@ -161,8 +161,8 @@ def race_kind(race: str) -> str:
     return "race"
 
 
-def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> Batch:
-    """Validate a tidy results table and turn it into a :class:`Batch`."""
+def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> Election:
+    """Validate a tidy results table and turn it into a :class:`Election`."""
     df = df.rename(columns={c: c.strip().lower() for c in df.columns})
     problems: list[Problem] = []
     missing = [c for c in REQUIRED if c not in df.columns]
@@ -310,10 +310,12 @@ def tidy_to_batch(df: pd.DataFrame, file: str, election: str | None = None) -> B
             "seats": (seats[race_first].fillna(1) if seats is not None else 1),
         }
     )
-    return Batch.make(election, "tidy", [Path(file).name], races, units, cands, results)
+    return Election.make(election, "tidy", [Path(file).name], races, units, cands, results)
 
 
-def read_tidy(path: str | Path, election: str | None = None, limits: Limits | None = None) -> Batch:
+def read_tidy(
+    path: str | Path, election: str | None = None, limits: Limits | None = None
+) -> Election:
     df = read_table(path, limits)
     if not len(df):
         raise InputError(Problem("empty", "the file has a header but no data rows", str(path), 2))
