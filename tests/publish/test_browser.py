@@ -142,6 +142,22 @@ def test_lookup_by_number_and_read_the_endorsement(
     assert v.errors == []
 
 
+def test_the_signed_pair_is_preloaded_and_fetched_once(
+    bundle: Path, visit: Callable[[], Visit]
+) -> None:
+    """The page's <link rel=preload> of manifest.json/.sig is what the script verifies: one
+    request each (a credentials or mode mismatch would fetch the pair a second time)."""
+    with app_server(bundle) as url:
+        v = visit()
+        v.open(url + "#station=Регион 01/1")
+        v.page.wait_for_selector(".endorsed")
+        assert not v.warned()
+    assert v.requests.count(url + "manifest.json") == 1, v.requests
+    assert v.requests.count(url + "manifest.sig") == 1, v.requests
+    assert v.requests.index(url + "manifest.json") < v.requests.index(url + "app.js")
+    assert v.errors == []
+
+
 def test_address_search_fragment_and_english(bundle: Path, visit: Callable[[], Visit]) -> None:
     shards = _shards(bundle)
     sid, st = next(iter(shards["Регион 03"]["stations"].items()))

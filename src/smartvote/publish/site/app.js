@@ -230,7 +230,9 @@
     return window.crypto.subtle;
   }
   function get(path, fresh) {
-    var opts = { credentials: "omit", referrerPolicy: "no-referrer", redirect: "error" };
+    // same-origin paths only (the site sets no cookies); "same-origin" as the page's
+    // <link rel=preload crossorigin> of the manifest pair, so that fetch() takes the preload
+    var opts = { credentials: "same-origin", referrerPolicy: "no-referrer", redirect: "error" };
     if (fresh) { opts.cache = "no-store"; }  // past the service worker, to the network
     return fetch(path, opts)
       .then(function (r) { if (!r.ok) { throw new Fail("fetch"); } return r.arrayBuffer(); },
