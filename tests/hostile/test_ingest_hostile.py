@@ -457,3 +457,20 @@ def test_count() -> None:
     """The suite's size, as reported in docs/1-ingest.md."""
     assert len(CASES) >= 35
     assert os.environ.get("SMARTVOTE_MAX_INPUT_MB") is None
+
+
+def test_duckdb_own_interrupt_is_exit_130(monkeypatch: pytest.MonkeyPatch, store: Path) -> None:
+    """DuckDB's own signal check turns Ctrl-C inside a query into ``RuntimeError('Query
+    interrupted')`` with no KeyboardInterrupt attached: still exit 130, not a traceback."""
+    from typer.testing import CliRunner
+
+    from smartvote.cli import app
+    from smartvote.io.store import Store
+
+    def interrupted(self: Store) -> None:
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(Store, "elections", interrupted)
+    r = CliRunner().invoke(app, ["elections", "--db", str(store)])
+    assert r.exit_code == 130, r.output
+    assert "error: interrupted" in r.output

@@ -51,8 +51,11 @@ class _App(typer.Typer):
                         fail(SmartvoteError(Problem("nesting", "input nested too deeply to read")))
                     if isinstance(e, MemoryError):
                         fail(SmartvoteError(Problem("memory", "out of memory reading the input")))
-                    # DuckDB turns Ctrl-C during a query into its own error
-                    if isinstance(e.__cause__ or e.__context__, KeyboardInterrupt):
+                    # DuckDB turns Ctrl-C during a query into its own error, with the
+                    # KeyboardInterrupt attached or (its own signal check) without it
+                    if isinstance(e.__cause__ or e.__context__, KeyboardInterrupt) or (
+                        isinstance(e, RuntimeError) and str(e) == "Query interrupted"
+                    ):
                         _interrupted()
                     raise
 
