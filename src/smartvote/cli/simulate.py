@@ -7,7 +7,7 @@ The option defaults are :class:`smartvote.simulate.SimConfig`'s, written out her
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,93 +15,72 @@ from smartvote.cli.base import app, emit_json, out
 from smartvote.cli.options import finite, non_negative, positive, unit_interval
 
 
+# The kinds of number the options take, each with its check (the help is the option's own).
+def _share(help: str | None = None) -> Any:
+    """A share, fraction or probability in [0, 1]."""
+    return typer.Option(callback=unit_interval, help=help)
+
+
+def _at_least_0(help: str | None = None) -> Any:
+    """A seed, size or intensity: ``>= 0``."""
+    return typer.Option(callback=non_negative, help=help)
+
+
+def _at_least_1(help: str | None = None) -> Any:
+    """A count of at least one."""
+    return typer.Option(callback=positive, help=help)
+
+
+def _finite(help: str | None = None) -> Any:
+    """Any finite number."""
+    return typer.Option(callback=finite, help=help)
+
+
 @app.command("simulate")
 def simulate_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("simulated"),
-    seed: Annotated[
-        int, typer.Option(callback=non_negative, help="random seed (same seed, same election)")
-    ] = 0,
-    stations: Annotated[
-        int, typer.Option(callback=positive, help="number of polling stations")
-    ] = 10_000,
-    regions: Annotated[int, typer.Option(callback=positive)] = 20,
-    districts: Annotated[int, typer.Option(callback=positive, help="single-member districts")] = 40,
+    seed: Annotated[int, _at_least_0("random seed (same seed, same election)")] = 0,
+    stations: Annotated[int, _at_least_1("number of polling stations")] = 10_000,
+    regions: Annotated[int, _at_least_1()] = 20,
+    districts: Annotated[int, _at_least_1("single-member districts")] = 40,
     election: Annotated[str, typer.Option(help="election name")] = "sim-2026",
     previous: Annotated[
         str, typer.Option(help="name of the earlier election on the same stations")
     ] = "sim-2021",
-    turnout: Annotated[
-        float, typer.Option(callback=unit_interval, help="mean clean turnout")
-    ] = 0.5,
-    stuffing_share: Annotated[
-        float,
-        typer.Option(callback=unit_interval, help="share of stations with ballot stuffing"),
-    ] = 0.0,
+    turnout: Annotated[float, _share("mean clean turnout")] = 0.5,
+    stuffing_share: Annotated[float, _share("share of stations with ballot stuffing")] = 0.0,
     stuffing_intensity: Annotated[
-        float,
-        typer.Option(callback=non_negative, help="θ: stuffed fraction of non-voters ~ |N(0, θ)|"),
+        float, _at_least_0("θ: stuffed fraction of non-voters ~ |N(0, θ)|")
     ] = 0.3,
     switch_with_stuffing: Annotated[
         bool, typer.Option(help="also switch x**α of opponents' votes")
     ] = False,
-    extreme_share: Annotated[
-        float, typer.Option(callback=unit_interval, help="share of stations near 100%/100%")
-    ] = 0.0,
+    extreme_share: Annotated[float, _share("share of stations near 100%/100%")] = 0.0,
     integer_share: Annotated[
-        float,
-        typer.Option(
-            callback=unit_interval, help="share of stations rewritten to whole percentages"
-        ),
+        float, _share("share of stations rewritten to whole percentages")
     ] = 0.0,
-    switching_share: Annotated[
-        float,
-        typer.Option(callback=unit_interval, help="share of stations with vote switching only"),
-    ] = 0.0,
+    switching_share: Annotated[float, _share("share of stations with vote switching only")] = 0.0,
     switching_fraction: Annotated[
-        float,
-        typer.Option(callback=unit_interval, help="fraction of opponents' votes switched there"),
+        float, _share("fraction of opponents' votes switched there")
     ] = 0.2,
     turnout_support_corr: Annotated[
-        float,
-        typer.Option(callback=finite, help="genuine turnout–support correlation (logit scale)"),
+        float, _finite("genuine turnout–support correlation (logit scale)")
     ] = 0.0,
     stuffing_region_sd: Annotated[
-        float,
-        typer.Option(
-            callback=non_negative,
-            help="stuffing heavier in some regions: log-weight sd per region",
-        ),
+        float, _at_least_0("stuffing heavier in some regions: log-weight sd per region")
     ] = 0.0,
     whole_regions: Annotated[
-        int,
-        typer.Option(
-            callback=non_negative,
-            help="regions falsified as a whole (turnout rewritten to 85–97%)",
-        ),
+        int, _at_least_0("regions falsified as a whole (turnout rewritten to 85–97%)")
     ] = 0,
     whole_switching: Annotated[
-        float,
-        typer.Option(
-            callback=unit_interval,
-            help="fraction of opponents' votes switched in those regions",
-        ),
+        float, _share("fraction of opponents' votes switched in those regions")
     ] = 0.0,
     packs_share: Annotated[
-        float,
-        typer.Option(
-            callback=unit_interval,
-            help="share of stations stuffed with a pack of ballots (not Klimek's model)",
-        ),
+        float, _share("share of stations stuffed with a pack of ballots (not Klimek's model)")
     ] = 0.0,
-    pack_size: Annotated[
-        float, typer.Option(callback=non_negative, help="mean pack size (ballots)")
-    ] = 150.0,
+    pack_size: Annotated[float, _at_least_0("mean pack size (ballots)")] = 150.0,
     tactical_share: Annotated[
-        float,
-        typer.Option(
-            callback=unit_interval,
-            help="share of other challengers' voters switching to the endorsed one",
-        ),
+        float, _share("share of other challengers' voters switching to the endorsed one")
     ] = 0.0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
