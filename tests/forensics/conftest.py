@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 from smartvote.forensics._frame import Stations, prepare
-from smartvote.forensics.suite import station_frame
-from smartvote.io.cik import read_cik_frame
+from smartvote.forensics.simulated import simulation_station_frame
 
 YEARS = ("2004", "2007", "2008", "2011", "2012", "2016", "2018", "2020", "2021", "2024")
 
@@ -22,12 +21,7 @@ def sim_stations(**kw: object) -> tuple[Stations, dict[str, object], pd.DataFram
     from smartvote.simulate import simulate
 
     s = simulate(**kw)
-    return prepare(sim_frame(s.protocols)), s.truth, s.truth_stations
-
-
-def sim_frame(protocols: pd.DataFrame) -> pd.DataFrame:
-    """The station frame of a simulated CIK protocol table, read by the real CIK reader."""
-    return station_frame(read_cik_frame(protocols.copy(), "sim-2026.csv"))
+    return prepare(simulation_station_frame(s.protocols)), s.truth, s.truth_stations
 
 
 @pytest.fixture(scope="session")

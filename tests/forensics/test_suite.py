@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.forensics.conftest import sim_frame
 from typer.testing import CliRunner
 
+from smartvote.forensics.simulated import simulation_station_frame
 from smartvote.forensics.suite import Options, run_suite
 from smartvote.simulate import simulate
 
@@ -34,7 +34,7 @@ KEYS = {
 def test_suite_contract() -> None:
     s = simulate(seed=3, stations=4000, stuffing_share=0.1)
     res = run_suite(
-        sim_frame(s.protocols),
+        simulation_station_frame(s.protocols),
         election="sim",
         options=Options(shpilkin_boot=20, klimek_boot=4, spike_resamples=10),
     )
