@@ -213,6 +213,7 @@ def report_context(a: Assessment, title: str | None = None) -> dict[str, Any]:
         for k, label in (("expected_share", "expected"), ("p_decisive", "P(decisive)"))
     ]
     return {
+        "lang": "en",
         "title": title or f"Assessment of the endorsements: {', '.join(a.elections)}",
         "sources": cell(", ".join(d["sources"])),
         "baseline": cell(", ".join(d["baseline"]) or "none"),
