@@ -8,6 +8,13 @@ a shard fetch (a random region's ``data/*.json``) and an API lookup (a random st
 
     .venv/bin/python benchmarks/serve.py [--duration 60] [--connections 64] [--stations 100000]
 
+With ``--baseline-src OLD/src`` it also times building every station answer of the same
+bundle (what ``smartvote serve`` does before it listens: ``BundleIndex`` and
+``build_all()``) in this tree and in ``OLD/src``, alternating, each in a fresh process,
+and checks that both trees build the same answer bytes (bodies and headers). With
+``--startup-only`` it times the start of ``smartvote serve`` on the bundle (until it
+answers) and stops there, without the load runs (no wrk or nginx needed).
+
 Needs ``wrk`` and ``nginx`` (``apt-get install wrk nginx``); without them it reports sizes
 and says what it skipped. Everything runs on 127.0.0.1 and is torn down at the end.
 """
@@ -138,6 +145,58 @@ def _wrk(
     return {"rps": rps, "p50_ms": ms("50"), "p99_ms": ms("99"), "requests": total, "errors": errors}
 
 
+#: Run in a fresh process with PYTHONPATH set to a tree's src: build every station answer of
+#: the bundle as ``smartvote serve`` does at startup; print one JSON line (seconds, hash).
+STARTUP_CHILD = """
+import hashlib, json, sys, time
+from pathlib import Path
+t0, c0 = time.perf_counter(), time.process_time()
+import smartvote
+from smartvote.web.app import BundleIndex
+t1 = time.perf_counter()
+index = BundleIndex(Path(sys.argv[1]))
+t2, c2 = time.perf_counter(), time.process_time()
+index.api.build_all()
+t3, c3 = time.perf_counter(), time.process_time()
+h = hashlib.sha256()
+for sid in sorted(index.api):
+    a = index.api[sid]
+    h.update(repr((sid, a.status, a.headers, a.r_headers)).encode())
+    h.update(a.body)
+print(json.dumps({"import_s": t1 - t0, "index_s": t2 - t1, "answers_s": t3 - t2,
+                  "answers_cpu_s": c3 - c2, "total_s": t3 - t0, "answers": len(index.api),
+                  "sha256": h.hexdigest(), "source": smartvote.__file__}))
+"""
+
+
+def startup(bundle: Path, baseline_src: Path, rounds: int) -> dict[str, Any]:
+    """Median seconds to build every station answer in this tree and in ``baseline_src``,
+    alternating (``rounds`` each), and whether both build the same bytes."""
+    here = Path(__file__).resolve().parents[1] / "src"
+    runs: dict[str, list[dict[str, Any]]] = {"new": [], "old": []}
+    for _ in range(rounds):
+        for name, src in (("old", baseline_src), ("new", here)):
+            env = {**os.environ, "PYTHONPATH": str(src)}
+            r = subprocess.run([sys.executable, "-c", STARTUP_CHILD, str(bundle)], env=env,
+                               capture_output=True, text=True, check=True)  # fmt: skip
+            run = json.loads(r.stdout.splitlines()[-1])
+            assert Path(run["source"]).is_relative_to(src), (run["source"], src)
+            runs[name].append(run)
+    out: dict[str, Any] = {"rounds": rounds, "load_average": os.getloadavg()}
+    for name, rs in runs.items():
+        for k in ("index_s", "answers_s", "answers_cpu_s", "total_s"):
+            out[f"{name}_{k}"] = round(statistics.median(r[k] for r in rs), 3)
+        out[f"{name}_sha256"] = {r["sha256"] for r in rs}
+    out["same_bytes"] = out["new_sha256"] == out["old_sha256"] and len(out["new_sha256"]) == 1
+    out["answers"] = runs["new"][0]["answers"]
+    out["answers_ratio_new_over_old"] = round(out["new_answers_s"] / out["old_answers_s"], 3)
+    out["answers_cpu_ratio_new_over_old"] = round(
+        out["new_answers_cpu_s"] / out["old_answers_cpu_s"], 3
+    )
+    out["new_sha256"] = out["old_sha256"] = None  # sets are not JSON; same_bytes says it
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -151,6 +210,10 @@ def main() -> int:
     ap.add_argument("--server", choices=["auto", "granian", "uvicorn"], default="auto",
                     help="smartvote's HTTP server ($SMARTVOTE_SERVER)")  # fmt: skip
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument("--baseline-src", type=Path,
+                    help="another tree's src/: also time building the station answers there")  # fmt: skip
+    ap.add_argument("--rounds", type=int, default=3, help="startup timings per tree (median)")
+    ap.add_argument("--startup-only", action="store_true", help="no load runs (no wrk, nginx)")
     args = ap.parse_args()
     t_start = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="smartvote-bench-"))
@@ -197,6 +260,33 @@ def main() -> int:
               f"max {res['shard_gzip_max_bytes'] / 1e3:.1f} kB; largest shard raw {res['shard_max_bytes'] / 1e3:.0f} kB; "
               f"largest offline page gzip {res['offline_gzip_max_bytes'] / 1e3:.0f} kB")  # fmt: skip
 
+        if args.baseline_src is not None:
+            st = startup(bundle, args.baseline_src.resolve(), args.rounds)
+            res["startup"] = st
+            print(f"station answers at startup ({st['answers']:,}; median of {st['rounds']}, "
+                  f"alternating; load {st['load_average'][0]:.1f}): this tree "
+                  f"{st['new_answers_s']:.2f} s ({st['new_answers_cpu_s']:.2f} s CPU), "
+                  f"{args.baseline_src} {st['old_answers_s']:.2f} s "
+                  f"({st['old_answers_cpu_s']:.2f} s CPU): ratio {st['answers_ratio_new_over_old']:.2f}x "
+                  f"wall, {st['answers_cpu_ratio_new_over_old']:.2f}x CPU; "
+                  f"index (files, gzip) {st['new_index_s']:.2f} s vs {st['old_index_s']:.2f} s; "
+                  f"same bytes: {st['same_bytes']}")  # fmt: skip
+        if args.startup_only:
+            # the whole start of `smartvote serve` (verify, build every answer, fork the
+            # workers) until it answers, as in the load runs below
+            port = _port()
+            exe = Path(sys.executable).with_name("smartvote")
+            env = {**os.environ, "SMARTVOTE_SERVER": args.server}
+            t0 = time.perf_counter()
+            procs.append(subprocess.Popen([str(exe), "serve", str(bundle), "--port", str(port), "--workers", str(args.workers)],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))  # fmt: skip
+            _wait(f"http://127.0.0.1:{port}/healthz")
+            res["serve_startup_s"] = round(time.perf_counter() - t0, 1)
+            print(f"smartvote serve --workers {args.workers} ({args.server}): answering after "
+                  f"{res['serve_startup_s']} s (load {os.getloadavg()[0]:.1f})")  # fmt: skip
+            if args.json:
+                args.json.write_text(json.dumps(res, indent=2))
+            return 0
         missing = [
             t
             for t in ("wrk", "nginx")
