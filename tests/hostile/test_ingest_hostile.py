@@ -297,6 +297,44 @@ def test_interrupted_ingest_leaves_the_store(
     assert r.code == 130 and "interrupted" in r.text
 
 
+@pytest.mark.parametrize("where", ["summary", "table"])
+def test_interrupt_after_the_commit_says_the_data_was_saved(
+    where: str, sim_csv: Path, _base_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in the moments after the ingest committed (its summary computed, then its
+    table printed): exit 130, but never "nothing was written": the store is complete."""
+    import shutil
+
+    from smartvote.cli import ingest as cli_ingest
+    from smartvote.io import store as store_mod
+
+    def ctrl_c(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    if where == "summary":  # inside Store.ingest, after write() committed
+        monkeypatch.setattr(store_mod, "summarise_batches", ctrl_c)
+    else:  # the store closed, the table printing
+
+        class Console:
+            print = staticmethod(ctrl_c)
+
+        monkeypatch.setattr(cli_ingest, "out", Console)
+    db = tmp_path / "s.duckdb"
+    shutil.copy(_base_store, db)
+    r = run(_ingest_other(sim_csv, db))
+    assert r.code == 130, r.text
+    assert "nothing was written" not in r.text
+    assert "error: interrupted after the data was saved" in r.text
+    with store_mod.Store(db, read_only=True) as st:
+        assert set(st.elections()["election"]) == {"duma-2026", "other"}
+    # before the commit it still says nothing was written (and nothing was)
+    monkeypatch.setattr(store_mod.Store, "_write_one", ctrl_c)
+    r = run(["ingest", str(sim_csv), "--election", "third", "--db", str(db)])
+    assert r.code == 130 and "error: interrupted (nothing was written)" in r.text
+    with store_mod.Store(db, read_only=True) as st:
+        assert set(st.elections()["election"]) == {"duma-2026", "other"}
+
+
 def _wait_until_open(db: Path, proc: subprocess.Popen[bytes]) -> None:
     """Until ``proc`` holds the database (a reader is told it is busy) or has ended."""
     from smartvote.errors import StoreError
@@ -425,8 +463,10 @@ def test_killed_ingest_at_a_random_moment(
         assert b"Traceback" not in err
         now = store_digest(db, False)
         assert now in (before, complete), f"{sig.name}: a partial store"
-        if p.returncode == 130:  # "interrupted (nothing was written)" must be true
-            assert now == before
+        if p.returncode == 130:  # what the message says must be true
+            saved = b"interrupted after the data was saved" in err
+            assert saved or b"interrupted (nothing was written)" in err, err.decode()
+            assert now == (complete if saved else before)
         elif p.returncode == 0:
             assert now == complete
 

@@ -37,11 +37,13 @@ class _App(typer.Typer):
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(fn)
             def reporting(*a: Any, **k: Any) -> Any:
+                commits = _commits()
                 try:
                     return fn(*a, **k)
                 except KeyboardInterrupt:
-                    # the store's transaction was rolled back: nothing half-written stays
-                    _interrupted()
+                    # before a commit the store's transaction was rolled back: nothing
+                    # half-written stays; after it the data is saved, whole
+                    _interrupted(saved=_commits() > commits)
                 except Exception as e:
                     from smartvote.errors import Problem, SmartvoteError
 
@@ -56,7 +58,7 @@ class _App(typer.Typer):
                     if isinstance(e.__cause__ or e.__context__, KeyboardInterrupt) or (
                         isinstance(e, RuntimeError) and str(e) == "Query interrupted"
                     ):
-                        _interrupted()
+                        _interrupted(saved=_commits() > commits)
                     raise
 
             register(reporting)
@@ -65,8 +67,18 @@ class _App(typer.Typer):
         return decorate
 
 
-def _interrupted() -> None:
-    sys.stderr.write("error: interrupted (nothing was written)\n")
+def _commits() -> int:
+    """Store transactions committed so far in this process (none if no store was loaded)."""
+    store = sys.modules.get("smartvote.io.store")
+    return int(getattr(getattr(store, "Store", None), "commits", 0))
+
+
+def _interrupted(saved: bool = False) -> None:
+    """Exit 130 on Ctrl-C, saying truly whether the command's data reached the store."""
+    if saved:
+        sys.stderr.write("error: interrupted after the data was saved (the store is complete)\n")
+    else:
+        sys.stderr.write("error: interrupted (nothing was written)\n")
     raise typer.Exit(130)
 
 

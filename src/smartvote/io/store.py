@@ -171,6 +171,9 @@ class Store:
 
     replaced: list[str]
     _replace: bool = False
+    #: Transactions committed by every store of this process. A Ctrl-C after a commit must
+    #: not be reported as "nothing was written": the CLI compares it before and after.
+    commits: int = 0
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
@@ -252,6 +255,7 @@ class Store:
             raise
         with _sigint_held():
             self.con.execute("COMMIT")
+            Store.commits += 1  # still under the held Ctrl-C: never a commit left uncounted
 
     def write(self, batches: Iterable[Election], replace: bool = False) -> None:
         """Write parsed batches in one transaction (see :meth:`_write_one` for what is replaced)."""
