@@ -245,7 +245,9 @@
     // same-origin paths only (the site sets no cookies); "same-origin" as the page's
     // <link rel=preload crossorigin> of the manifest pair, so that fetch() takes the preload
     var opts = { credentials: "same-origin", referrerPolicy: "no-referrer", redirect: "error" };
-    if (fresh) { opts.cache = "no-store"; }  // past the service worker, to the network
+    // past the service worker, to the network (revalidating the browser's HTTP cache: an
+    // unchanged manifest costs a 304)
+    if (fresh) { opts.cache = "no-cache"; opts.headers = { "x-smartvote-fresh": "1" }; }
     return fetch(path, opts)
       .then(function (r) { if (!r.ok) { throw new Fail("fetch"); } return r.arrayBuffer(); },
             function () { throw new Fail(location.protocol === "file:" ? "saved" : "fetch"); })
@@ -385,16 +387,16 @@
       await Promise.all(Array.from(S.regions.values()).map(function (r) { return saveShard(c, r); }));
       await c.put("manifest.json", body(S.pair.bytes, "application/json"));
       await c.put("manifest.sig", body(S.pair.sig, "text/plain"));
-      for (var i = 0; i < SHELL.length; i++) {
-        var want = m.files[SHELL[i]], hit = await c.match(SHELL[i]);
-        if (typeof want !== "string") { continue; }
-        if (hit && hex(await subtle().digest("SHA-256", await hit.arrayBuffer())) === want) { continue; }
+      await Promise.all(SHELL.map(async function (name) {
+        var want = m.files[name], hit = await c.match(name);
+        if (typeof want !== "string") { return; }
+        if (hit && hex(await subtle().digest("SHA-256", await hit.arrayBuffer())) === want) { return; }
+        var opts = { credentials: "same-origin", referrerPolicy: "no-referrer", redirect: "error" };
+        if (controlled()) { opts.cache = "no-cache"; opts.headers = { "x-smartvote-fresh": "1" }; }  // not the worker's old copy
         var res;  // the server's answer itself, with its headers (CSP and others)
-        try {
-          res = await fetch(SHELL[i], { credentials: "same-origin", referrerPolicy: "no-referrer", redirect: "error", cache: controlled() ? "no-store" : "default" });
-        } catch (e) { continue; }
-        if (res.ok && hex(await subtle().digest("SHA-256", await res.clone().arrayBuffer())) === want) { await c.put(SHELL[i], res); }
-      }
+        try { res = await fetch(name, opts); } catch (e) { return; }
+        if (res.ok && hex(await subtle().digest("SHA-256", await res.clone().arrayBuffer())) === want) { await c.put(name, res); }
+      }));
       var keep = Object.create(null);
       m.regions.forEach(function (r) { keep[new URL(shardUrl(r, m), location.href).href] = true; });
       (await c.keys()).forEach(function (req) {  // shards of older releases
@@ -411,8 +413,9 @@
   /* A region's shard, checked against the manifest `m` (its SHA-256, election, version,
    * region); a copy from the cache that fails is deleted and the network asked once. */
   async function fetchRegion(region, m, fresh) {
-    var bytes, node = document.getElementById("sv-shard");
-    if (node) { bytes = new TextEncoder().encode(node.textContent); } else { bytes = await get(shardUrl(region, m), fresh); }
+    var bytes, node = document.getElementById("sv-shard"), url = shardUrl(region, m), early = S.early;
+    if (early && early.url === url && !fresh) { S.early = null; bytes = await early.p; }  // checked below like any other copy
+    if (node) { bytes = new TextEncoder().encode(node.textContent); } else if (!bytes) { bytes = await get(url, fresh); }
     var want = m.files[region.shard];
     var got = hex(await subtle().digest("SHA-256", bytes));
     if (typeof want !== "string" || got !== want) {
@@ -439,6 +442,7 @@
     var p = fetchRegion(region, m, false).then(function (r) {
       if (S.manifest === m) {
         S.regions.set(region.region, r);
+        if (online()) { store("smartvote:last-shard", JSON.stringify({ region: region.region, url: shardUrl(region, m) })); }
         if (S.painted && S.pair && online()) { cache().then(function (c) { return c && saveShard(c, r); }).catch(function () { /* not saved */ }); }
       }
       return r;
@@ -999,6 +1003,23 @@
     try { navigator.serviceWorker.register("sw.js").catch(function () { /* no offline reopening */ }); } catch (e) { /* ignore */ }
   }
 
+  /* On a repeat visit (the worker holds the saved release), the shard of the region opened
+   * last is read from the cache while the manifest is being verified, instead of after: the
+   * same bytes, used only when the verified manifest names that very file and hash, and then
+   * checked like any other copy. (What is remembered, the last region's shard address, is no
+   * more than the worker's cache already shows.) */
+  function readEarly() {
+    if (!S.fromCache) { return; }
+    var last;
+    try { last = JSON.parse(store("smartvote:last-shard") || "null"); } catch (e) { return; }
+    if (!last || typeof last.url !== "string" || !isRel(last.url.split("?")[0])) { return; }
+    var m = /(?:^#|&)station=([^&]*)/.exec(location.hash), want = null;
+    try { want = m ? decodeURIComponent(m[1]).split("/")[0] : null; } catch (e) { want = null; }
+    if (want && want !== last.region) { return; }
+    var p = get(last.url).catch(function () { return null; });
+    S.early = { url: last.url, p: p };
+  }
+
   function fillRegions() {
     var sel = $("region"), regions = S.manifest.regions;
     clear(sel);
@@ -1012,6 +1033,7 @@
     $("lang").addEventListener("click", function () { lang = lang === "ru" ? "en" : "ru"; renderAll(); });
     setStatus("checking");
     S.fromCache = online() && controlled();
+    readEarly();
     S.manifest = await loadManifest();
     renderVersion();
     $("fp").textContent = S.key.words;

@@ -3,7 +3,7 @@
  * what it has verified:
  * - manifest.json and manifest.sig: the last pair the page verified (signature, election,
  *   version), cache first. After the first answer is on screen the page asks the network for
- *   a newer release itself (cache: "no-store", which this worker lets through), verifies it
+ *   a newer release itself (marked x-smartvote-fresh, which this worker lets through), verifies it
  *   and the shards in use, and only then shows and saves it.
  * - shards, fetched as data/NNN.json?h=SHA256 (the hash from the signed manifest): saved by
  *   the page after their hash matched; cache first. The page re-checks them anyway, drops a
@@ -34,7 +34,7 @@ self.addEventListener("activate", function (e) { e.waitUntil(self.clients.claim(
 self.addEventListener("fetch", function (e) {
   var req = e.request, url = new URL(req.url), scope = new URL(self.registration.scope);
   if (req.method !== "GET" || url.origin !== scope.origin || url.pathname.indexOf(scope.pathname) !== 0) { return; }
-  if (req.cache === "no-store" || req.cache === "reload") { return; }  // the page asks for the network
+  if (req.cache === "no-store" || req.cache === "reload" || req.headers.has("x-smartvote-fresh")) { return; }  // the page asks for the network
   var rel = url.pathname.slice(scope.pathname.length);
   if (rel.indexOf("api/") === 0 || rel.indexOf("offline/") === 0) { return; }
   if (url.searchParams.has("h") || PAIR.indexOf(rel) >= 0 || SHELL.indexOf(rel) >= 0) {
