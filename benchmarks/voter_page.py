@@ -143,10 +143,10 @@ new MutationObserver(function (m, ob) {
 """
 READ_MARKS = """() => {
   const m = n => { const e = performance.getEntriesByName(n)[0]; return e ? e.startTime : null; };
-  return [m("sv:first-recommendation"), m("sv:bench-endorsed")];
+  return [m("sv:first-recommendation"), m("sv:bench-endorsed"), performance.timeOrigin];
 }"""
 
-Visit = tuple[float, int, int, float | None, float | None]
+Visit = tuple[float, int, int, float | None, float | None, tuple[float, float, float]]
 
 
 def visit(ctx: Any, url: str, settle: bool = False) -> Visit:
@@ -173,11 +173,15 @@ def visit(ctx: Any, url: str, settle: bool = False) -> Visit:
     cdp.on("Network.responseReceived", on_response)
     cdp.on("Network.loadingFinished", on_done)
     before = sent_bytes(url)
-    t0 = time.perf_counter()
+    t0, e0 = time.perf_counter(), time.time()
     page.goto(url + "#station=" + STATION, wait_until="commit")
     page.wait_for_selector(".endorsed", timeout=120_000)
-    dt = time.perf_counter() - t0
-    own, observed = page.evaluate(READ_MARKS)
+    dt, e1 = time.perf_counter() - t0, time.time()
+    own, observed, origin = page.evaluate(READ_MARKS)
+    # the wall clock split: goto until navigation start (the browser), navigation start until
+    # the name is in the DOM (the page), until Playwright saw it (the benchmark's detection)
+    mark = own if own is not None else observed
+    split = (origin - e0 * 1000, mark, e1 * 1000 - origin - mark)
     page.wait_for_timeout(3000)  # the worker's background refreshes, the release check finish
     if settle:
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -186,7 +190,7 @@ def visit(ctx: Any, url: str, settle: bool = False) -> Visit:
     with lock:
         net = {k: v for k, v in sizes.items() if k not in sw}
     page.close()
-    return dt, sent_bytes(url) - before, len(net), own, observed
+    return dt, sent_bytes(url) - before, len(net), own, observed, split
 
 
 def measure(name: str, bundle: Path, src: Path, runs: int) -> dict[str, Any]:
@@ -221,6 +225,10 @@ def measure(name: str, bundle: Path, src: Path, runs: int) -> dict[str, Any]:
             "in_page_ms": [round(m) for m in marks],
             "in_page_source": "page mark" if marks is own else "observer",
             "observer_ms": [round(m) for m in obs],
+            "wall_split_ms_median": {
+                k: round(statistics.median(x[5][i] for x in xs))
+                for i, k in enumerate(("before_navigation", "in_page", "detection"))
+            },
             "bytes_median": int(statistics.median(x[1] for x in xs)),
             "requests_median": int(statistics.median(x[2] for x in xs)),
         }
@@ -269,6 +277,17 @@ def main() -> None:
             f"{rp['bytes_median']:>6,} B, {rp['requests_median']} req | third {fig(th)}, "
             f"{th['bytes_median']:>6,} B"
         )
+    print(
+        "  wall clock split, ms (goto → navigation start | in the page | Playwright's detection):"
+    )
+    for r in results:
+        parts = []
+        for k in ("first_visit", "repeat_visit", "third_visit"):
+            w = r[k]["wall_split_ms_median"]
+            parts.append(
+                f"{k.split('_')[0]} {w['before_navigation']} | {w['in_page']} | {w['detection']}"
+            )
+        print(f"  {r['version']:>12}: " + "; ".join(parts))
     print(json.dumps(results, ensure_ascii=False))
 
 

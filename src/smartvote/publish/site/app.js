@@ -311,6 +311,15 @@
    * the page's key (or by a new key the page's key announced), the format, the election,
    * the version (not below the page's minimum nor below the highest release seen here),
    * a key-change statement. Returns the manifest and its key, or throws a Fail. */
+  /* A saved copy read from the Cache Storage by the page itself (the same copy the worker
+   * would answer with, without the hop through the worker: 3-4x faster for a 390 kB shard
+   * under a 4x CPU slowdown), else from the network through get(). */
+  function getSaved(path) {
+    if (!S.fromCache || !window.caches) { return get(path); }
+    return caches.match(path).then(function (hit) { return hit ? hit.arrayBuffer().then(function (b) { return new Uint8Array(b); }) : get(path); },
+                                   function () { return get(path); });
+  }
+
   async function verifyPair(pair) {
     var bytes = pair.bytes, sig = pair.sig;
     var pageKey = meta("smartvote-public-key"), signer = pageKey;
@@ -415,7 +424,7 @@
   async function fetchRegion(region, m, fresh) {
     var bytes, node = document.getElementById("sv-shard"), url = shardUrl(region, m), early = S.early;
     if (early && early.url === url && !fresh) { S.early = null; bytes = await early.p; }  // checked below like any other copy
-    if (node) { bytes = new TextEncoder().encode(node.textContent); } else if (!bytes) { bytes = await get(url, fresh); }
+    if (node) { bytes = new TextEncoder().encode(node.textContent); } else if (!bytes) { bytes = await (fresh ? get(url, true) : getSaved(url)); }
     var want = m.files[region.shard];
     var got = hex(await subtle().digest("SHA-256", bytes));
     if (typeof want !== "string" || got !== want) {
@@ -1016,7 +1025,7 @@
     var m = /(?:^#|&)station=([^&]*)/.exec(location.hash), want = null;
     try { want = m ? decodeURIComponent(m[1]).split("/")[0] : null; } catch (e) { want = null; }
     if (want && want !== last.region) { return; }
-    var p = get(last.url).catch(function () { return null; });
+    var p = getSaved(last.url).catch(function () { return null; });
     S.early = { url: last.url, p: p };
   }
 
