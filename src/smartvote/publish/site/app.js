@@ -742,9 +742,12 @@
   function fmtDate(iso) {
     var d = new Date(String(iso).length <= 10 ? iso + "T00:00:00Z" : iso);
     if (isNaN(d.getTime())) { return String(iso); }
-    try { return d.toLocaleDateString(lang === "ru" ? "ru-RU" : "en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }); }
-    catch (e) { return String(iso).slice(0, 10); }
+    try {  // one formatter per language: building one costs ~5 ms under a slow CPU, and the status is set often
+      var f = DATES[lang] || (DATES[lang] = new Intl.DateTimeFormat(lang === "ru" ? "ru-RU" : "en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }));
+      return f.format(d);
+    } catch (e) { return String(iso).slice(0, 10); }
   }
+  var DATES = {};
   function renderVersion() {
     if (S.manifest) { $("version").textContent = t("releaseOf", { d: fmtDate(S.manifest.created), v: S.manifest.version }); }
   }
