@@ -441,8 +441,13 @@
     var sh = parse(bytes);
     if (!sh || sh.format !== "smartvote-shard/1" || sh.election !== m.election ||
         sh.version !== m.version || sh.region !== region.region) { throw new Fail("format"); }
-    var index = Object.keys(sh.stations).map(function (id) { return { id: id, number: norm(sh.stations[id].number) }; });
-    return { meta: region, shard: sh, index: index, parsed: false, bytes: bytes };
+    return { meta: region, shard: sh, index: null, parsed: false, bytes: bytes };
+  }
+  /* The stations' numbers, normalised, built on the first search (a link to a station opens
+   * it by its id without this: ~50 ms for 2,055 stations under a 4x slower CPU). */
+  function stationIndex(r) {
+    if (!r.index) { r.index = Object.keys(r.shard.stations).map(function (id) { return { id: id, number: norm(r.shard.stations[id].number) }; }); }
+    return r.index;
   }
   async function loadRegion(region) {
     if (S.regions.has(region.region)) { return S.regions.get(region.region); }
@@ -635,7 +640,7 @@
   }
   function addressIndex(r) {  // parsed on the first address search, not on every page load
     if (r.parsed) { return; }
-    r.index.forEach(function (s) {
+    stationIndex(r).forEach(function (s) {
       var st = r.shard.stations[s.id];
       var texts = [String(st.address)].concat(Array.isArray(st.serves) ? st.serves.map(String) : []);
       s.addrs = texts.map(function (x) { return { text: x, p: parseAddress(x) }; });
@@ -645,7 +650,7 @@
   function searchAddress(r, query) {
     addressIndex(r);
     var q = parseAddress(query), hits = [];
-    r.index.forEach(function (s) {
+    stationIndex(r).forEach(function (s) {
       var best = [0, 0], text = "";
       s.addrs.forEach(function (a) {
         var sc = matchScore(q, a.p);
@@ -933,7 +938,7 @@
     var out = [];
     for (var i = 0; i < regions.length; i++) {
       var r = await loadRegion(regions[i]);
-      r.index.forEach(function (s) { if (s.number === q || norm(s.id) === q) { out.push(item(regions[i].region, r, s.id)); } });
+      stationIndex(r).forEach(function (s) { if (s.number === q || norm(s.id) === q) { out.push(item(regions[i].region, r, s.id)); } });
     }
     return { items: out.slice(0, MAX_MATCHES), total: out.length, notFound: out.length ? null : true };
   }
