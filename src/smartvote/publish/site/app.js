@@ -307,10 +307,6 @@
     return { bytes: got[0], sig: utf8(got[1]) };
   }
 
-  /* Everything the page checks before it shows anything from a manifest: the signature by
-   * the page's key (or by a new key the page's key announced), the format, the election,
-   * the version (not below the page's minimum nor below the highest release seen here),
-   * a key-change statement. Returns the manifest and its key, or throws a Fail. */
   /* A saved copy read from the Cache Storage by the page itself (the same copy the worker
    * would answer with, without the hop through the worker: 3-4x faster for a 390 kB shard
    * under a 4x CPU slowdown), else from the network through get(). */
@@ -320,6 +316,10 @@
                                    function () { return get(path); });
   }
 
+  /* Everything the page checks before it shows anything from a manifest: the signature by
+   * the page's key (or by a new key the page's key announced), the format, the election,
+   * the version (not below the page's minimum nor below the highest release seen here),
+   * a key-change statement. Returns the manifest and its key, or throws a Fail. */
   async function verifyPair(pair) {
     var bytes = pair.bytes, sig = pair.sig;
     var pageKey = meta("smartvote-public-key"), signer = pageKey;
