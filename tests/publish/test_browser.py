@@ -314,8 +314,8 @@ def test_rollback_after_a_newer_release_was_seen(
         v.saved()
         shutil.rmtree(site)
         shutil.copytree(old, site)  # the whole old release, page included
-        # a new load (not a fragment change), twice: the second time the worker's copy of the
-        # page is the old release's page too
+        # a new load (not a fragment change), twice: the saved page stays release 200's (the
+        # old page is not the page release 200 lists, so it is never saved)
         v.page.goto(url + "index.html#station=Регион 01/1")
         for again in (False, True):
             if again:
