@@ -145,11 +145,25 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+# Recorded in every page: the endorsed names first put on screen (before a release check
+# can replace them) and the states the release check went through.
+_RECORD = """
+window.__sv = { first: null, states: [] };
+new MutationObserver(function () {
+  var r = window.__sv, e = document.querySelectorAll(".endorsed"), u = document.getElementById("update");
+  if (!r.first && e.length) { r.first = Array.prototype.map.call(e, function (x) { return x.textContent; }); }
+  var st = u && u.getAttribute("data-state");
+  if (st && r.states[r.states.length - 1] !== st) { r.states.push(st); }
+}).observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+"""
+
+
 class Visit:
     """A fresh browser context and page, recording requests, dialogs and page errors."""
 
     def __init__(self, browser: Any) -> None:
         self.ctx = browser.new_context()
+        self.ctx.add_init_script(_RECORD)
         self.page = self.ctx.new_page()
         self.requests: list[str] = []
         self.dialogs: list[str] = []
@@ -167,6 +181,25 @@ class Visit:
 
     def warned(self) -> bool:
         return bool(self.page.evaluate("!document.querySelector('#warning').hidden"))
+
+    def first_endorsed(self) -> list[str]:
+        """The endorsed names as first shown on this load."""
+        return list(self.page.evaluate("window.__sv.first || []"))
+
+    def update_states(self) -> list[str]:
+        """The release check's states on this load (checking, current, updated, ...)."""
+        return list(self.page.evaluate("window.__sv.states"))
+
+    def saved(self) -> None:
+        """Wait until the service worker is active and the page has saved what it verified
+        (the next load of this profile starts from that saved release)."""
+        self.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        self.page.wait_for_selector("html[data-saved]", state="attached", timeout=15000)
+
+    def update_done(self, state: str) -> str:
+        """Wait for the release check to end in ``state``; its message."""
+        self.page.wait_for_selector(f"#update[data-state={state}]", timeout=15000)
+        return str(self.page.inner_text("#update"))
 
     def endorsed(self) -> list[str]:
         return list(

@@ -304,14 +304,33 @@ def test_rollback_after_a_newer_release_was_seen(
     new = make_bundle("new", version=200, n_regions=1, rng_seed=6)
     site = tmp_path / "site"
     shutil.copytree(new, site)
+    new_names = _expected(_shards(new)["Регион 01"], "Регион 01/1")
+    old_only = sorted(set(_all_names(old)) - set(_all_names(new)))
+    assert old_only
     with mirror(site) as url:
         v = visit()
         v.open(url + "#station=Регион 01/1")
-        assert not v.warned() and v.endorsed()
+        assert not v.warned() and v.endorsed() == new_names
+        v.saved()
         shutil.rmtree(site)
         shutil.copytree(old, site)  # the whole old release, page included
-        v.open(url + "index.html#station=Регион 01/1")  # a new load, not a fragment change
-        _assert_warning_only(v, _all_names(old))
+        # a new load (not a fragment change), twice: the saved page stays release 200's (the
+        # old page is not the page release 200 lists, so it is never saved)
+        v.page.goto(url + "index.html#station=Регион 01/1")
+        for again in (False, True):
+            if again:
+                v.page.reload()
+            msg = v.update_done("refused")
+            assert "более старый выпуск (№ 100)" in msg and "не принят" in msg
+            assert v.first_endorsed() == new_names and v.endorsed() == new_names
+            assert "(№ 200)" in v.page.inner_text("#version")
+            assert not any(n in v.page.inner_text("body") for n in old_only)
+        # a browser that never saw release 200 gets the old release's own page: its
+        # warning is test_older_version_shows_the_warning's
+        v2 = visit()
+        v2.open(url + "#station=Регион 01/1")
+        assert not v2.warned() and "(№ 100)" in v2.page.inner_text("#version")
+    assert v.errors == []
 
 
 # ------------------------------------------------------------------------------ offline

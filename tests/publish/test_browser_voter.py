@@ -7,7 +7,9 @@ reopening offline from the service worker, and the leaflet's page count.
 
 from __future__ import annotations
 
+import base64
 import csv
+import json
 import re
 import shutil
 import statistics
@@ -25,7 +27,7 @@ from smartvote.publish.stations import group_stations, race_names, read_stations
 
 from .conftest import BROWSER_MARKS, BundleFactory, Visit
 from .test_address import corpus
-from .test_browser import _manifest, _shards, app_server, mirror
+from .test_browser import _expected, _manifest, _shards, app_server, mirror
 
 pytestmark = BROWSER_MARKS
 CHANNEL = {"name": "Telegram", "url": "https://t.me/example_campaign"}
@@ -33,6 +35,10 @@ CHANNEL = {"name": "Telegram", "url": "https://t.me/example_campaign"}
 
 def _words(keydir: Path, name: str) -> str:
     return key_words(public_raw(load_private_key(keydir / name)))
+
+
+def _b64key(keydir: Path, name: str) -> str:
+    return base64.b64encode(public_raw(load_private_key(keydir / name))).decode()
 
 
 def _swap(site: Path, src: Path) -> None:
@@ -68,8 +74,31 @@ def test_fake_copy_is_not_called_verified(
         page.click("#remember-key")  # the voter compared the words and they match
         assert page.get_attribute("#status", "class") == "status ok"
         assert "Проверено" in page.inner_text("#status")
+        v.saved()
+        real_names = _expected(_shards(real)["Регион 01"], "Регион 01/1")
+        fake_names = _expected(_shards(fake)["Регион 01"], "Регион 01/1")
+        assert real_names != fake_names
         _swap(site, fake)
+        # the next visit shows the saved, verified release at once; the fake found by the
+        # release check is refused and never shown
         page.goto(url + "index.html#station=Регион 01/1")
+        msg = v.update_done("refused")
+        assert v.first_endorsed() == real_names and v.endorsed() == real_names
+        assert "Подпись не сходится" in msg and "сохранённый проверенный выпуск" in msg
+        assert page.get_attribute("#status", "class") == "status ok"
+        assert real_words in page.inner_text("#status")
+        assert not any(n in page.inner_text("body") for n in set(fake_names) - set(real_names))
+        page.reload()  # and again: the saved page is still the real one, so is what it shows
+        v.update_done("refused")
+        assert v.first_endorsed() == real_names and real_words in page.inner_text("#status")
+        # a browser without the worker's copy (cleared, or no service workers) but with the
+        # key the voter remembered gets the fake site's own page: it verifies only against
+        # its own key, is never called verified, and names the key checked before
+        page.evaluate("""async () => {
+            for (const r of await navigator.serviceWorker.getRegistrations()) { await r.unregister(); }
+            for (const k of await caches.keys()) { await caches.delete(k); }
+        }""")
+        page.reload()
         page.wait_for_selector("#ballot:not([hidden])")
         status = page.inner_text("#status")
         assert fake_words in status and "Проверено" not in status
@@ -92,18 +121,24 @@ def test_new_key_announced_by_the_old_one(
     old_words, new_words = _words(keydir, "key"), _words(keydir, "other")
     with mirror(site) as url:
         v = visit()
-        page = v.open(url)
+        page = v.open(url + "#station=Регион 01/1")
         page.click("#remember-key")
+        v.saved()
         # the release moves to the new key; the voter's page (cached, saved) is the old one
         for f in ("manifest.json", "manifest.sig", "data"):
             (site / f).unlink() if (site / f).is_file() else shutil.rmtree(site / f)
             src = new / f
             shutil.copytree(src, site / f) if src.is_dir() else shutil.copy(src, site / f)
         page.goto(url + "index.html#station=Регион 01/1")
-        page.wait_for_selector("#ballot:not([hidden])")
+        # the saved release first, then the new one, verified through the announcement
+        msg = v.update_done("updated")
+        assert v.first_endorsed() == _expected(_shards(old)["Регион 01"], "Регион 01/1")
+        assert v.endorsed() == _expected(_shards(new)["Регион 01"], "Регион 01/1")
+        assert "Обновлено: выпуск от" in msg
         assert page.get_attribute("#status", "class") == "status ok"
         status = page.inner_text("#status")
         assert new_words in status and old_words in status and "новый ключ" in status
+        assert "(№ 200)" in page.inner_text("#version")
         # a voter who never saw the old key is told the key is new and by whom announced
         v2 = visit()
         _swap(site, new)
@@ -388,6 +423,107 @@ def test_reopens_offline_from_the_service_worker(bundle: Path, visit: Callable[[
         shard["races"][r]["endorsed"] for r in shard["stations"]["Регион 02/3"]["races"]
     ]
     assert not v.warned()
+    msg = v.update_done("offline")
+    assert "Нет связи с сайтом: показан сохранённый выпуск от" in msg
+
+
+def test_repeat_visit_shows_the_saved_release_then_the_update(
+    make_bundle: BundleFactory, tmp_path: Path, visit: Callable[[], Visit]
+) -> None:
+    """Cache first, then the release check: the saved release at once, a newer one that
+    verifies replaces it (and is saved), a newer one with a tampered shard never does."""
+    v100 = make_bundle("v100", version=100, n_regions=1, rng_seed=5)
+    v200 = make_bundle("v200", version=200, n_regions=1, rng_seed=6)
+    v300 = make_bundle("v300", version=300, n_regions=1, rng_seed=7)
+    sid = "Регион 01/1"
+    names = {b: _expected(_shards(b)["Регион 01"], sid) for b in (v100, v200, v300)}
+    assert len({tuple(x) for x in names.values()}) == 3
+    rel = _manifest(v300)["regions"][0]["shard"]
+    sh = json.loads((v300 / rel).read_bytes())
+    sh["races"][sh["stations"][sid]["races"][0]]["endorsed"] = "Fake Candidate"
+    (v300 / rel).write_text(json.dumps(sh, ensure_ascii=False), encoding="utf-8")
+    site = tmp_path / "site"
+    shutil.copytree(v100, site)
+    with mirror(site) as url:
+        v = visit()
+        page = v.open(url + "#station=" + sid)
+        page.wait_for_selector(".endorsed")
+        assert v.endorsed() == names[v100]
+        v.saved()
+        assert page.is_hidden("#update")  # the first visit's pair came from the network
+        page.reload()  # nothing new: the saved release, and the check says it is the latest
+        assert v.update_done("current") == "Это последний выпуск."
+        assert v.first_endorsed() == names[v100] and v.update_states() == ["checking", "current"]
+        _swap(site, v200)
+        page.reload()
+        msg = v.update_done("updated")
+        assert v.first_endorsed() == names[v100] and v.endorsed() == names[v200]
+        assert v.update_states() == ["checking", "updated"]
+        assert re.fullmatch(r"Обновлено: выпуск от \d{1,2} [а-я]+ \d{4} г\.?", msg)
+        assert (
+            "(№ 200)" in page.inner_text("#version")
+            and page.get_attribute("#status", "class") == "status key"
+        )
+        page.click("#lang")
+        assert page.inner_text("#update").startswith("Updated: release of ")
+        page.click("#lang")
+        page.wait_for_selector("html[data-saved='200']", state="attached")
+        _swap(site, v300)  # a newer release whose shard was altered after signing
+        page.reload()
+        msg = v.update_done("refused")
+        assert "не совпадают" in msg and "сохранённый проверенный выпуск" in msg
+        assert v.first_endorsed() == names[v200] and v.endorsed() == names[v200]
+        assert "Fake Candidate" not in page.inner_text("body") and not v.warned()
+        assert "(№ 200)" in page.inner_text("#version")
+    # the server is gone: the saved release is still release 200
+    page.reload()
+    msg = v.update_done("offline")
+    assert v.endorsed() == names[v200] and "(№ 200)" in page.inner_text("#version")
+    assert v.errors == []
+
+
+def test_an_altered_saved_copy_is_never_shown(
+    make_bundle: BundleFactory, visit: Callable[[], Visit]
+) -> None:
+    """What the worker answers from is checked like the network's answer: an altered saved
+    shard is dropped for the network's copy, or warned about when offline; so is an
+    altered saved manifest."""
+    b = make_bundle(n_regions=1, rng_seed=3)
+    sid = "Регион 01/1"
+    want = _expected(_shards(b)["Регион 01"], sid)
+    tamper_shard = """async () => {
+        const c = await caches.open("smartvote-v1");
+        const req = (await c.keys()).find(r => r.url.includes("?h="));
+        const sh = JSON.parse(await (await c.match(req)).text());
+        const st = sh.stations[Object.keys(sh.stations).find(k => k.endsWith("/1"))];
+        sh.races[st.races[0]].endorsed = "Fake Candidate";
+        await c.put(req, new Response(JSON.stringify(sh)));
+    }"""
+    with mirror(b) as url:
+        v = visit()
+        page = v.open(url + "#station=" + sid)
+        v.saved()
+        page.evaluate(tamper_shard)
+        page.reload()
+        page.wait_for_selector(".endorsed")
+        assert v.first_endorsed() == want and not v.warned()  # the network's copy, verified
+        v.update_done("current")
+        page.evaluate(tamper_shard)
+    page.reload()  # offline now: the altered copy is all there is
+    page.wait_for_selector("#warning:not([hidden])")
+    assert "не совпадают" in page.inner_text("#warning")
+    assert v.endorsed() == [] and "Fake Candidate" not in page.inner_text("body")
+    with mirror(b) as url2:  # a new origin: a fresh saved copy, then its manifest altered
+        page.goto(url2 + "#station=" + sid)
+        v.saved()
+        page.evaluate("""async () => {
+            const c = await caches.open("smartvote-v1");
+            const m = await (await c.match("manifest.json")).text();
+            await c.put("manifest.json", new Response(m.replace('"stations":30', '"stations":31')));
+        }""")
+    page.reload()
+    page.wait_for_selector("#warning:not([hidden])")
+    assert "Подпись не сходится" in page.inner_text("#warning") and v.endorsed() == []
 
 
 def _luminance(rgb: str) -> float:

@@ -1,18 +1,23 @@
-/* smartvote service worker: lets a voter reopen the page without a network.
- * Shards are fetched as data/NNN.json?h=SHA256 (the hash from the signed manifest), so a
- * cached shard is served only under the hash it must have; the page re-checks it anyway
- * and deletes a cached copy that fails. The page, its script and style are served from the
- * cache at once and refreshed in the background; manifest.json and manifest.sig come from
- * the network when it answers within 0.8 s, else from the last copy seen (and the network's
- * answer, when it comes, replaces it for the next visit). The page checks
- * the signature and the version of whatever it gets: the cache cannot make it show
- * unverified or older data than the voter has already seen. Nothing is sent anywhere. */
+/* smartvote service worker: a repeat visit shows the last verified release at once, and the
+ * page reopens without a network. It only reads the cache; the page writes to it, and only
+ * what it has verified:
+ * - manifest.json and manifest.sig: the last pair the page verified (signature, election,
+ *   version), cache first. After the first answer is on screen the page asks the network for
+ *   a newer release itself (marked x-smartvote-fresh, which this worker lets through), verifies it
+ *   and the shards in use, and only then shows and saves it.
+ * - shards, fetched as data/NNN.json?h=SHA256 (the hash from the signed manifest): saved by
+ *   the page after their hash matched; cache first. The page re-checks them anyway, drops a
+ *   cached copy that fails and asks the network.
+ * - the page, its script and style: saved by the page when their SHA-256 matches the hashes
+ *   in the manifest it verified, so the page a voter gets from the cache always belongs to
+ *   the saved release (its minimum version and key), never to an unverified newer one.
+ * Other files (print pages): from the cache at once, refreshed in the background.
+ * The page checks the signature and the version of whatever it gets: the cache cannot make it
+ * show unverified or older data than the voter has already seen. Nothing is sent anywhere. */
 "use strict";
 var CACHE = "smartvote-v1";
-var FRESH = ["manifest.json", "manifest.sig"];
-
-self.addEventListener("install", function () { self.skipWaiting(); });
-self.addEventListener("activate", function (e) { e.waitUntil(self.clients.claim()); });
+var PAIR = ["manifest.json", "manifest.sig"];
+var SHELL = ["index.html", "app.js", "style.css"];
 
 function put(req, res) {
   if (res && res.ok && res.type === "basic") {
@@ -21,29 +26,27 @@ function put(req, res) {
   }
   return res;
 }
-function fromNetwork(req) { return fetch(req).then(function (res) { return put(req, res); }); }
-function timeout(ms) { return new Promise(function (_, reject) { setTimeout(function () { reject(new Error("timeout")); }, ms); }); }
+function cacheFirst(req) { return caches.match(req).then(function (hit) { return hit || fetch(req); }); }
+
+self.addEventListener("install", function () { self.skipWaiting(); });
+self.addEventListener("activate", function (e) { e.waitUntil(self.clients.claim()); });
 
 self.addEventListener("fetch", function (e) {
   var req = e.request, url = new URL(req.url), scope = new URL(self.registration.scope);
   if (req.method !== "GET" || url.origin !== scope.origin || url.pathname.indexOf(scope.pathname) !== 0) { return; }
-  if (req.cache === "no-store" || req.cache === "reload") { return; }  // the page asks for the network
+  if (req.cache === "no-store" || req.cache === "reload" || req.headers.has("x-smartvote-fresh")) { return; }  // the page asks for the network
   var rel = url.pathname.slice(scope.pathname.length);
   if (rel.indexOf("api/") === 0 || rel.indexOf("offline/") === 0) { return; }
-  if (url.searchParams.has("h")) {  // content-addressed: cache first
-    e.respondWith(caches.match(req).then(function (hit) { return hit || fromNetwork(req); }));
+  if (url.searchParams.has("h") || PAIR.indexOf(rel) >= 0 || SHELL.indexOf(rel) >= 0) {
+    e.respondWith(cacheFirst(req));
     return;
   }
-  if (FRESH.indexOf(rel) >= 0) {  // network first, short timeout, then the last copy
-    var net = fromNetwork(req);
-    e.respondWith(Promise.race([net, timeout(800)]).catch(function () {
-      return caches.match(req).then(function (hit) { return hit || net; });
-    }));
+  if (rel === "") {  // the page under its folder's name
+    e.respondWith(caches.match(scope.href + "index.html").then(function (hit) { return hit || fetch(req); }));
     return;
   }
-  var key = rel === "" ? new Request(scope.href + "index.html") : req;  // the page: stale while revalidate
-  e.respondWith(caches.match(key).then(function (hit) {
-    var net = fetch(req).then(function (res) { return put(key, res); });
+  e.respondWith(caches.match(req).then(function (hit) {  // stale while revalidate
+    var net = fetch(req).then(function (res) { return put(req, res); });
     if (hit) { net.catch(function () { /* offline */ }); return hit; }
     return net;
   }));
