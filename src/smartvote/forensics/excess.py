@@ -9,8 +9,9 @@ tracker's simulations showed each to fail on its own (docs/5-forensics.md):
   the leader's clean votes in a region are ``k·ΣO`` with ``k = E[s]/E[1 − s]``, and
   ``E[s]`` can be read off *any* set of stations chosen on turnout alone. Reference sets
   are the region's lowest-turnout 15, 25, 35 and 50 % of stations (stuffing moves stations
-  out of them) and ``E[s]`` is estimated robustly in each: logit-share median and
-  lower-half spread (minus binomial counting noise), integrated over the logit-normal.
+  out of them) and ``E[s]`` is estimated robustly in each: median and lower-half spread of
+  the empirical logit share ``log((W + ½)/(O + ½))``, minus its counting noise at the
+  set's median share, integrated over the logit-normal.
   Stuffed stations that stay in a set make its ``k`` too high, more so the larger the set,
   while without fraud ``k`` does not depend on the set: so ``k`` is the least-squares line
   through the four sets extrapolated to an empty set (measured: this removes the
@@ -196,7 +197,7 @@ class _Ratio:
     region's turnout does not change with the bootstrap weights), so that a replicate only
     re-weights the stations inside each set."""
 
-    def __init__(self, g: IntA, lt: FloatA, ls: FloatA, noise: FloatA, G: int) -> None:
+    def __init__(self, g: IntA, lt: FloatA, ls: FloatA, valid: FloatA, G: int) -> None:
         self.G = G
         one = np.ones((1, g.size))
         self.sets = []
@@ -205,21 +206,27 @@ class _Ratio:
             idx = np.flatnonzero(lt <= thr[g])
             order, counts, starts = _sorted(g[idx], ls[idx], G)
             i = idx[order]
-            self.sets.append((i, g[i], ls[i], noise[i], counts, starts))
+            self.sets.append((i, g[i], ls[i], valid[i], counts, starts))
 
     def at(self, w: FloatA) -> tuple[FloatA, FloatA]:
         """(extrapolated k, k for every reference set): arrays (R, G) and (Q, R, G)."""
         G = self.G
         R = w.shape[0]
         ks = []
-        for i, gi, xs, nz, counts, starts in self.sets:
+        for i, gi, xs, nv, counts, starts in self.sets:
             ws = w[:, i]
             mu = _wq(xs, gi, counts, starts, ws, 0.5)
             d = xs[None, :] - mu[:, gi]
             lo = ws * (d < 0)
             den = row_sums(gi, G, lo)
+            # Counting noise of a station's empirical logit, 1/(V·s + ½) + 1/(V·(1 − s) + ½),
+            # taken at the set's median share s: at the station's own observed share (the
+            # former rule) it is biased, the more so in small stations, which made k change
+            # with the set's size on clean simulations (docs/5-forensics.md).
+            m = (1.0 / (1.0 + np.exp(-mu)))[:, gi]
+            nz = 1.0 / (nv[None, :] * m + 0.5) + 1.0 / (nv[None, :] * (1.0 - m) + 0.5)
             var = np.divide(
-                row_sums(gi, G, lo * (d**2 - nz[None, :])), den, out=np.zeros((R, G)), where=den > 0
+                row_sums(gi, G, lo * (d**2 - nz)), den, out=np.zeros((R, G)), where=den > 0
             )
             sd = np.sqrt(np.maximum(var, 1e-4))
             z = mu[:, :, None] + sd[:, :, None] * _GH_X[None, None, :]
@@ -246,12 +253,13 @@ def excess(
     g = st.region
     V = np.maximum(st.valid, 1).astype(float)
     s = st.W / V
-    lt, ls = _logit(st.t), _logit(s)
-    sc = np.clip(s, 1e-3, 1 - 1e-3)
-    noise = 1.0 / (V * sc * (1 - sc))
+    lt = _logit(st.t)
+    # Empirical logit of the leader's share (Haldane's ½: finite at W = 0 or O = 0, nearly
+    # unbiased; Cox 1970, *The Analysis of Binary Data*, §3.2).
+    ls = np.log((st.W + 0.5) / (st.O + 0.5))
     W, O = st.W.astype(float), st.O.astype(float)  # noqa: E741 - METHODS.md notation
     one = np.ones((1, st.n))  # station quantiles (voter weights were measured noisier)
-    ratio = _Ratio(g, lt, ls, noise, G)
+    ratio = _Ratio(g, lt, ls, V, G)
     k0, K = ratio.at(one)
     k = k0[0]
     # Clean centres for the whole-region rule: turnout among the region's low-share half,
