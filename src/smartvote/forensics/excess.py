@@ -67,6 +67,8 @@ Z_TURNOUT = 4.0
 Z_SHARE = 1.0
 MIN_REGIONS = 8
 BOOT = 51
+MIN_CORE = 20  # fewest core stations for a region's turnout–share slope
+SLOPE_Z = 3.0  # |slope / se| above which the core's turnout–share slope is flagged
 CORNER = 0.95  # turnout and leader's share of the extreme corner (Klimek et al. 2012)
 _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(32)
 _GH_W = _GH_W / _GH_W.sum()
@@ -94,6 +96,10 @@ class Excess:
     region_names: list[str]
     note: str
     corner_stations: int = 0
+    core_slope: float = float("nan")
+    core_slope_se: float = float("nan")
+    core_slope_regions: int = 0
+    votes_if_slope_genuine: float = float("nan")
 
     def to_dict(self, leader_votes: float | None = None) -> dict[str, Any]:
         by_region = []
@@ -143,9 +149,46 @@ class Excess:
             "note": self.note,
             "by_region": by_region,
         }
+        d["sensitivity"] = self.sensitivity()
+        if self.sensitivity()["flagged"]:
+            d["interval"] += (
+                "; the clean core shows a turnout–share slope: the estimate is read with "
+                "sensitivity.range"
+            )
         if leader_votes:
             d["share_of_leader_votes"] = self.votes / leader_votes
         return d
+
+    def sensitivity(self) -> dict[str, Any]:
+        """The turnout–share slope of the clean core and how far a genuine one would move
+        the estimate (``excess`` assumes the leader's clean share flat in turnout)."""
+        b, se, alt = self.core_slope, self.core_slope_se, self.votes_if_slope_genuine
+        z = b / se if np.isfinite(b) and se > 0 else float("nan")
+        flagged = bool(np.isfinite(z) and abs(z) > SLOPE_Z)
+        ends = [self.ci_low, self.ci_high] + ([alt] if np.isfinite(alt) else [])
+        ends = [x for x in ends if np.isfinite(x)] or [self.votes]
+        return {
+            "core_turnout_share_slope": b,
+            "core_turnout_share_slope_se": se,
+            "core_turnout_share_slope_z": z,
+            "core_regions": self.core_slope_regions,
+            "flagged": flagged,
+            "votes_if_slope_genuine": alt,
+            "shift_if_slope_genuine": alt - self.votes,
+            "range": [float(min(ends)), float(max(ends))],
+            "reading": (
+                "slope of the empirical logit of the leader's share on logit turnout in each "
+                "region's low-turnout half (whence the reference sets come), O-weighted mean "
+                "over the regions not falsified as a whole, cluster-robust se; flagged when "
+                f"|z| > {SLOPE_Z:g}. A genuine turnout–support relation and stuffing inside "
+                "the low-turnout half both make it positive and cannot be told apart there: "
+                "'votes' reads the slope as fraud (flat clean share), "
+                "'votes_if_slope_genuine' as genuine (shares de-trended to the region's "
+                "median turnout, clean odds k·exp(slope·Δ logit turnout)); the truth was "
+                "between the two on every simulated scenario (docs/5-forensics.md); "
+                "'range' spans both and the 95 % interval"
+            ),
+        }
 
 
 def _sorted(g: IntA, x: FloatA, G: int) -> tuple[IntA, IntA, IntA]:
@@ -235,6 +278,34 @@ class _Ratio:
         K = np.asarray(ks, dtype=np.float64)
         k0 = np.tensordot(_INTERCEPT, K, axes=1)
         return np.asarray(np.maximum(k0, 0.0), dtype=np.float64), K
+
+
+def core_slope(
+    g: IntA, lt: FloatA, ls: FloatA, core: BoolA, weight: FloatA, use: BoolA, G: int
+) -> tuple[float, float, int]:
+    """Turnout–share slope of the clean core: per region the least-squares slope of the
+    empirical logit share ``ls`` on logit turnout ``lt`` among its ``core`` stations (the
+    low-turnout half, whence the reference sets come), averaged over the ``use`` regions
+    with ``weight`` (their other votes). Returns (slope, standard error, regions); the
+    error is that of a weighted mean of independent regions (cluster-robust: each region
+    may have its own slope). Turnout's own counting noise attenuates the slope slightly."""
+    c = core.astype(float)
+    n = np.bincount(g, weights=c, minlength=G)
+    sx = np.bincount(g, weights=c * lt, minlength=G)
+    sy = np.bincount(g, weights=c * ls, minlength=G)
+    sxx = np.bincount(g, weights=c * lt * lt, minlength=G)
+    sxy = np.bincount(g, weights=c * lt * ls, minlength=G)
+    vx = sxx - np.divide(sx * sx, n, out=np.zeros(G), where=n > 0)
+    cxy = sxy - np.divide(sx * sy, n, out=np.zeros(G), where=n > 0)
+    ok = use & (n >= MIN_CORE) & (vx > 0)
+    m = int(ok.sum())
+    if m < 2:
+        return float("nan"), float("nan"), m
+    b = cxy[ok] / vx[ok]
+    w = weight[ok] / weight[ok].sum()
+    beta = float((w * b).sum())
+    se = float(np.sqrt((w**2 * (b - beta) ** 2).sum() * m / (m - 1)))
+    return beta, se, m
 
 
 def _robust_z(x: FloatA) -> FloatA:
@@ -334,7 +405,22 @@ def excess(
     sd_r = rep.std(axis=0, ddof=1) if rep.shape[0] > 1 else np.full(G, np.nan)
     tot = float(ex[0].sum())
     sd = float(rep.sum(axis=1).std(ddof=1)) if rep.shape[0] > 1 else float("nan")
+    # Sensitivity to a genuine turnout–share relation: the core's slope and the estimate
+    # if it is genuine (shares de-trended to the region's median turnout before the
+    # reference sets, a station's clean odds k·exp(slope·(logit t − centre))).
+    beta, beta_se, m = core_slope(g, lt, ls, lt <= med_t[g], Og, present & ~whole, G)
+    if np.isfinite(beta):
+        delta = beta * (lt - med_t[g])
+        k2 = _Ratio(g, lt, ls - delta, V, G).at(one)[0]
+        Oadj = np.bincount(g, weights=Oc * np.exp(delta), minlength=G).astype(np.float64)
+        alt = float(combine(k2, Wg[None, :], Oadj[None, :], Wk[None, :], Nk[None, :])[0].sum())
+    else:
+        alt = float("nan")
     return Excess(
+        core_slope=beta,
+        core_slope_se=beta_se,
+        core_slope_regions=m,
+        votes_if_slope_genuine=alt,
         votes=tot,
         sd=sd,
         ci_low=tot - 1.96 * sd,
