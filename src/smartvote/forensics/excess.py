@@ -244,15 +244,29 @@ class _Ratio:
     region's turnout does not change with the bootstrap weights), so that a replicate only
     re-weights the stations inside each set."""
 
-    def __init__(self, g: IntA, lt: FloatA, ls: FloatA, valid: FloatA, G: int) -> None:
+    def __init__(
+        self,
+        g: IntA,
+        lt: FloatA,
+        ls: FloatA,
+        valid: FloatA,
+        G: int,
+        by_t: tuple[IntA, IntA, IntA] | None = None,
+        by_s: tuple[IntA, IntA, IntA] | None = None,
+    ) -> None:
+        """``by_t``/``by_s``: :func:`_sorted` of (g, lt) and (g, ls) when already computed.
+        A set's stations in (region, share) order are the whole order filtered (a stable
+        sort of a subset), so only two sorts are needed for all the sets."""
         self.G = G
         one = np.ones((1, g.size))
+        ot, ct, st_ = by_t if by_t is not None else _sorted(g, lt, G)
+        os_ = (by_s if by_s is not None else _sorted(g, ls, G))[0]
         self.sets = []
         for q in REF_QUANTILES:
-            thr = weighted_quantile(g, lt, one, G, float(q))[0]
-            idx = np.flatnonzero(lt <= thr[g])
-            order, counts, starts = _sorted(g[idx], ls[idx], G)
-            i = idx[order]
+            thr = _wq(lt[ot], g[ot], ct, st_, one, float(q))[0]
+            i = os_[(lt <= thr[g])[os_]]
+            counts = np.bincount(g[i], minlength=G)
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
             self.sets.append((i, g[i], ls[i], valid[i], counts, starts))
 
     def at(self, w: FloatA) -> tuple[FloatA, FloatA]:
@@ -334,15 +348,23 @@ def excess(
     ls = np.log((st.W + 0.5) / (st.O + 0.5))
     W, O = st.W.astype(float), st.O.astype(float)  # noqa: E741 - METHODS.md notation
     one = np.ones((1, st.n))  # station quantiles (voter weights were measured noisier)
-    ratio = _Ratio(g, lt, ls, V, G)
+    by_t, by_s = _sorted(g, lt, G), _sorted(g, ls, G)
+    ratio = _Ratio(g, lt, ls, V, G, by_t, by_s)
     k0, K = ratio.at(one)
     k = k0[0]
     # Clean centres for the whole-region rule: turnout among the region's low-share half,
     # share among its low-turnout half (stuffing moves stations out of both).
-    med_s = weighted_quantile(g, ls, one, G, 0.5)[0]
-    med_t = weighted_quantile(g, lt, one, G, 0.5)[0]
-    tc = weighted_quantile(g, lt, one * (ls <= med_s[g]), G, 0.5)[0]
-    scn = weighted_quantile(g, ls, one * (lt <= med_t[g]), G, 0.5)[0]
+    (ot, ct, st_), (os_, cs, ss) = by_t, by_s
+
+    def med_t_(w: FloatA) -> FloatA:
+        return _wq(lt[ot], g[ot], ct, st_, w[:, ot], 0.5)[0]
+
+    def med_s_(w: FloatA) -> FloatA:
+        return _wq(ls[os_], g[os_], cs, ss, w[:, os_], 0.5)[0]
+
+    med_s, med_t = med_s_(one), med_t_(one)
+    tc = med_t_(one * (ls <= med_s[g]))
+    scn = med_s_(one * (lt <= med_t[g]))
     present = np.bincount(g, minlength=G) > 0
     zt, zs = np.zeros(G), np.zeros(G)
     whole = np.zeros(G, dtype=bool)
@@ -415,7 +437,7 @@ def excess(
     beta, beta_se, m = core_slope(g, lt, ls, lt <= med_t[g], Og, present & ~whole, G)
     if np.isfinite(beta):
         delta = beta * (lt - med_t[g])
-        k2 = _Ratio(g, lt, ls - delta, V, G).at(one)[0]
+        k2 = _Ratio(g, lt, ls - delta, V, G, by_t).at(one)[0]
         Oadj = np.bincount(g, weights=Oc * np.exp(delta), minlength=G).astype(np.float64)
         alt = float(combine(k2, Wg[None, :], Oadj[None, :], Wk[None, :], Nk[None, :])[0].sum())
     else:
