@@ -43,7 +43,10 @@ classification of regions and the membership of the reference sets are kept fixe
 
 Assumptions and known biases: within a region the leader's clean share does not depend on
 turnout — a genuine turnout–support correlation (rural stations vote more and more for
-the leader) is read as fraud and inflates the estimate (measured in docs/5-forensics.md);
+the leader) is read as fraud and inflates the estimate (measured in docs/5-forensics.md;
+:meth:`Excess.sensitivity` reports the clean core's turnout–share slope, flags it, and
+gives the estimate if that slope is genuine, since stuffing inside the core makes the same
+slope and the two cannot be told apart there);
 vote switching outside the extreme corner moves votes from ``O`` to ``W``, so ``s``
 switched votes count ``s·(1 + k)`` times (over-counted; measured on the 1,000,000-station
 benchmark, docs/5-forensics.md); the
