@@ -190,8 +190,9 @@ class Excess:
                 "the low-turnout half both make it positive and cannot be told apart there: "
                 "'votes' reads the slope as fraud (flat clean share), "
                 "'votes_if_slope_genuine' as genuine (shares de-trended to the region's "
-                "median turnout, clean odds k·exp(slope·Δ logit turnout)); the truth was "
-                "between the two on every simulated scenario (docs/5-forensics.md); "
+                "median turnout, clean odds k·exp(slope·Δ logit turnout)); on simulations the "
+                "first was right under stuffing and the second under a genuine relation "
+                "(docs/5-forensics.md); "
                 "'range' spans both readings ± 1.96 × the headline's bootstrap sd (the "
                 "de-trended reading's own sd is taken to be the same)"
             ),
