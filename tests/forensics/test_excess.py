@@ -59,6 +59,18 @@ def test_small_election_runs_and_flags_nothing_when_clean() -> None:
 CLEAN_SEEDS = tuple(range(200, 220))
 
 
+def test_sensitivity_without_enough_regions_is_not_estimable() -> None:
+    """One region: no cross-region slope can be formed; the sensitivity says so (null in
+    the JSON) instead of flagging, and its range is the interval."""
+    from smartvote.jsonio import dumps
+
+    e, t = _run(SEEDS[0], {"stations": 2000, "regions": 1, "smd": False})
+    sens = e.sensitivity()  # type: ignore[attr-defined]
+    assert not sens["flagged"] and sens["core_regions"] < 2
+    assert sens["range"] == [e.ci_low, e.ci_high]  # type: ignore[attr-defined]
+    assert '"votes_if_slope_genuine": null' in dumps(e.to_dict(t["W"]))  # type: ignore[attr-defined]
+
+
 @pytest.mark.slow
 def test_clean_no_false_alarm() -> None:
     """Clean, 20 seeds: the estimate stays under the issue's 1 % of the leader's votes in
