@@ -100,6 +100,10 @@ class Run:
     whole_true: int
     whole_both: int
     truth: float
+    slope: float
+    flagged: bool
+    alt_err: float
+    range_hit: bool
 
 
 def one_run(st: Stations, truth: dict[str, Any], boot: int, seed: int) -> Run:
@@ -119,7 +123,13 @@ def one_run(st: Stations, truth: dict[str, Any], boot: int, seed: int) -> Run:
     base, off = (T, 1.0) if T > 0 else (float(st.W.sum()), 0.0)
     found = {st.region_names[g] for g in np.flatnonzero(e.whole)}
     true = set(truth["whole_regions"])
+    sens = e.sensitivity()
+    lo_r, hi_r = sens["range"]
     return Run(
+        slope=e.core_slope,
+        flagged=bool(sens["flagged"]),
+        alt_err=e.votes_if_slope_genuine / base - off,
+        range_hit=bool(lo_r <= T <= hi_r),
         err={m: v / base - off for m, (v, _, _) in est.items()},
         hit={m: bool(lo <= T <= hi) for m, (_, lo, hi) in est.items()},
         whole_found=len(found),
@@ -159,6 +169,13 @@ def scenario(name: str, a: argparse.Namespace, demo_config: Callable[[], SimConf
             f"  {m:15s} per seed {', '.join(pct(x) for x in e)}; mean {pct(e.mean())}, "
             f"worst {pct(e[np.argmax(np.abs(e))])}; interval holds the truth {cov}"
         )
+    alt = np.array([r.alt_err for r in runs])
+    print(
+        f"  {'if slope genuine':15s} per seed {', '.join(pct(x) for x in alt)}; mean {pct(alt.mean())}; "
+        f"core slope {', '.join(f'{r.slope:.3f}' for r in runs)}; flagged "
+        f"{sum(r.flagged for r in runs)}/{len(runs)}; sensitivity range holds the truth "
+        f"{sum(r.range_hit for r in runs)}/{len(runs)}"
+    )
     if any(r.whole_true or r.whole_found for r in runs):
         print(
             "  regions flagged falsified as a whole (flagged / true / both): "
@@ -209,6 +226,13 @@ def real(a: argparse.Namespace) -> None:
             f"pooled {r.excess_pooled / M:.2f}; published {PUBLISHED.get(year, 'none recorded')}"
         )
         print(f"  falsified as a whole ({len(whole)}): {', '.join(whole) or 'none'}")
+        sens = e.sensitivity()
+        print(
+            f"  clean core's turnout-share slope {e.core_slope:.3f} ± {e.core_slope_se:.3f} "
+            f"(z {sens['core_turnout_share_slope_z']:.1f}, flagged {sens['flagged']}); "
+            f"excess if genuine {e.votes_if_slope_genuine / M:.2f}; range "
+            f"{sens['range'][0] / M:.2f}-{sens['range'][1] / M:.2f}"
+        )
 
 
 def main() -> None:
@@ -240,6 +264,12 @@ def main() -> None:
                 [c.err[m] - k.err[m] for c, k in zip(res["corr"], res["clean"], strict=True)]
             )
             print(f"  {m:15s} {', '.join(pct(x) for x in d)}; mean {pct(d.mean())}")
+        d = np.array(
+            [c.alt_err - k.alt_err for c, k in zip(res["corr"], res["clean"], strict=True)]
+        )
+        print(
+            f"  {'excess if slope genuine':15s} {', '.join(pct(x) for x in d)}; mean {pct(d.mean())}"
+        )
     if a.klimek_seeds:
         klimek_coverage(a)
     real(a)

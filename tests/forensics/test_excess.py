@@ -56,16 +56,47 @@ def test_small_election_runs_and_flags_nothing_when_clean() -> None:
     assert len(d["by_region"]) == 20 and d["regions_falsified_as_whole"] == []
 
 
+CLEAN_SEEDS = tuple(range(200, 220))
+
+
+def test_sensitivity_without_enough_regions_is_not_estimable() -> None:
+    """One region: no cross-region slope can be formed; the sensitivity says so (null in
+    the JSON) instead of flagging, and its range is the interval."""
+    from smartvote.jsonio import dumps
+
+    e, t = _run(SEEDS[0], {"stations": 2000, "regions": 1, "smd": False})
+    sens = e.sensitivity()  # type: ignore[attr-defined]
+    assert not sens["flagged"] and sens["core_regions"] < 2
+    assert sens["range"] == [e.ci_low, e.ci_high]  # type: ignore[attr-defined]
+    assert '"votes_if_slope_genuine": null' in dumps(e.to_dict(t["W"]))  # type: ignore[attr-defined]
+
+
 @pytest.mark.slow
 def test_clean_no_false_alarm() -> None:
-    """Clean: the 95 % interval holds zero in every run and the estimate stays within
-    1.5 % of the leader's votes (the issue's 1 %: measured 0.5 % on average, 1.1 % at
-    worst), no region flagged."""
+    """Clean, 20 seeds: the estimate stays under the issue's 1 % of the leader's votes in
+    every run (measured: worst 0.85 % over 24 seeds; 1.06 % before the counting-noise fix),
+    its mean over the seeds is within 3 standard errors of zero (the former +0.2 % bias
+    was 2.7 of them), and no region is flagged."""
+    rel = []
+    for seed in CLEAN_SEEDS:
+        st, _, _ = sim_stations(seed=seed, **BIG)
+        e = excess(st, boot=0)
+        assert not e.whole.any()
+        rel.append(e.votes / float(st.W.sum()))
+    a = np.array(rel)
+    assert np.abs(a).max() < 0.01, a
+    assert abs(a.mean()) < 3 * a.std(ddof=1) / np.sqrt(a.size), a
+
+
+@pytest.mark.slow
+def test_clean_interval_holds_zero() -> None:
+    """Clean: the 95 % interval holds zero in at least 4 of 5 runs (at the nominal rate
+    two misses in five happen 2.3 % of the time; measured 5 of 5)."""
+    misses = 0
     for seed in SEEDS:
-        e, t = _run(seed)
-        assert e.ci_low <= 0 <= e.ci_high  # type: ignore[attr-defined]
-        assert abs(e.votes) < 0.015 * t["W"]  # type: ignore[attr-defined]
-        assert not e.whole.any()  # type: ignore[attr-defined]
+        e, _ = _run(seed)
+        misses += not (e.ci_low <= 0 <= e.ci_high)  # type: ignore[attr-defined]
+    assert misses <= 1
 
 
 @pytest.mark.slow
@@ -106,11 +137,62 @@ def test_ballot_packs_recovered() -> None:
 
 def test_genuine_turnout_support_correlation_inflates() -> None:
     """A genuine correlation is read as fraud (documented): on a clean election with it
-    the estimate is positive by more than its own interval."""
+    the estimate is positive by more than its own interval; the sensitivity flags the
+    clean core's turnout–share slope and its de-trended reading is near zero."""
     e, t = _run(
         SEEDS[0], {"stations": 10_000, "regions": 20, "smd": False}, turnout_support_corr=0.1
     )
     assert e.ci_low > 0.05 * t["W"]  # type: ignore[attr-defined]
+    sens = e.sensitivity()  # type: ignore[attr-defined]
+    assert sens["flagged"] and sens["core_turnout_share_slope_z"] > 3
+    assert abs(sens["votes_if_slope_genuine"]) < 0.02 * t["W"]
+    assert sens["range"][0] <= 0 <= sens["range"][1]
+
+
+CORR_SEEDS = (200, 201, 202, 203, 204)
+
+
+@pytest.mark.slow
+def test_correlation_sensitivity_over_seeds() -> None:
+    """Turnout–support correlation 0.1 (the simulator adds 0.1·z to the leader's logit
+    where logit turnout has 0.3·z: a true slope of 1/3, attenuated a few per cent by
+    turnout's counting noise), five seeds: the core slope is within 3 of its standard
+    errors + 10 % of 1/3, it is flagged in every run, and the de-trended estimate stays
+    under 1 % of the leader's votes (measured +0.15 … +0.49 %) while the headline is
+    +17 … +18 % (the shift the docs report)."""
+    for seed in CORR_SEEDS:
+        st, _, _ = sim_stations(seed=seed, **BIG, turnout_support_corr=0.1)
+        e = excess(st, boot=0)
+        W = float(st.W.sum())
+        assert abs(e.core_slope - 1 / 3) < 3 * e.core_slope_se + 0.1 / 3, e.core_slope
+        assert e.sensitivity()["flagged"]
+        assert abs(e.votes_if_slope_genuine) < 0.01 * W
+        assert 0.12 * W < e.votes < 0.24 * W
+
+
+@pytest.mark.slow
+def test_sensitivity_range_under_stuffing() -> None:
+    """Stuffing inside the low-turnout half also makes the core's slope positive, and
+    there the de-trended reading undercounts: in every run of (A), (B) and the ballot
+    packs it is below the headline and the range's lower end is below the truth, and the
+    range holds the truth in at least 7 of the 9 runs (it is at least as wide as the 95 %
+    interval, for which P(≤ 6 of 9) = 0.08 %). On clean elections the core is flagged in at
+    most 1 of 20 runs (|z| > 3: P(≥ 2 of 20) < 1 % at the nominal rate of a t with 39
+    degrees of freedom; measured 0 of 24)."""
+    hits = 0
+    for kind in (A, B, PACKS):
+        for seed in SEEDS[:3]:
+            e, t = _run(seed, **kind)
+            lo, hi = e.sensitivity()["range"]  # type: ignore[attr-defined]
+            assert e.votes_if_slope_genuine < e.votes  # type: ignore[attr-defined]
+            assert lo <= t["excess_votes"]
+            hits += t["excess_votes"] <= hi
+    assert hits >= 7, hits
+    flagged = 0
+    for seed in CLEAN_SEEDS:
+        st, _, _ = sim_stations(seed=seed, **BIG)
+        flagged += excess(st, boot=0).sensitivity()["flagged"]
+    assert flagged <= 1
 
 
 @pytest.mark.slow

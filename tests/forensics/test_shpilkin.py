@@ -134,7 +134,8 @@ PUBLISHED = {
                 strict=True,
                 reason="measured 27.85M ± 0.32M, 0.85M above the top of the published 22-27M; "
                 "same clean peak (43 %) as Shpilkin's 2020 column, abroad stations -0.01M, "
-                "0.1-point bins -0.1M: no published choice closes the gap; his column used "
+                "0.1-point bins -0.1M, summing below the peak too 27.63M (and 2021 13.66M, "
+                "out of range): no published choice closes the gap; his column used "
                 "preliminary data covering ~95 % of stations (docs/5-forensics.md)",
             ),
         ),

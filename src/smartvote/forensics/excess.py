@@ -9,8 +9,9 @@ tracker's simulations showed each to fail on its own (docs/5-forensics.md):
   the leader's clean votes in a region are ``k·ΣO`` with ``k = E[s]/E[1 − s]``, and
   ``E[s]`` can be read off *any* set of stations chosen on turnout alone. Reference sets
   are the region's lowest-turnout 15, 25, 35 and 50 % of stations (stuffing moves stations
-  out of them) and ``E[s]`` is estimated robustly in each: logit-share median and
-  lower-half spread (minus binomial counting noise), integrated over the logit-normal.
+  out of them) and ``E[s]`` is estimated robustly in each: median and lower-half spread of
+  the empirical logit share ``log((W + ½)/(O + ½))``, minus its counting noise at the
+  set's median share, integrated over the logit-normal.
   Stuffed stations that stay in a set make its ``k`` too high, more so the larger the set,
   while without fraud ``k`` does not depend on the set: so ``k`` is the least-squares line
   through the four sets extrapolated to an empty set (measured: this removes the
@@ -42,7 +43,10 @@ classification of regions and the membership of the reference sets are kept fixe
 
 Assumptions and known biases: within a region the leader's clean share does not depend on
 turnout — a genuine turnout–support correlation (rural stations vote more and more for
-the leader) is read as fraud and inflates the estimate (measured in docs/5-forensics.md);
+the leader) is read as fraud and inflates the estimate (measured in docs/5-forensics.md;
+:meth:`Excess.sensitivity` reports the clean core's turnout–share slope, flags it, and
+gives the estimate if that slope is genuine, since stuffing inside the core makes the same
+slope and the two cannot be told apart there);
 vote switching outside the extreme corner moves votes from ``O`` to ``W``, so ``s``
 switched votes count ``s·(1 + k)`` times (over-counted; measured on the 1,000,000-station
 benchmark, docs/5-forensics.md); the
@@ -66,6 +70,8 @@ Z_TURNOUT = 4.0
 Z_SHARE = 1.0
 MIN_REGIONS = 8
 BOOT = 51
+MIN_CORE = 20  # fewest core stations for a region's turnout–share slope
+SLOPE_Z = 3.0  # |slope / se| above which the core's turnout–share slope is flagged
 CORNER = 0.95  # turnout and leader's share of the extreme corner (Klimek et al. 2012)
 _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(32)
 _GH_W = _GH_W / _GH_W.sum()
@@ -93,6 +99,10 @@ class Excess:
     region_names: list[str]
     note: str
     corner_stations: int = 0
+    core_slope: float = float("nan")
+    core_slope_se: float = float("nan")
+    core_slope_regions: int = 0
+    votes_if_slope_genuine: float = float("nan")
 
     def to_dict(self, leader_votes: float | None = None) -> dict[str, Any]:
         by_region = []
@@ -142,9 +152,51 @@ class Excess:
             "note": self.note,
             "by_region": by_region,
         }
+        d["sensitivity"] = self.sensitivity()
+        if self.sensitivity()["flagged"]:
+            d["interval"] += (
+                "; the clean core shows a turnout–share slope: the estimate is read with "
+                "sensitivity.range"
+            )
         if leader_votes:
             d["share_of_leader_votes"] = self.votes / leader_votes
         return d
+
+    def sensitivity(self) -> dict[str, Any]:
+        """The turnout–share slope of the clean core and how far a genuine one would move
+        the estimate (``excess`` assumes the leader's clean share flat in turnout)."""
+        b, se, alt = self.core_slope, self.core_slope_se, self.votes_if_slope_genuine
+        z = b / se if np.isfinite(b) and se > 0 else float("nan")
+        flagged = bool(np.isfinite(z) and abs(z) > SLOPE_Z)
+        half = 1.96 * self.sd if np.isfinite(self.sd) else 0.0
+        ends = [self.ci_low, self.ci_high]
+        if np.isfinite(alt):  # the de-trended reading with the headline's bootstrap sd
+            ends += [alt - half, alt + half]
+        ends = [x for x in ends if np.isfinite(x)] or [self.votes]
+        return {
+            "core_turnout_share_slope": b,
+            "core_turnout_share_slope_se": se,
+            "core_turnout_share_slope_z": z,
+            "core_regions": self.core_slope_regions,
+            "flagged": flagged,
+            "votes_if_slope_genuine": alt,
+            "shift_if_slope_genuine": alt - self.votes,
+            "range": [float(min(ends)), float(max(ends))],
+            "reading": (
+                "slope of the empirical logit of the leader's share on logit turnout in each "
+                "region's low-turnout half (whence the reference sets come), O-weighted mean "
+                "over the regions not falsified as a whole, cluster-robust se; flagged when "
+                f"|z| > {SLOPE_Z:g}. A genuine turnout–support relation and stuffing inside "
+                "the low-turnout half both make it positive and cannot be told apart there: "
+                "'votes' reads the slope as fraud (flat clean share), "
+                "'votes_if_slope_genuine' as genuine (shares de-trended to the region's "
+                "median turnout, clean odds k·exp(slope·Δ logit turnout)); on simulations the "
+                "first was right under stuffing and the second under a genuine relation "
+                "(docs/5-forensics.md); "
+                "'range' spans both readings ± 1.96 × the headline's bootstrap sd (the "
+                "de-trended reading's own sd is taken to be the same)"
+            ),
+        }
 
 
 def _sorted(g: IntA, x: FloatA, G: int) -> tuple[IntA, IntA, IntA]:
@@ -196,30 +248,50 @@ class _Ratio:
     region's turnout does not change with the bootstrap weights), so that a replicate only
     re-weights the stations inside each set."""
 
-    def __init__(self, g: IntA, lt: FloatA, ls: FloatA, noise: FloatA, G: int) -> None:
+    def __init__(
+        self,
+        g: IntA,
+        lt: FloatA,
+        ls: FloatA,
+        valid: FloatA,
+        G: int,
+        by_t: tuple[IntA, IntA, IntA] | None = None,
+        by_s: tuple[IntA, IntA, IntA] | None = None,
+    ) -> None:
+        """``by_t``/``by_s``: :func:`_sorted` of (g, lt) and (g, ls) when already computed.
+        A set's stations in (region, share) order are the whole order filtered (a stable
+        sort of a subset), so only two sorts are needed for all the sets."""
         self.G = G
         one = np.ones((1, g.size))
+        ot, ct, st_ = by_t if by_t is not None else _sorted(g, lt, G)
+        os_ = (by_s if by_s is not None else _sorted(g, ls, G))[0]
         self.sets = []
         for q in REF_QUANTILES:
-            thr = weighted_quantile(g, lt, one, G, float(q))[0]
-            idx = np.flatnonzero(lt <= thr[g])
-            order, counts, starts = _sorted(g[idx], ls[idx], G)
-            i = idx[order]
-            self.sets.append((i, g[i], ls[i], noise[i], counts, starts))
+            thr = _wq(lt[ot], g[ot], ct, st_, one, float(q))[0]
+            i = os_[(lt <= thr[g])[os_]]
+            counts = np.bincount(g[i], minlength=G)
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+            self.sets.append((i, g[i], ls[i], valid[i], counts, starts))
 
     def at(self, w: FloatA) -> tuple[FloatA, FloatA]:
         """(extrapolated k, k for every reference set): arrays (R, G) and (Q, R, G)."""
         G = self.G
         R = w.shape[0]
         ks = []
-        for i, gi, xs, nz, counts, starts in self.sets:
+        for i, gi, xs, nv, counts, starts in self.sets:
             ws = w[:, i]
             mu = _wq(xs, gi, counts, starts, ws, 0.5)
             d = xs[None, :] - mu[:, gi]
             lo = ws * (d < 0)
             den = row_sums(gi, G, lo)
+            # Counting noise of a station's empirical logit, 1/(V·s + ½) + 1/(V·(1 − s) + ½),
+            # taken at the set's median share s: at the station's own observed share (the
+            # former rule) it is biased, the more so in small stations, which made k change
+            # with the set's size on clean simulations (docs/5-forensics.md).
+            m = (1.0 / (1.0 + np.exp(-mu)))[:, gi]
+            nz = 1.0 / (nv[None, :] * m + 0.5) + 1.0 / (nv[None, :] * (1.0 - m) + 0.5)
             var = np.divide(
-                row_sums(gi, G, lo * (d**2 - nz[None, :])), den, out=np.zeros((R, G)), where=den > 0
+                row_sums(gi, G, lo * (d**2 - nz)), den, out=np.zeros((R, G)), where=den > 0
             )
             sd = np.sqrt(np.maximum(var, 1e-4))
             z = mu[:, :, None] + sd[:, :, None] * _GH_X[None, None, :]
@@ -228,6 +300,34 @@ class _Ratio:
         K = np.asarray(ks, dtype=np.float64)
         k0 = np.tensordot(_INTERCEPT, K, axes=1)
         return np.asarray(np.maximum(k0, 0.0), dtype=np.float64), K
+
+
+def core_slope(
+    g: IntA, lt: FloatA, ls: FloatA, core: BoolA, weight: FloatA, use: BoolA, G: int
+) -> tuple[float, float, int]:
+    """Turnout–share slope of the clean core: per region the least-squares slope of the
+    empirical logit share ``ls`` on logit turnout ``lt`` among its ``core`` stations (the
+    low-turnout half, whence the reference sets come), averaged over the ``use`` regions
+    with ``weight`` (their other votes). Returns (slope, standard error, regions); the
+    error is that of a weighted mean of independent regions (cluster-robust: each region
+    may have its own slope). Turnout's own counting noise attenuates the slope slightly."""
+    c = core.astype(float)
+    n = np.bincount(g, weights=c, minlength=G)
+    sx = np.bincount(g, weights=c * lt, minlength=G)
+    sy = np.bincount(g, weights=c * ls, minlength=G)
+    sxx = np.bincount(g, weights=c * lt * lt, minlength=G)
+    sxy = np.bincount(g, weights=c * lt * ls, minlength=G)
+    vx = sxx - np.divide(sx * sx, n, out=np.zeros(G), where=n > 0)
+    cxy = sxy - np.divide(sx * sy, n, out=np.zeros(G), where=n > 0)
+    ok = use & (n >= MIN_CORE) & (vx > 0)
+    m = int(ok.sum())
+    if m < 2:
+        return float("nan"), float("nan"), m
+    b = cxy[ok] / vx[ok]
+    w = weight[ok] / weight[ok].sum()
+    beta = float((w * b).sum())
+    se = float(np.sqrt((w**2 * (b - beta) ** 2).sum() * m / (m - 1)))
+    return beta, se, m
 
 
 def _robust_z(x: FloatA) -> FloatA:
@@ -246,20 +346,29 @@ def excess(
     g = st.region
     V = np.maximum(st.valid, 1).astype(float)
     s = st.W / V
-    lt, ls = _logit(st.t), _logit(s)
-    sc = np.clip(s, 1e-3, 1 - 1e-3)
-    noise = 1.0 / (V * sc * (1 - sc))
+    lt = _logit(st.t)
+    # Empirical logit of the leader's share (Haldane's ½: finite at W = 0 or O = 0, nearly
+    # unbiased; Cox 1970, *The Analysis of Binary Data*, §3.2).
+    ls = np.log((st.W + 0.5) / (st.O + 0.5))
     W, O = st.W.astype(float), st.O.astype(float)  # noqa: E741 - METHODS.md notation
     one = np.ones((1, st.n))  # station quantiles (voter weights were measured noisier)
-    ratio = _Ratio(g, lt, ls, noise, G)
+    by_t, by_s = _sorted(g, lt, G), _sorted(g, ls, G)
+    ratio = _Ratio(g, lt, ls, V, G, by_t, by_s)
     k0, K = ratio.at(one)
     k = k0[0]
     # Clean centres for the whole-region rule: turnout among the region's low-share half,
     # share among its low-turnout half (stuffing moves stations out of both).
-    med_s = weighted_quantile(g, ls, one, G, 0.5)[0]
-    med_t = weighted_quantile(g, lt, one, G, 0.5)[0]
-    tc = weighted_quantile(g, lt, one * (ls <= med_s[g]), G, 0.5)[0]
-    scn = weighted_quantile(g, ls, one * (lt <= med_t[g]), G, 0.5)[0]
+    (ot, ct, st_), (os_, cs, ss) = by_t, by_s
+
+    def med_t_(w: FloatA) -> FloatA:
+        return _wq(lt[ot], g[ot], ct, st_, w[:, ot], 0.5)[0]
+
+    def med_s_(w: FloatA) -> FloatA:
+        return _wq(ls[os_], g[os_], cs, ss, w[:, os_], 0.5)[0]
+
+    med_s, med_t = med_s_(one), med_t_(one)
+    tc = med_t_(one * (ls <= med_s[g]))
+    scn = med_s_(one * (lt <= med_t[g]))
     present = np.bincount(g, minlength=G) > 0
     zt, zs = np.zeros(G), np.zeros(G)
     whole = np.zeros(G, dtype=bool)
@@ -326,7 +435,22 @@ def excess(
     sd_r = rep.std(axis=0, ddof=1) if rep.shape[0] > 1 else np.full(G, np.nan)
     tot = float(ex[0].sum())
     sd = float(rep.sum(axis=1).std(ddof=1)) if rep.shape[0] > 1 else float("nan")
+    # Sensitivity to a genuine turnout–share relation: the core's slope and the estimate
+    # if it is genuine (shares de-trended to the region's median turnout before the
+    # reference sets, a station's clean odds k·exp(slope·(logit t − centre))).
+    beta, beta_se, m = core_slope(g, lt, ls, lt <= med_t[g], Og, present & ~whole, G)
+    if np.isfinite(beta):
+        delta = beta * (lt - med_t[g])
+        k2 = _Ratio(g, lt, ls - delta, V, G, by_t).at(one)[0]
+        Oadj = np.bincount(g, weights=Oc * np.exp(delta), minlength=G).astype(np.float64)
+        alt = float(combine(k2, Wg[None, :], Oadj[None, :], Wk[None, :], Nk[None, :])[0].sum())
+    else:
+        alt = float("nan")
     return Excess(
+        core_slope=beta,
+        core_slope_se=beta_se,
+        core_slope_regions=m,
+        votes_if_slope_genuine=alt,
         votes=tot,
         sd=sd,
         ci_low=tot - 1.96 * sd,

@@ -99,6 +99,22 @@ def _head(d: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _slope_note(sens: dict[str, Any]) -> str:
+    """One sentence on the clean core's turnout–share slope and what a genuine one would do."""
+    b, z = sens["core_turnout_share_slope"], sens["core_turnout_share_slope_z"]
+    alt = sens["votes_if_slope_genuine"]
+    ok = [x is not None and np.isfinite(x) for x in (b, z, alt)]
+    if not all(ok):  # NaN in the result, null once the JSON is cleaned
+        return "turnout–share slope of the clean core: not estimable (too few regions)"
+    lo, hi = sens["range"]
+    return (
+        f"turnout–share slope of the clean core {b:.3f} (z = {z:.1f}"
+        + ("; flagged" if sens["flagged"] else "")
+        + f"): if genuine, the estimate would be {_num(alt)}; "
+        f"range with the interval {_num(lo)} … {_num(hi)}"
+    )
+
+
 def _excess(res: ForensicsResult, d: dict[str, Any]) -> dict[str, Any]:
     ex = d["excess"]
     whole = [r for r in ex["by_region"] if r["falsified_as_whole"]]
@@ -108,7 +124,7 @@ def _excess(res: ForensicsResult, d: dict[str, Any]) -> dict[str, Any]:
             "Best estimate beside Shpilkin's recipes, by region",
         ),
         "interval": ex["interval"],
-        "note": ex["note"],
+        "note": ex["note"] + "; " + _slope_note(ex["sensitivity"]),
         "whole": [[r["region"], _num(r["votes"]), r["why"]] for r in whole] or [["none", "", ""]],
     }
 
