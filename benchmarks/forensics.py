@@ -369,6 +369,12 @@ def sim_1m_child() -> None:
     from smartvote.forensics import suite
     from smartvote.simulate import simulate
 
+    try:  # as the command does (a --before tree may not have it)
+        from smartvote.cli.forensics import keep_freed_memory
+
+        keep_freed_memory()
+    except ImportError:
+        pass
     t0 = time.perf_counter()
     s = simulate(
         seed=1,

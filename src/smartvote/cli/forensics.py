@@ -42,6 +42,7 @@ def forensics(
     Klimek, Rozenas, electronic vs paper, digits) and optionally write an HTML report."""
     from smartvote.errors import InputError, Problem
 
+    keep_freed_memory()
     p = Path(target)
     # A file is read in a thread while this one imports the methods (SciPy, the suite):
     # Arrow parses the CSV without the GIL, so the two overlap on a second core.
@@ -148,3 +149,34 @@ class _ReadInThread:
         if self._error is not None:
             raise self._error
         return self._value
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's allocator to keep freed memory for reuse in this process (Linux only;
+    a no-op elsewhere; True when applied).
+
+    The methods allocate and free thousands of station-sized arrays (0.8 MB each on a
+    national file). By default glibc returns the top of its heap to the system as soon as
+    1–2 MB are free, so the next array page-faults its memory in again: on the 2021 file
+    about 50,000 extra page faults and 0.5–0.8 s of system and user CPU (measured with
+    ``MALLOC_TRIM_THRESHOLD_``/``MALLOC_TOP_PAD_``). Freed memory is kept up to 256 MiB
+    and the heap grows 64 MiB at a time; arrays above 32 MiB are still mapped apart and
+    returned at once. The command is one process that exits when done."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+    ok = mallopt(m_trim_threshold, 256 << 20) == 1
+    ok &= mallopt(m_top_pad, 64 << 20) == 1
+    ok &= mallopt(m_mmap_threshold, 32 << 20) == 1
+    return bool(ok)
+
