@@ -179,4 +179,3 @@ def keep_freed_memory() -> bool:
     ok &= mallopt(m_top_pad, 64 << 20) == 1
     ok &= mallopt(m_mmap_threshold, 32 << 20) == 1
     return bool(ok)
-

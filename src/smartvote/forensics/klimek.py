@@ -426,7 +426,12 @@ class _Model:
             out: FloatA = float(o.sum()) + sx - 4.0 * (o * x / (o + x)).sum(axis=-1)
             return out
         # The same sum, o·x/(o + x) = o·y/(o·s + y) with x = y/s, in single precision and
-        # in blocks of grid points that stay in cache.
+        # in blocks of grid points that stay in cache, over the bins that some simulated
+        # station reaches (elsewhere y = 0 at every grid point and the term is 0).
+        reach = (self.clean_p[-1] > 0) | (self.ext_p[-1] > 0) | (P[-1] > 0)
+        o_sum = float(o.sum())
+        o = o[reach[pos]]
+        pos = pos & reach
         f4 = np.float32
         Ap, Tp, o4 = A[:, pos].astype(f4), T[:, pos].astype(f4), o.astype(f4)
         s4 = np.where(sums > 0, sums, 1.0).astype(f4)
@@ -443,7 +448,7 @@ class _Model:
             y *= o4
             y /= den
             acc[g0:g1] = y.sum(axis=-1)
-        out = float(o.sum()) + sx - 4.0 * acc
+        out = o_sum + sx - 4.0 * acc
         return out
 
 
