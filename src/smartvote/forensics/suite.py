@@ -206,10 +206,11 @@ def run_suite(
     frame: pd.DataFrame,
     *,
     election: str = "",
-    channel_votes: pd.DataFrame | None = None,
+    channel_votes: pd.DataFrame | Callable[[], pd.DataFrame | None] | None = None,
     options: Options | None = None,
 ) -> ForensicsResult:
-    """Every method on the station frame (see module doc)."""
+    """Every method on the station frame (see module doc). ``channel_votes`` may be a
+    function that computes them: it is then called beside the other methods."""
     o = options or Options()
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -262,7 +263,12 @@ def run_suite(
         shp, districts = timed("shpilkin", shpilkin_job)
         regional = shp.regional
         dig = timed("digits", lambda: digit_tests(st))
-        el = timed("electronic", lambda: electronic(frame, channel_votes))
+        el = timed(
+            "electronic",
+            lambda: electronic(
+                frame, channel_votes() if callable(channel_votes) else channel_votes
+            ),
+        )
         fpr = timed("fingerprint", lambda: fp.fingerprint(st))
         integ = f_it.result() if f_it is not None else timed("integer", it_job)
         lst = timed("station_list", lambda: station_list(st, integ, regional))
@@ -298,7 +304,7 @@ def run_election(election: Election, options: Options | None = None) -> Forensic
     frame = station_frame(election)
     race = str(frame["race"].iloc[0]) if len(frame) else ""
     electronic = (frame.get("channel") == "electronic").any()
-    cv = channel_votes_from_batch(election, race) if electronic else None
+    cv = (lambda: channel_votes_from_batch(election, race)) if electronic else None
     return run_suite(frame, election=election.election, channel_votes=cv, options=options)
 
 
