@@ -14,13 +14,18 @@
    200–204): relative error and interval coverage of ``excess`` beside Shpilkin's recipes,
    and ``excess``/``shpilkin`` on the real files 2011–2021 beside the published figures.
 
+With ``--before SRC`` both trees run alternately ``--rounds`` times (medians and their
+ratio), and a stage breakdown (imports, read, frame, each method on one thread, wall and
+CPU) is printed for each tree.
+
 Usage: ``.venv/bin/python benchmarks/forensics.py [--data ../shared/data] [--quick]
-[--accuracy]``.
+[--accuracy] [--before ../main/src] [--rounds 3]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import tempfile
@@ -139,10 +144,17 @@ def main() -> None:
     ap.add_argument(
         "--accuracy", action="store_true", help="only the synthetic and real-data accuracy tables"
     )
+    ap.add_argument(
+        "--rounds", type=int, default=3, help="end-to-end runs per source tree (median)"
+    )
     ap.add_argument("--sim-1m-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--stages-child", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.sim_1m_child:
         sim_1m_child()
+        return
+    if a.stages_child:
+        stages_child(Path(a.stages_child))
         return
     if a.accuracy:
         accuracy(Path(a.data))
@@ -166,26 +178,41 @@ def main() -> None:
             return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
         exe = Path(sys.executable).parent / "smartvote"
-        t_cli, c_cli = cli([str(exe), "forensics", str(f2021), "--json"])
+        runs = [cli([str(exe), "forensics", str(f2021), "--json"]) for _ in range(a.rounds)]
+        t_cli, c_cli = _median(runs)
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         t_imp, c_imp = cli([sys.executable, "-c", "import smartvote.cli"])
         print(
-            f"[2021] end to end `smartvote forensics 2021.csv.zip --json`: {t_cli:.2f} s wall, "
-            f"{c_cli:.2f} s CPU (peak RSS {rss:.0f} MiB); `import smartvote.cli` alone "
-            f"{t_imp:.2f} s wall, {c_imp:.2f} s CPU"
+            f"[2021] end to end `smartvote forensics 2021.csv.zip --json` (median of "
+            f"{a.rounds}): {t_cli:.2f} s wall, {c_cli:.2f} s CPU (target 3 s wall; peak RSS "
+            f"{rss:.0f} MiB); `import smartvote.cli` alone {t_imp:.2f} s wall, {c_imp:.2f} s CPU"
         )
         if a.before:
             # The same command with another source tree (e.g. the code before a change), in
-            # this run: a ratio that the load of the machine does not distort much.
+            # this run and alternating with this tree, so that the load of the shared
+            # machine weighs on both alike: medians and their ratio.
             env = {**os.environ, "PYTHONPATH": str(Path(a.before).resolve())}
             run = [sys.executable, "-c", "from smartvote.cli import main; main()"]
-            t_b, c_b = cli([*run, "forensics", str(f2021), "--json"], env)
-            t_a, c_a = cli([*run, "forensics", str(f2021), "--json"])
+            bs, af = [], []
+            for _ in range(a.rounds):
+                bs.append(cli([*run, "forensics", str(f2021), "--json"], env))
+                af.append(cli([*run, "forensics", str(f2021), "--json"]))
+            (t_b, c_b), (t_a, c_a) = _median(bs), _median(af)
             print(
                 f"[2021] before ({a.before}): {t_b:.2f} s wall, {c_b:.2f} s CPU; after: "
-                f"{t_a:.2f} s wall, {c_a:.2f} s CPU; ratio {t_b / t_a:.2f}x wall, "
-                f"{c_b / c_a:.2f}x CPU"
+                f"{t_a:.2f} s wall, {c_a:.2f} s CPU (medians of {a.rounds}, alternated); "
+                f"ratio {t_b / t_a:.2f}x wall, {c_b / c_a:.2f}x CPU"
             )
+        for src in [None, a.before] if a.before else [None]:
+            env = {**os.environ, "PYTHONPATH": str(Path(src).resolve())} if src else None
+            out = subprocess.run(
+                [sys.executable, __file__, "--stages-child", str(f2021)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            ).stdout
+            print(out.rstrip())
 
         with tempfile.TemporaryDirectory() as d:
             db = Path(d) / "b.duckdb"
@@ -275,6 +302,65 @@ def main() -> None:
             )
 
 
+def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """Median wall and median CPU of (wall, CPU) runs."""
+    return float(np.median([r[0] for r in runs])), float(np.median([r[1] for r in runs]))
+
+
+def stages_child(path: Path) -> None:
+    """Where the end-to-end time goes, stage by stage in one process: wall and CPU seconds
+    of the imports, reading the file, the station frame, and every method of the suite
+    run one after another (``workers=1``, so that each method's CPU is its own)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    marks: list[tuple[str, float, float]] = []
+
+    def mark(name: str) -> None:
+        marks.append((name, time.perf_counter(), time.process_time()))
+
+    import subprocess
+    import sys
+
+    # The imports of the command, in a fresh interpreter (this script has loaded numpy and
+    # the suite already).
+    probe = (
+        "import time; t, c = time.perf_counter(), time.process_time(); "
+        "import smartvote.cli.forensics, smartvote.forensics.suite, smartvote.io.detect; "
+        "print(time.perf_counter() - t, time.process_time() - c)"
+    )
+    imp = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    t_imp, c_imp = (float(x) for x in imp.stdout.split())
+    from smartvote.forensics import suite
+    from smartvote.io.detect import read_any
+
+    mark("start")
+
+    e = read_any(path)
+    mark("read file")
+    frame = suite.station_frame(e)
+    mark("station frame")
+    from smartvote.forensics._file import channel_votes_from_batch
+
+    cv = channel_votes_from_batch(e, str(frame["race"].iloc[0]))
+    mark("channel votes")
+    res = suite.run_suite(
+        frame, election=e.election, channel_votes=cv, options=suite.Options(workers=1)
+    )
+    mark("suite")
+    res.to_dict()
+    mark("to JSON")
+    parts = [f"imports {t_imp:.2f}/{c_imp:.2f}"] + [
+        f"{b[0]} {b[1] - a[1]:.2f}/{b[2] - a[2]:.2f}" for a, b in itertools.pairwise(marks)
+    ]
+    print(f"[2021 stages] source {suite.__file__}")
+    print(f"[2021 stages] wall/CPU s, one thread: {'; '.join(parts)}")
+    print(f"[2021 stages] suite per method, one thread, wall (s): {res.timings}")
+    print(f"[2021 stages] suite per method, one thread, CPU (s): {getattr(res, 'cpu', None)}")
+    print(
+        f"[2021 stages] total (imports apart) {time.perf_counter() - t0:.2f} s wall, "
+        f"{time.process_time() - c0:.2f} s CPU"
+    )
+
+
 def sim_1m_child() -> None:
     """The suite on a simulated 1,000,000-station election (target < 30 s, < 4 GiB); the
     last line printed is JSON for the parent."""
@@ -283,6 +369,12 @@ def sim_1m_child() -> None:
     from smartvote.forensics import suite
     from smartvote.simulate import simulate
 
+    try:  # as the command does (a --before tree may not have it)
+        from smartvote.cli.forensics import keep_freed_memory
+
+        keep_freed_memory()
+    except ImportError:
+        pass
     t0 = time.perf_counter()
     s = simulate(
         seed=1,

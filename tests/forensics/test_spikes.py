@@ -66,3 +66,43 @@ def test_rozenas_finds_written_fractions_and_covers_their_share() -> None:
     assert lo <= 300 / st.n <= hi
     assert r["p_value"] < 1e-6
     assert r["by_denominator"][0]["denominator"] == 4
+
+
+def _exact_hists(
+    n: np.ndarray, w: np.ndarray, m: np.ndarray, phi: np.ndarray, S: int
+) -> np.ndarray:
+    """The resampling of the test drawn the plain way: component, beta share, binomial."""
+    rng = np.random.default_rng(99)
+    out = np.empty((S, sp.GRID + 1))
+    for s in range(S):
+        c = rng.choice(w.size, n.size, p=w)
+        p = rng.beta(m[c] * phi[c], (1 - m[c]) * phi[c])
+        out[s] = sp._hist(rng.binomial(n, p), n)
+    return out
+
+
+@pytest.mark.parametrize("threshold", [sp.NORMAL_MIN_VAR, 0.0])
+def test_fast_resampling_draws_the_beta_binomial_mixture(
+    threshold: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """:func:`resample_hists` (quantile table, rounded normal where n·p·(1 − p) ≥ 25, exact
+    binomial elsewhere) gives the same histograms, bin by bin, as drawing the component,
+    the beta share and the binomial count directly: a two-sample χ² over the 501 bins,
+    pooled over 150 replicates of 20,000 stations (small denominators included, where the
+    honest spikes are). The rounded normal everywhere (threshold 0) is rejected by the same
+    test, so it can fail."""
+    rng = np.random.default_rng(7)
+    n = np.concatenate([rng.integers(4, 60, 6000), rng.integers(60, 3000, 14000)])
+    w, m, phi = np.array([0.5, 0.3, 0.2]), np.array([0.45, 0.7, 0.9]), np.array([40.0, 15.0, 60.0])
+    monkeypatch.setattr(sp, "NORMAL_MIN_VAR", threshold)
+    fast = sp.resample_hists(n, w, m, phi, 150, np.random.default_rng(3)).sum(axis=0)
+    exact = _exact_hists(n, w, m, phi, 150).sum(axis=0)
+    both = fast + exact
+    live = both > 0
+    chi2 = float((((fast - exact) ** 2)[live] / both[live]).sum())
+    df = int(live.sum()) - 1
+    limit = df + 4 * np.sqrt(2 * df)
+    if threshold > 0:
+        assert chi2 < limit
+    else:
+        assert chi2 > limit

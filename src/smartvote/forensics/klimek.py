@@ -243,6 +243,14 @@ def centre_regions(st: Stations) -> Stations:
     return replace(st, B=B, R=R, W=W, valid=R)
 
 
+def _cumsum_rows(h: FloatA) -> FloatA:
+    """``np.cumsum(h, axis=0)`` in place, row by row: the same sums in the same order,
+    three times faster than numpy's strided accumulate over the first axis."""
+    for r in range(1, h.shape[0]):
+        h[r] += h[r - 1]
+    return h
+
+
 class _Model:
     """Prefix histograms of clean, extreme and (per θ, α) incremental stations."""
 
@@ -256,16 +264,28 @@ class _Model:
         base: _Model | None = None,
         cols: IntA | None = None,
         rows: IntA | None = None,
+        keep: bool = False,
+        single: bool = False,
     ) -> None:
         o = d.order
-        N = st.N[o].astype(float)
+        N: FloatA = st.N[o].astype(float) if base is None else base.N
         self.w = N if weights is None else N * weights[o]
         self.cols = cols
+        # Distances in single precision (bootstrap replicates: a grid point's distance is
+        # then exact to about 1e-6 of itself, far below the differences the search ranks).
+        self.single = single
         # Only these prefix rows (fraction-grid levels) are computed when given: a
         # bootstrap search reads a few dozen of the 201 rows (see _prefix).
         self.rows = rows
         self._pcache: dict[int, IntA] = {} if base is None else base._pcache
-        self.N, self.d = N, d
+        # Bin indices of the prefix rows per (rows, part), kept for a row set that every
+        # bootstrap replicate reads (``keep``).
+        self._flat: dict[tuple[bytes, int], tuple[IntA, BoolA | None]] = (
+            {} if base is None else base._flat
+        )
+        self._keep = keep
+        self.N: FloatA = N
+        self.d = d
         self.levels = np.arange(0, 1 + STEP / 2, STEP)
         self.L = self.levels.size
         self._rowpos = np.arange(self.L)
@@ -281,12 +301,13 @@ class _Model:
             self.t, self.v, self.seg = base.t, base.v, base.seg
             self._idx = base._idx
             if rows is not None:
+                # Stations are sorted by u, so the ones below the top requested level are
+                # a prefix of them, and their prefix row is a run-length code.
                 k = np.searchsorted(self.seg, rows, side="right")
-                n = self.seg.size
-                sid = np.repeat(np.arange(rows.size + 1), np.diff(np.concatenate([[0], k, [n]])))
-                self._live = np.flatnonzero(sid < rows.size)
-                self._sid = sid[self._live]
-                self._wl = self.w[self._live]
+                self._nl = int(k[-1])
+                self._rkey = rows.tobytes()
+                self._sid = np.repeat(np.arange(rows.size), np.diff(k, prepend=0))
+                self._wl = self.w[: self._nl]
         else:
             mu_t, mu_v = logit(clean["turnout_peak"]), logit(clean["result_peak"])
             self.t = expit(mu_t + clean["logit_sd_turnout"] * d.zt)
@@ -315,11 +336,23 @@ class _Model:
                 pos = np.full(BINS * BINS, -1, dtype=np.int64)
                 pos[self.cols] = np.arange(C)
                 self._pcache[key] = pos[idx]
-            pc = self._pcache[key][self._live]
-            m = pc >= 0
-            hr = np.bincount(self._sid[m] * C + pc[m], weights=self._wl[m], minlength=rows.size * C)
+            fk = (self._rkey, key)
+            if fk in self._flat:
+                flat, m = self._flat[fk]
+            else:
+                pc = self._pcache[key][: self._nl]
+                m = None
+                if pc.size and int(pc.min()) < 0:  # stations in bins outside ``cols``
+                    m = pc >= 0
+                    flat = self._sid[m] * C + pc[m]
+                else:
+                    flat = self._sid * C + pc
+                if self._keep:
+                    self._flat[fk] = (flat, m)
+            wl = self._wl if m is None else self._wl[m]
+            hr = np.bincount(flat, weights=wl, minlength=rows.size * C)
             # Compact: only the requested rows, in order (see :meth:`_r`).
-            compact: FloatA = np.cumsum(hr.reshape(rows.size, C), axis=0)
+            compact = _cumsum_rows(np.asarray(hr, dtype=np.float64).reshape(rows.size, C))
             return compact
         h = np.bincount(
             np.minimum(self.seg, self.L) * BINS * BINS + idx,
@@ -328,7 +361,7 @@ class _Model:
         ).reshape(self.L + 1, BINS * BINS)
         if self.cols is not None:
             h = h[:, self.cols]
-        out: FloatA = np.cumsum(h.astype(np.float64), axis=0)[:-1]
+        out: FloatA = _cumsum_rows(np.array(h, dtype=np.float64))[:-1]
         return out
 
     def _r(self, j: IntA) -> IntA:
@@ -387,9 +420,35 @@ class _Model:
         sums = A.sum(axis=-1)[ife] + T.sum(axis=-1)[itop]
         pos = obs > 0
         o = obs[pos]
-        x = (A[:, pos][ife] + T[:, pos][itop]) / np.where(sums > 0, sums, 1.0)[:, None]
         sx = np.where(sums > 0, 1.0, 0.0)
-        out: FloatA = float(o.sum()) + sx - 4.0 * (o * x / (o + x)).sum(axis=-1)
+        if not self.single:
+            x = (A[:, pos][ife] + T[:, pos][itop]) / np.where(sums > 0, sums, 1.0)[:, None]
+            out: FloatA = float(o.sum()) + sx - 4.0 * (o * x / (o + x)).sum(axis=-1)
+            return out
+        # The same sum, o·x/(o + x) = o·y/(o·s + y) with x = y/s, in single precision and
+        # in blocks of grid points that stay in cache, over the bins that some simulated
+        # station reaches (elsewhere y = 0 at every grid point and the term is 0).
+        reach = (self.clean_p[-1] > 0) | (self.ext_p[-1] > 0) | (P[-1] > 0)
+        o_sum = float(o.sum())
+        o = o[reach[pos]]
+        pos = pos & reach
+        f4 = np.float32
+        Ap, Tp, o4 = A[:, pos].astype(f4), T[:, pos].astype(f4), o.astype(f4)
+        s4 = np.where(sums > 0, sums, 1.0).astype(f4)
+        acc = np.empty(ife.size)
+        blk = max(1, 65536 // max(o.size, 1))
+        buf = np.empty((min(blk, ife.size), o.size), dtype=f4)
+        for g0 in range(0, ife.size, blk):
+            g1 = min(g0 + blk, ife.size)
+            y = Ap[ife[g0:g1]]
+            y += Tp[itop[g0:g1]]
+            den = buf[: g1 - g0]
+            np.multiply(s4[g0:g1, None], o4, out=den)
+            den += y
+            y *= o4
+            y /= den
+            acc[g0:g1] = y.sum(axis=-1)
+        out = o_sum + sx - 4.0 * acc
         return out
 
 
@@ -475,16 +534,20 @@ def klimek(
     # Bootstrap (stations and simulation reweighted), refitted over the whole grid.
     boot_params = [(th, a) for a in (ALPHAS if fit_alpha else (None,))]
     fi_c, fe_c = np.arange(0, n_fi + 1, 8), np.arange(0, n_fe + 1, 8)
+    rows_c = _rows(fi_c, fe_c, m.L)
     est = []
     for w2 in poisson_weights(st.n, 2 * boot, rng, chunk=2) if boot > 0 else iter(()):
         wo, wsim = w2[0], w2[1]
         ob = np.bincount(obs_idx, weights=st.N * wo, minlength=BINS * BINS)[cols]
         ob = ob / ob.sum()
-        mb = _Model(st, clean, m.d, weights=wsim, base=m, cols=cols, rows=_rows(fi_c, fe_c, m.L))
+        mb = _Model(
+            st, clean, m.d, weights=wsim, base=m, cols=cols, rows=rows_c, keep=True, single=True
+        )
         _, i0, e0, _ = _search(mb, ob, fi_c, fe_c, boot_params)
         fi_b = np.arange(max(0, i0 - 4), min(n_fi, i0 + 4) + 1)
         fe_b = np.arange(max(0, e0 - 4), min(n_fe, e0 + 4) + 1)
-        mb = _Model(st, clean, m.d, weights=wsim, base=m, cols=cols, rows=_rows(fi_b, fe_b, m.L))
+        rows_b = _rows(fi_b, fe_b, m.L)
+        mb = _Model(st, clean, m.d, weights=wsim, base=m, cols=cols, rows=rows_b, single=True)
         _, i1, e1, _ = _search(mb, ob, fi_b, fe_b, boot_params)
         est.append((i1 * STEP, e1 * STEP))
     e = np.array(est) if len(est) > 1 else np.zeros((0, 2))

@@ -93,15 +93,24 @@ def coarse_probabilities(x: IntA, n: IntA) -> FloatA:
     inner = (x > 0) & (x < n)  # at 0 or n the binomial never leaves 0 or n
     with np.errstate(divide="ignore"):
         lp, l1p = np.log(pr), np.log1p(-pr)
-    lgn = gammaln(n + 1.0)
-    for p, q in _FRACTIONS:
+    top = int(n.max(initial=0)) + 1
+    # log k! read from a table over 0..max n when that is smaller than the stations.
+    lfact = gammaln(np.arange(top, dtype=np.float64) + 1.0) if top <= 4 * n.size else None
+    for q in range(2, MAX_DENOM + 1):
         sel = np.flatnonzero(inner & (n % q == 0))
         if sel.size == 0:
             continue
-        ns = n[sel]
-        b = p * ns // q
-        lf = lgn[sel] - gammaln(b + 1.0) - gammaln(ns - b + 1.0) + b * lp[sel] + (ns - b) * l1p[sel]
-        out[sel, q] += np.exp(lf)
+        ns, a, c = n[sel], lp[sel], l1p[sel]
+        lgn = lfact[ns] if lfact is not None else gammaln(ns + 1.0)
+        for p in range(1, q):
+            if math.gcd(p, q) != 1:
+                continue
+            b = p * ns // q
+            if lfact is not None:
+                lf = lgn - lfact[b] - lfact[ns - b] + b * a + (ns - b) * c
+            else:
+                lf = lgn - gammaln(b + 1.0) - gammaln(ns - b + 1.0) + b * a + (ns - b) * c
+            out[sel, q] += np.exp(lf)
     return out
 
 
@@ -116,11 +125,12 @@ def _rozenas_one(x: IntA, n: IntA, S: int, rng: np.random.Generator) -> dict[str
     cum = np.cumsum(pq, axis=1)
     live = np.flatnonzero(cum[:, -1] > 0)
     cum_l = cum[live]
+    any_l = np.ascontiguousarray(cum_l[:, -1])
     null = np.empty(S)
     by_q = np.zeros(MAX_DENOM + 1)
     for s in range(S):
         u = rng.random(live.size)
-        hit = np.flatnonzero(u < cum_l[:, -1])
+        hit = np.flatnonzero(u < any_l)
         q = np.argmax(u[hit, None] < cum_l[hit], axis=1)
         null[s] = hit.size
         by_q += np.bincount(q, minlength=MAX_DENOM + 1)
@@ -199,9 +209,101 @@ class Spikes:
         }
 
 
-def _hist(x: IntA, n: IntA) -> FloatA:
+def _hist(x: IntA | FloatA, n: IntA | FloatA) -> FloatA:
+    """Histogram of ``x / n`` in the test's bins (whole counts, as integers or floats)."""
     k = np.clip(np.round(GRID * x / n).astype(np.int64), 0, GRID)
     return np.bincount(k, minlength=GRID + 1).astype(float)
+
+
+#: Resolution of the mixture's quantile table (:func:`quantile_table`).
+_QUANTILES = 1 << 14
+#: Counts whose binomial variance ``n·p·(1 − p)`` is at least this are drawn as a rounded
+#: normal; the others exactly (:func:`resample_hists`).
+NORMAL_MIN_VAR = 25.0
+
+
+def quantile_table(w: FloatA, m: FloatA, phi: FloatA, size: int = _QUANTILES) -> FloatA:
+    """Quantiles of the beta mixture (weights ``w``, means ``m``, precisions ``phi``):
+    array (3, size + 1), row 0 at ``u = j / size``, rows 1 and 2 the outer cells again at
+    ``u = j / size²`` and ``1 − 1/size + j / size²``. The mixture's distribution function is
+    computed exactly (``betainc``) on ``size + 1`` points of [0, 1] and inverted by linear
+    interpolation. Drawing ``u`` uniform and interpolating the table (:func:`draw_mixture`)
+    draws from the mixture with its density held constant within cells of 1/size of
+    [0, 1] or of its mass, far finer than the 0.2-point bins of the test; the outer cells
+    have their own rows because the tails of a beta stretch one cell of mass over many
+    bins."""
+    from scipy.special import betainc
+
+    grid = np.linspace(0.0, 1.0, size + 1)
+    F = np.zeros(size + 1)
+    for wk, mk, pk in zip(w, m, phi, strict=True):
+        F += wk * betainc(mk * pk, (1.0 - mk) * pk, grid)
+    F /= F[-1]
+    u = np.linspace(0.0, 1.0, size + 1)
+    cell = 1.0 / size
+    return np.stack(
+        [
+            np.interp(u, F, grid),
+            np.interp(u * cell, F, grid),
+            np.interp(1.0 - cell + u * cell, F, grid),
+        ]
+    )
+
+
+def draw_mixture(table: FloatA, u: FloatA) -> FloatA:
+    """Shares from the mixture of :func:`quantile_table` for uniforms ``u`` (overwritten)."""
+    M = table.shape[1] - 1
+    u *= M
+    j = np.minimum(u.astype(np.intp), M - 1)
+    u -= j
+    Q = table[0]
+    p = Q[j]
+    p += u * (Q[j + 1] - p)
+    tail = np.flatnonzero((j == 0) | (j == M - 1))
+    if tail.size:
+        # Within an outer cell, u's fraction is again uniform: invert it on that cell's row.
+        v = u[tail] * M
+        k = np.minimum(v.astype(np.intp), M - 1)
+        v -= k
+        R = table[np.where(j[tail] == 0, 1, 2)]
+        lo = R[np.arange(tail.size), k]
+        p[tail] = lo + v * (R[np.arange(tail.size), k + 1] - lo)
+    return p
+
+
+def resample_hists(
+    n: IntA, w: FloatA, m: FloatA, phi: FloatA, S: int, rng: np.random.Generator
+) -> FloatA:
+    """``S`` histograms (array S × (GRID + 1)) of stations resampled from the beta-binomial
+    mixture, each keeping its own denominator: ``p`` drawn from the mixture
+    (:func:`quantile_table`), then the count ``x ~ Binomial(n, p)``.
+
+    The count is drawn exactly where ``n·p·(1 − p) < NORMAL_MIN_VAR`` (small stations and
+    shares near 0 or 1, where the binomial's discreteness and skew show) and elsewhere as
+    ``round(n·p + √(n·p·(1 − p))·z)``: an integer with the binomial's mean and variance,
+    whose distribution differs from the binomial's by a skew term of order
+    ``1/(6·√25)`` at the given p. Mixed over the continuous p of the mixture (spread
+    several times the counting noise) the difference in the mass at each count, which is
+    what fixes the honest spikes, is below the Monte Carlo noise of one replicate
+    (tests/forensics/test_spikes.py compares the two draws bin by bin). The beta and
+    binomial draws of numpy cost about three times as much."""
+    table = quantile_table(w, m, phi)
+    nf = n.astype(np.float64)
+    reps = np.empty((S, GRID + 1))
+    for s in range(S):
+        p = draw_mixture(table, rng.random(n.size))
+        sd = nf * p * (1.0 - p)
+        exact = np.flatnonzero(sd < NORMAL_MIN_VAR)
+        p_exact = p[exact]
+        np.sqrt(sd, out=sd)
+        sd *= rng.standard_normal(n.size)
+        x = np.multiply(nf, p, out=p)
+        x += sd
+        np.rint(x, out=x)
+        np.clip(x, 0.0, nf, out=x)
+        x[exact] = rng.binomial(n[exact], p_exact)
+        reps[s] = _hist(x, nf)
+    return reps
 
 
 def fit_mixture(x: IntA, n: IntA, K: int = 3, iters: int = 20) -> tuple[FloatA, FloatA, FloatA]:
@@ -211,13 +313,27 @@ def fit_mixture(x: IntA, n: IntA, K: int = 3, iters: int = 20) -> tuple[FloatA, 
     m = np.clip(m, 0.02, 0.98)
     phi = np.full(K, 30.0)
     w = np.full(K, 1 / K)
-    xf, nf = x.astype(float), n.astype(float)
-    lc = gammaln(nf + 1) - gammaln(xf + 1) - gammaln(nf - xf + 1)
+    nf = n.astype(float)
+    y = n - x
+    top = int(n.max(initial=0)) + 1
+    table = top <= 4 * n.size  # per-count tables cheaper than per-station log-gammas
+    ks = np.arange(top, dtype=np.float64)
     for _ in range(iters):
         a, b = m * phi, (1 - m) * phi
-        ll = (
-            lc[:, None] + betaln(xf[:, None] + a, (nf - xf)[:, None] + b) - betaln(a, b) + np.log(w)
-        )
+        # log BetaBinomial(x; n, a, b) up to the binomial coefficient (the same for every
+        # component, so it cancels in the responsibilities): B(x + a, n − x + b) / B(a, b)
+        # = [Γ(x + a)/Γ(a)] [Γ(n − x + b)/Γ(b)] / [Γ(n + a + b)/Γ(a + b)], each factor read
+        # from a table over the counts 0..max n when that is smaller than the stations.
+        ll = np.empty((x.size, K))
+        for k in range(K):
+            if table:
+                ga = gammaln(ks + a[k]) - gammaln(a[k])
+                gb = gammaln(ks + b[k]) - gammaln(b[k])
+                gab = gammaln(ks + a[k] + b[k]) - gammaln(a[k] + b[k])
+                ll[:, k] = ga[x] + gb[y] - gab[n]
+            else:
+                ll[:, k] = betaln(x + a[k], y + b[k]) - betaln(a[k], b[k])
+        ll += np.log(w)
         ll -= ll.max(axis=1, keepdims=True)
         r = np.exp(ll)
         r /= r.sum(axis=1, keepdims=True)
@@ -237,12 +353,7 @@ def _spikes_one(
     sub = rng.choice(n.size, fit_max, replace=False) if n.size > fit_max else np.arange(n.size)
     w, m, phi = fit_mixture(x[sub], n[sub])
     obs = _hist(x, n)
-    reps = np.empty((S, GRID + 1))
-    cw = np.cumsum(w)
-    for s in range(S):
-        c = np.minimum(np.searchsorted(cw, rng.random(n.size) * cw[-1]), w.size - 1)
-        p = rng.beta(m[c] * phi[c], (1 - m[c]) * phi[c])
-        reps[s] = _hist(rng.binomial(n, p), n)
+    reps = resample_hists(n, w, m, phi, S, rng)
     k = max(1, S - S // 2)
     env = reps[:k].max(axis=0)
     tot = float(n.size)

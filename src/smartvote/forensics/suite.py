@@ -81,6 +81,8 @@ class ForensicsResult:
     station_list: pd.DataFrame
     fingerprint: fp.Fingerprint
     timings: dict[str, float] = field(default_factory=dict)
+    #: CPU seconds of the thread that ran each method (``timings_cpu_s``).
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def regions_table(self) -> list[dict[str, Any]]:
         st, reg = self.stations, self.regional
@@ -190,6 +192,7 @@ class ForensicsResult:
                 "electronic": self.electronic,
                 "station_list": {"rows": len(self.station_list)},
                 "timings_s": self.timings,
+                "timings_cpu_s": self.cpu,
             }
         )
 
@@ -203,67 +206,72 @@ def run_suite(
     frame: pd.DataFrame,
     *,
     election: str = "",
-    channel_votes: pd.DataFrame | None = None,
+    channel_votes: pd.DataFrame | Callable[[], pd.DataFrame | None] | None = None,
     options: Options | None = None,
 ) -> ForensicsResult:
-    """Every method on the station frame (see module doc)."""
+    """Every method on the station frame (see module doc). ``channel_votes`` may be a
+    function that computes them: it is then called beside the other methods."""
     o = options or Options()
     timings: dict[str, float] = {}
-
-    def tick(name: str, t0: float) -> float:
-        t1 = time.perf_counter()
-        timings[name] = round(t1 - t0, 3)
-        return t1
-
-    t_all = t = time.perf_counter()
-    frame = choose_race(frame)
-    st = prepare(frame)
-    t = tick("prepare", t)
+    cpu: dict[str, float] = {}
 
     def timed(name: str, fn: Callable[[], Any]) -> Any:
-        t0 = time.perf_counter()
+        """``fn()``, its wall time in ``timings`` and the CPU time of the thread that ran
+        it in ``cpu`` (thread CPU, so it is the method's own even when threads overlap)."""
+        t0, c0 = time.perf_counter(), time.thread_time()
         r = fn()
         timings[name] = round(time.perf_counter() - t0, 3)
+        cpu[name] = round(time.thread_time() - c0, 3)
         return r
 
-    # The two heaviest methods (national only, independent, each with its own random
-    # generator) run in worker threads beside the others: numpy releases the GIL in its
-    # random draws and array loops, so on two cores the wall time drops while every number
-    # stays the same as in a sequential run.
+    t_all = time.perf_counter()
+    frame = choose_race(frame)
+    st = timed("prepare", lambda: prepare(frame))
+
+    # The heaviest national methods (independent, each with its own random generator) run
+    # in worker threads beside the others: numpy releases the GIL in its random draws and
+    # array loops, so on two cores the wall time drops while every number stays the same
+    # as in a sequential run.
     big = st.n >= 50
-    pool = ThreadPoolExecutor(max_workers=2) if o.workers > 1 and big else None
+    pool = ThreadPoolExecutor(max_workers=3) if o.workers > 1 and big else None
     try:
         kl_job = lambda: klimek(st, boot=o.klimek_boot, rng_seed=o.rng_seed)  # noqa: E731
         sp_job = lambda: spikes(st, resamples=o.spike_resamples, rng_seed=o.rng_seed)  # noqa: E731
-        f_sp = pool.submit(timed, "spikes", sp_job) if pool else None
-        f_kl = pool.submit(timed, "klimek", kl_job) if pool else None
-        exc = timed("excess", lambda: excess(st, boot=o.excess_boot, rng_seed=o.rng_seed + 11))
-        t = time.perf_counter()
-        shp = sh.shpilkin(st, boot=o.shpilkin_boot, rng_seed=o.rng_seed)
-        regional = shp.regional
-        districts = sh.by_group(
-            st,
-            st.district,
-            max(1, len(st.district_names)),
-            boot=o.shpilkin_boot,
-            rng_seed=o.rng_seed + 7,
-        )
-        t = tick("shpilkin", t)
-        integ = it.integer_test(
+        it_job = lambda: it.integer_test(  # noqa: E731
             st,
             calibration_reps=o.integer_calibration_reps,
             calibration_stations=o.integer_calibration_stations,
             monte_carlo_reps=o.monte_carlo,
             rng_seed=o.rng_seed,
         )
-        t = tick("integer", t)
-        dig = digit_tests(st)
-        t = tick("digits", t)
-        el = electronic(frame, channel_votes)
-        t = tick("electronic", t)
-        lst = station_list(st, integ, regional)
-        fpr = fp.fingerprint(st)
-        tick("station_list", t)
+        f_kl = pool.submit(timed, "klimek", kl_job) if pool else None
+        f_sp = pool.submit(timed, "spikes", sp_job) if pool else None
+        f_it = pool.submit(timed, "integer", it_job) if pool else None
+        exc = timed("excess", lambda: excess(st, boot=o.excess_boot, rng_seed=o.rng_seed + 11))
+
+        def shpilkin_job() -> tuple[sh.Shpilkin, sh.GroupShpilkin]:
+            shp = sh.shpilkin(st, boot=o.shpilkin_boot, rng_seed=o.rng_seed)
+            districts = sh.by_group(
+                st,
+                st.district,
+                max(1, len(st.district_names)),
+                boot=o.shpilkin_boot,
+                rng_seed=o.rng_seed + 7,
+            )
+            return shp, districts
+
+        shp, districts = timed("shpilkin", shpilkin_job)
+        regional = shp.regional
+        dig = timed("digits", lambda: digit_tests(st))
+        el = timed(
+            "electronic",
+            lambda: electronic(
+                frame, channel_votes() if callable(channel_votes) else channel_votes
+            ),
+        )
+        fpr = timed("fingerprint", lambda: fp.fingerprint(st))
+        integ = f_it.result() if f_it is not None else timed("integer", it_job)
+        lst = timed("station_list", lambda: station_list(st, integ, regional))
         kl: Klimek | None = None
         spk: Spikes | None = None
         if f_kl is not None and f_sp is not None:
@@ -274,8 +282,9 @@ def run_suite(
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     timings["total"] = round(time.perf_counter() - t_all, 3)
+    cpu["total"] = round(sum(cpu.values()), 3)
     return ForensicsResult(
-        election, st, exc, shp, regional, districts, integ, kl, spk, dig, el, lst, fpr, timings
+        election, st, exc, shp, regional, districts, integ, kl, spk, dig, el, lst, fpr, timings, cpu
     )
 
 
@@ -295,7 +304,7 @@ def run_election(election: Election, options: Options | None = None) -> Forensic
     frame = station_frame(election)
     race = str(frame["race"].iloc[0]) if len(frame) else ""
     electronic = (frame.get("channel") == "electronic").any()
-    cv = channel_votes_from_batch(election, race) if electronic else None
+    cv = (lambda: channel_votes_from_batch(election, race)) if electronic else None
     return run_suite(frame, election=election.election, channel_votes=cv, options=options)
 
 
