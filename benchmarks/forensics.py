@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _timing import child_stdout, timed
 from smartvote.forensics import integer as it
 from smartvote.forensics.suite import run_store
 
@@ -163,25 +164,15 @@ def main() -> None:
     f2021 = Path(a.data) / "ru_federal_precincts" / "2021.csv.zip"
     if f2021.exists():
         import resource
-        import subprocess
         import sys
 
         from smartvote.io import Store
 
-        def cli(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-            """Wall and CPU (user + sys of the child) seconds of one command."""
-            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.perf_counter()
-            subprocess.run(argv, check=True, capture_output=True, env=env)
-            wall = time.perf_counter() - t0
-            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-
         exe = Path(sys.executable).parent / "smartvote"
-        runs = [cli([str(exe), "forensics", str(f2021), "--json"]) for _ in range(a.rounds)]
+        runs = [timed([str(exe), "forensics", str(f2021), "--json"]) for _ in range(a.rounds)]
         t_cli, c_cli = _median(runs)
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        t_imp, c_imp = cli([sys.executable, "-c", "import smartvote.cli"])
+        t_imp, c_imp = timed([sys.executable, "-c", "import smartvote.cli"])
         print(
             f"[2021] end to end `smartvote forensics 2021.csv.zip --json` (median of "
             f"{a.rounds}): {t_cli:.2f} s wall, {c_cli:.2f} s CPU (target 3 s wall; peak RSS "
@@ -195,8 +186,8 @@ def main() -> None:
             run = [sys.executable, "-c", "from smartvote.cli import main; main()"]
             bs, af = [], []
             for _ in range(a.rounds):
-                bs.append(cli([*run, "forensics", str(f2021), "--json"], env))
-                af.append(cli([*run, "forensics", str(f2021), "--json"]))
+                bs.append(timed([*run, "forensics", str(f2021), "--json"], env))
+                af.append(timed([*run, "forensics", str(f2021), "--json"]))
             (t_b, c_b), (t_a, c_a) = _median(bs), _median(af)
             print(
                 f"[2021] before ({a.before}): {t_b:.2f} s wall, {c_b:.2f} s CPU; after: "
@@ -205,13 +196,7 @@ def main() -> None:
             )
         for src in [None, a.before] if a.before else [None]:
             env = {**os.environ, "PYTHONPATH": str(Path(src).resolve())} if src else None
-            out = subprocess.run(
-                [sys.executable, __file__, "--stages-child", str(f2021)],
-                check=True,
-                capture_output=True,
-                text=True,
-                env=env,
-            ).stdout
+            out = child_stdout([sys.executable, __file__, "--stages-child", str(f2021)], env)
             print(out.rstrip())
 
         with tempfile.TemporaryDirectory() as d:
@@ -276,19 +261,12 @@ def main() -> None:
     else:
         print(f"no data at {f2021}: skipping the 2021 figures")
     if not a.quick:
-        import subprocess
         import sys
 
         # In a child process each (one per source tree with --before), so that the peak
         # RSS is the suite's own and before/after are measured in the same run.
         def sim_1m(env: dict[str, str] | None = None) -> dict[str, float]:
-            out = subprocess.run(
-                [sys.executable, __file__, "--sim-1m-child"],
-                check=True,
-                capture_output=True,
-                text=True,
-                env=env,
-            ).stdout
+            out = child_stdout([sys.executable, __file__, "--sim-1m-child"], env)
             print(out.rstrip())
             return {k: float(v) for k, v in json.loads(out.strip().splitlines()[-1]).items()}
 
