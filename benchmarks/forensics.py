@@ -369,16 +369,10 @@ def sim_1m_child() -> None:
         from smartvote.forensics.simulated import simulation_station_frame
 
         frame = simulation_station_frame(s.protocols, "sim.csv")
-    except ImportError:  # a --before tree older than that helper: what it does, inline
-        try:
-            from smartvote.forensics.suite import station_frame
-            from smartvote.io.cik import read_cik_frame
+    except ImportError:  # a --before tree older than that helper: the two calls it makes
+        from smartvote.io.cik import read_cik_frame
 
-            frame = station_frame(read_cik_frame(s.protocols.copy(), "sim.csv"))
-        except ImportError:  # older than the election type (session 4)
-            from smartvote.forensics._frame import simulation_frame  # type: ignore[attr-defined]
-
-            frame = simulation_frame(s.protocols)
+        frame = suite.station_frame(read_cik_frame(s.protocols.copy(), "sim.csv"))
     t0, c0 = time.perf_counter(), time.process_time()
     res = suite.run_suite(frame, election="sim-1m")
     t_suite = time.perf_counter() - t0

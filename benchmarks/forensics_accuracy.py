@@ -41,8 +41,8 @@ from smartvote.forensics import klimek as kl
 from smartvote.forensics import shpilkin as sh
 from smartvote.forensics._frame import Stations, prepare
 from smartvote.forensics.excess import excess
+from smartvote.forensics.simulated import simulation_station_frame
 from smartvote.forensics.suite import station_frame
-from smartvote.io.cik import read_cik_frame
 from smartvote.simulate import SimConfig, simulate
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -86,8 +86,7 @@ def sim_stations(**kw: Any) -> tuple[Stations, dict[str, Any]]:
     """Prepared stations and truth of a simulated election, read by the real CIK reader
     (as ``tests/forensics/conftest.py`` does)."""
     s = simulate(**kw)
-    frame = station_frame(read_cik_frame(s.protocols.copy(), "sim-2026.csv"))
-    return prepare(frame), s.truth
+    return prepare(simulation_station_frame(s.protocols)), s.truth
 
 
 @dataclass

@@ -4,9 +4,12 @@ method of METHODS.md §1 and prints a table, JSON or an HTML report."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 from smartvote.cli.base import DbOpt, JsonOpt, app, console, db_path, emit_json, out
 from smartvote.cli.options import non_negative
@@ -46,7 +49,7 @@ def forensics(
     p = Path(target)
     # A file is read in a thread while this one imports the methods (SciPy, the suite):
     # Arrow parses the CSV without the GIL, so the two overlap on a second core.
-    reading = _ReadInThread(p, election) if p.is_file() else None
+    reading = _read_in_thread(p, election) if p.is_file() else None
     from smartvote.forensics.suite import Options, run_election, run_store
 
     opts = Options(monte_carlo=1000 if monte_carlo else 0, rng_seed=seed)
@@ -122,33 +125,25 @@ def forensics(
         console().print(f"report: {report}")
 
 
-class _ReadInThread:
-    """:func:`smartvote.io.detect.read_any` of a file in a daemon thread (so that Ctrl-C
-    is not held up by it); :meth:`result` returns the election or raises the reader's
-    error, as a call in this thread would."""
+def _read_in_thread(path: Path, election: str | None) -> Future[Any]:
+    """:func:`smartvote.io.detect.read_any` of a file in a daemon thread (not a pool's
+    worker, which interpreter exit would wait for, holding up Ctrl-C); the future's
+    ``result()`` returns the election or raises the reader's error in the caller."""
+    import threading
+    from concurrent.futures import Future
 
-    def __init__(self, path: Path, election: str | None) -> None:
-        import threading
+    fut: Future[Any] = Future()
 
-        self._path, self._election = path, election
-        self._value: Any = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="smartvote-read", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
+    def run() -> None:
         try:
             from smartvote.io.detect import read_any
 
-            self._value = read_any(self._path, election=self._election)
+            fut.set_result(read_any(path, election=election))
         except BaseException as e:  # re-raised in the caller's thread by result()
-            self._error = e
+            fut.set_exception(e)
 
-    def result(self) -> Any:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
+    threading.Thread(target=run, name="smartvote-read", daemon=True).start()
+    return fut
 
 
 def keep_freed_memory() -> bool:
