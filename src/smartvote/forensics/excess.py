@@ -152,8 +152,8 @@ class Excess:
             "note": self.note,
             "by_region": by_region,
         }
-        d["sensitivity"] = self.sensitivity()
-        if self.sensitivity()["flagged"]:
+        d["sensitivity"] = sens = self.sensitivity()
+        if sens["flagged"]:
             d["interval"] += (
                 "; the clean core shows a turnout–share slope: the estimate is read with "
                 "sensitivity.range"

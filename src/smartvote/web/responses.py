@@ -99,17 +99,12 @@ class Variant(NamedTuple):
         The length, unlike the shared pairs, differs from answer to answer: it is added
         here rather than through the cache of shared pairs, which it would only churn.
         """
-        if length is None:
-            return cls(
-                status,
-                [*head.b, (b"etag", etag.encode()), *tail.b],
-                [*head.s, ("etag", etag), *tail.s],
-                body,
-            )
+        last_b = [(b"content-length", length.encode())] if length is not None else []
+        last_s = [("content-length", length)] if length is not None else []
         return cls(
             status,
-            [*head.b, (b"etag", etag.encode()), *tail.b, (b"content-length", length.encode())],
-            [*head.s, ("etag", etag), *tail.s, ("content-length", length)],
+            [*head.b, (b"etag", etag.encode()), *tail.b, *last_b],
+            [*head.s, ("etag", etag), *tail.s, *last_s],
             body,
         )
 
