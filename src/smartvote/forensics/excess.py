@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import stdtrit  # Student's t quantile, without scipy.stats
 
 from smartvote.forensics._boot import grouped_sums, poisson_weights, row_sums
 from smartvote.forensics._frame import BoolA, FloatA, IntA, Stations
@@ -103,6 +104,14 @@ class Excess:
     core_slope_se: float = float("nan")
     core_slope_regions: int = 0
     votes_if_slope_genuine: float = float("nan")
+    u: float = float("nan")  # combined standard uncertainty (see module doc)
+    u_extrapolation: float = float("nan")
+    u_whole: float = 0.0
+    df: float = float("nan")
+    t_quantile: float = float("nan")
+    tau: float = 0.0  # between-region sd of the reference ratio
+    region_u_whole: FloatA | None = None
+    k_set_totals: FloatA | None = None
 
     def to_dict(self, leader_votes: float | None = None) -> dict[str, Any]:
         by_region = []
@@ -111,6 +120,9 @@ class Excess:
                 "region": name,
                 "votes": float(self.region_votes[g]),
                 "sd": float(self.region_sd[g]),
+                "prediction_sd": float(
+                    self.region_u_whole[g] if self.region_u_whole is not None else 0.0
+                ),
                 "falsified_as_whole": bool(self.whole[g]),
                 "reference_ratio": float(self.k_national if self.whole[g] else self.k[g]),
                 "ratio_by_reference_set": {
@@ -135,7 +147,27 @@ class Excess:
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
             "sd": self.sd,
-            "interval": f"normal: estimate ± 1.96 × Poisson-bootstrap sd ({self.boot} replicates)",
+            "u": self.u,
+            "uncertainty": {
+                "sampling_sd": self.sd,
+                "extrapolation_se": self.u_extrapolation,
+                "whole_region_prediction_sd": self.u_whole,
+                "between_region_sd_of_ratio": self.tau,
+                "combined_sd": self.u,
+                "effective_df": self.df,
+                "t_quantile": self.t_quantile,
+            },
+            "interval": (
+                f"t (normal-theory): estimate ± t({self.df:.0f} df, 0.975) = "
+                f"{self.t_quantile:.2f} × combined sd, the root sum of squares of the "
+                f"Poisson-bootstrap sd over stations ({self.boot} replicates; region "
+                "classification and reference sets kept fixed), the extrapolation's "
+                "lack-of-fit standard error (2 df) and, for regions falsified as a whole, "
+                "the between-region spread of the reference ratio (a prediction); "
+                "Welch–Satterthwaite degrees of freedom. It does not cover stuffed stations "
+                "that stay in the lowest-turnout reference sets (the estimate then runs low, "
+                "docs/5-forensics.md)"
+            ),
             "method": (
                 "smartvote best estimate: per region ΣW − k·ΣO with k = E[s]/E[1−s] read "
                 "robustly off the region's lowest-turnout 15/25/35/50 % of stations and "
@@ -168,7 +200,7 @@ class Excess:
         b, se, alt = self.core_slope, self.core_slope_se, self.votes_if_slope_genuine
         z = b / se if np.isfinite(b) and se > 0 else float("nan")
         flagged = bool(np.isfinite(z) and abs(z) > SLOPE_Z)
-        half = 1.96 * self.sd if np.isfinite(self.sd) else 0.0
+        half = self.t_quantile * self.u if np.isfinite(self.u) else 0.0
         ends = [self.ci_low, self.ci_high]
         if np.isfinite(alt):  # the de-trended reading with the headline's bootstrap sd
             ends += [alt - half, alt + half]
@@ -193,8 +225,8 @@ class Excess:
                 "median turnout, clean odds k·exp(slope·Δ logit turnout)); on simulations the "
                 "first was right under stuffing and the second under a genuine relation "
                 "(docs/5-forensics.md); "
-                "'range' spans both readings ± 1.96 × the headline's bootstrap sd (the "
-                "de-trended reading's own sd is taken to be the same)"
+                "'range' spans both readings ± the headline interval's half-width (the "
+                "de-trended reading's own uncertainty is taken to be the same)"
             ),
         }
 
@@ -239,6 +271,7 @@ def _logit(p: FloatA) -> FloatA:
 REF_QUANTILES = np.array([0.15, 0.25, 0.35, 0.5])
 _A = np.vstack([np.ones_like(REF_QUANTILES), REF_QUANTILES]).T
 _INTERCEPT = np.linalg.pinv(_A)[0]
+_C00 = float(np.linalg.inv(_A.T @ _A)[0, 0])
 
 
 class _Ratio:
@@ -330,6 +363,59 @@ def core_slope(
     return beta, se, m
 
 
+def extrapolation_se(E: FloatA) -> float:
+    """Standard error of the intercept of the least-squares line of the national excess
+    ``E_j`` read with each reference set's ratio on the set's size ``q_j`` (the estimate
+    is that intercept): residual variance RSS/(Q − 2) times the intercept's element of
+    (AᵀA)⁻¹ (ordinary least-squares theory; Q − 2 = 2 degrees of freedom). Lack of fit and
+    the sets' sampling noise both enter the residuals, so this partly re-counts the latter
+    (conservative)."""
+    if not np.all(np.isfinite(E)):
+        return float("nan")
+    coef = np.linalg.lstsq(_A, E, rcond=None)[0]
+    rss = float(((E - _A @ coef) ** 2).sum())
+    return float(np.sqrt(rss / (len(E) - 2) * _C00))
+
+
+def between_region_variance(k: FloatA, v: FloatA, weight: FloatA, use: BoolA) -> tuple[float, int]:
+    """Between-region variance τ² of the true reference ratio, by the method of moments
+    (DerSimonian & Laird 1986, *Controlled Clinical Trials* 7:177, with the ``weight``s
+    of the national mean instead of inverse variances): for k_g = μ + δ_g + e_g with
+    var δ = τ², var e_g = v_g (the bootstrap variance of region g's ratio) and
+    k̄ = Σ w_g k_g, E[Σ w_g (k_g − k̄)²] = τ²(1 − Σ w²) + Σ w_g (1 − w_g) v_g.
+    Returns (τ² clipped at 0, regions used)."""
+    m = int(use.sum())
+    if m < 2:
+        return 0.0, m
+    w = weight[use] / weight[use].sum()
+    kk, vv = k[use], np.where(np.isfinite(v[use]), v[use], 0.0)
+    kb = float((w * kk).sum())
+    s = float((w * (kk - kb) ** 2).sum())
+    tau2 = (s - float((w * (1 - w) * vv).sum())) / max(1.0 - float((w**2).sum()), 1e-12)
+    return max(tau2, 0.0), m
+
+
+def combined_uncertainty(
+    sd: float, df_sd: int, u_ext: float, u_whole: float, df_whole: int
+) -> tuple[float, float, float]:
+    """Combined standard uncertainty of independent components and its 95 % coverage
+    factor: u² = sd² + u_ext² + u_whole², effective degrees of freedom by the
+    Welch–Satterthwaite formula (JCGM 100:2008, *Guide to the Expression of Uncertainty in
+    Measurement*, G.4: ν = u⁴ / Σ uᵢ⁴/νᵢ) with ν = replicates − 1 for the bootstrap sd,
+    Q − 2 = 2 for the extrapolation and regions − 1 for the between-region spread; the
+    factor is Student's t quantile at 0.975. Returns (u, ν, t)."""
+    parts = [(sd, df_sd), (u_ext, len(REF_QUANTILES) - 2), (u_whole, df_whole)]
+    if not np.isfinite(sd) or df_sd < 1:
+        return float("nan"), float("nan"), float("nan")
+    parts = [(x if np.isfinite(x) else 0.0, max(d, 1)) for x, d in parts]
+    u2 = sum(x * x for x, _ in parts)
+    u = float(np.sqrt(u2))
+    den = sum(x**4 / d for x, d in parts)
+    df = float(u2 * u2 / den) if den > 0 else float("inf")
+    tq = float(stdtrit(df, 0.975)) if np.isfinite(df) else 1.959963984540054
+    return u, df, tq
+
+
 def _robust_z(x: FloatA) -> FloatA:
     m = float(np.nanmedian(x))
     s = 1.4826 * float(np.nanmedian(np.abs(x - m)))
@@ -412,11 +498,12 @@ def excess(
         return ex, kn
 
     ex, kn = combine(k[None, :], Wg[None, :], Og[None, :], Wk[None, :], Nk[None, :])
-    reps = []
+    reps, kreps = [], []
     if boot > 1:
         rng = np.random.default_rng(rng_seed)
         for w in poisson_weights(st.n, boot, rng, chunk=16):
             kb = ratio.at(w)[0]
+            kreps.append(kb)
 
             def gs(v: FloatA, w: FloatA = w) -> FloatA:
                 return grouped_sums(g, G, w, v)
@@ -432,9 +519,30 @@ def excess(
                 )[0]
             )
     rep = np.concatenate(reps) if reps else np.zeros((0, G))
+    kbs = np.concatenate(kreps) if kreps else np.zeros((0, G))
     sd_r = rep.std(axis=0, ddof=1) if rep.shape[0] > 1 else np.full(G, np.nan)
     tot = float(ex[0].sum())
     sd = float(rep.sum(axis=1).std(ddof=1)) if rep.shape[0] > 1 else float("nan")
+    # Model uncertainty of the extrapolation: the national excess read with each reference
+    # set's ratio, E_j, should lie on the line whose intercept is the estimate; its
+    # residuals (lack of fit, 2 degrees of freedom) give the intercept's standard error.
+    E = np.array(
+        [
+            combine(K[j], Wg[None, :], Og[None, :], Wk[None, :], Nk[None, :])[0].sum()
+            for j in range(len(REF_QUANTILES))
+        ]
+    )
+    u_ext = extrapolation_se(E)
+    # Regions falsified as a whole get the national ratio: a prediction of an unseen
+    # region's k, whose error includes the between-region spread tau^2 of the true k.
+    kr0 = np.maximum(np.where(whole, float(kn[0]), k), 0.0)
+    dk = Og + Nk * T * q / (1 + kr0) ** 2  # |d excess_g / d k_g|
+    v_k = kbs.var(axis=0, ddof=1) if kbs.shape[0] > 1 else np.zeros(G)
+    use = present & ~whole & np.isfinite(k) & (Og > 0)
+    tau2, m_tau = between_region_variance(k, v_k, Og, use)
+    u_whole_r = np.where(whole, np.sqrt(tau2) * dk, 0.0)
+    u_whole = float(np.sqrt((u_whole_r**2).sum()))
+    u, df, tq = combined_uncertainty(sd, rep.shape[0] - 1, u_ext, u_whole, m_tau - 1)
     # Sensitivity to a genuine turnout–share relation: the core's slope and the estimate
     # if it is genuine (shares de-trended to the region's median turnout before the
     # reference sets, a station's clean odds k·exp(slope·(logit t − centre))).
@@ -453,8 +561,16 @@ def excess(
         votes_if_slope_genuine=alt,
         votes=tot,
         sd=sd,
-        ci_low=tot - 1.96 * sd,
-        ci_high=tot + 1.96 * sd,
+        ci_low=tot - tq * u,
+        ci_high=tot + tq * u,
+        u=u,
+        u_extrapolation=u_ext,
+        u_whole=u_whole,
+        df=df,
+        t_quantile=tq,
+        tau=float(np.sqrt(tau2)),
+        region_u_whole=u_whole_r,
+        k_set_totals=E,
         boot=int(rep.shape[0]),
         region_votes=ex[0],
         region_sd=sd_r,

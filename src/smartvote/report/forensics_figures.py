@@ -71,7 +71,7 @@ def excess_fig(e: Excess, s: Shpilkin, k: int = 20) -> Any:
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 2]})
     labels = ["best estimate", "Shpilkin\n(national)", "Shpilkin\n(regions summed)"]
     vals = [e.votes, s.excess_votes, s.excess_regions_summed]
-    errs = [1.96 * e.sd, 1.96 * s.excess_sd, 1.96 * s.excess_regions_summed_sd]
+    errs = [(e.ci_high - e.ci_low) / 2, 1.96 * s.excess_sd, 1.96 * s.excess_regions_summed_sd]
     a1.bar(
         labels,
         np.array(vals) / 1e6,
