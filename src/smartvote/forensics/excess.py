@@ -62,7 +62,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import stdtrit  # Student's t quantile, without scipy.stats
+from scipy.special import ndtr, stdtrit  # normal cdf, Student's t quantile (no scipy.stats)
 
 from smartvote.forensics._boot import grouped_sums, poisson_weights, row_sums
 from smartvote.forensics._frame import BoolA, FloatA, IntA, Stations
@@ -112,6 +112,10 @@ class Excess:
     tau: float = 0.0  # between-region sd of the reference ratio
     region_u_whole: FloatA | None = None
     k_set_totals: FloatA | None = None
+    votes_sqrt: float = float("nan")  # the alternative extrapolation, linear in √q
+    sd_sqrt: float = float("nan")
+    u_sqrt: float = float("nan")
+    t_sqrt: float = float("nan")
 
     def to_dict(self, leader_votes: float | None = None) -> dict[str, Any]:
         by_region = []
@@ -272,6 +276,10 @@ REF_QUANTILES = np.array([0.15, 0.25, 0.35, 0.5])
 _A = np.vstack([np.ones_like(REF_QUANTILES), REF_QUANTILES]).T
 _INTERCEPT = np.linalg.pinv(_A)[0]
 _C00 = float(np.linalg.inv(_A.T @ _A)[0, 0])
+#: The alternative extrapolation, linear in √q (contamination growing faster in the
+#: smallest sets): its intercept weights and design.
+_A_SQRT = np.vstack([np.ones_like(REF_QUANTILES), np.sqrt(REF_QUANTILES)]).T
+_INTERCEPT_SQRT = np.linalg.pinv(_A_SQRT)[0]
 
 
 class _Ratio:
@@ -335,6 +343,11 @@ class _Ratio:
         return np.asarray(np.maximum(k0, 0.0), dtype=np.float64), K
 
 
+def _k_sqrt(K: FloatA) -> FloatA:
+    """Reference ratios (Q, R, G) extrapolated to an empty set linearly in √q (R, G)."""
+    return np.asarray(np.maximum(np.tensordot(_INTERCEPT_SQRT, K, axes=1), 0.0), dtype=np.float64)
+
+
 def core_slope(
     g: IntA, lt: FloatA, ls: FloatA, core: BoolA, weight: FloatA, use: BoolA, G: int
 ) -> tuple[float, float, int]:
@@ -363,7 +376,7 @@ def core_slope(
     return beta, se, m
 
 
-def extrapolation_se(E: FloatA) -> float:
+def extrapolation_se(E: FloatA, design: FloatA = _A) -> float:
     """Standard error of the intercept of the least-squares line of the national excess
     ``E_j`` read with each reference set's ratio on the set's size ``q_j`` (the estimate
     is that intercept): residual variance RSS/(Q − 2) times the intercept's element of
@@ -372,9 +385,10 @@ def extrapolation_se(E: FloatA) -> float:
     (conservative)."""
     if not np.all(np.isfinite(E)):
         return float("nan")
-    coef = np.linalg.lstsq(_A, E, rcond=None)[0]
-    rss = float(((E - _A @ coef) ** 2).sum())
-    return float(np.sqrt(rss / (len(E) - 2) * _C00))
+    coef = np.linalg.lstsq(design, E, rcond=None)[0]
+    rss = float(((E - design @ coef) ** 2).sum())
+    c00 = float(np.linalg.inv(design.T @ design)[0, 0])
+    return float(np.sqrt(rss / (len(E) - 2) * c00))
 
 
 def between_region_variance(k: FloatA, v: FloatA, weight: FloatA, use: BoolA) -> tuple[float, int]:
@@ -414,6 +428,33 @@ def combined_uncertainty(
     df = float(u2 * u2 / den) if den > 0 else float("inf")
     tq = float(stdtrit(df, 0.975)) if np.isfinite(df) else 1.959963984540054
     return u, df, tq
+
+
+def mixture_interval(
+    m: tuple[float, float], half: tuple[float, float], level: float = 0.95
+) -> tuple[float, float]:
+    """Equal-tailed ``level`` interval of the equal-weight mixture of two normal readings
+    with centres ``m`` and 95 % half-widths ``half`` (each a normal of sd half/1.96: alone,
+    each gives back its own interval). Model averaging over two equally defensible models
+    (Hoeting, Madigan, Raftery & Volinsky 1999, *Statistical Science* 14:382); the
+    quantiles by bisection of the mixture's distribution function."""
+    z = 1.959963984540054
+    sds = [h / z for h in half]
+    if not all(np.isfinite(x) and x > 0 for x in sds) or not all(np.isfinite(x) for x in m):
+        return float("nan"), float("nan")
+
+    def cdf(x: float) -> float:
+        return 0.5 * float(ndtr((x - m[0]) / sds[0])) + 0.5 * float(ndtr((x - m[1]) / sds[1]))
+
+    out = []
+    for p in ((1 - level) / 2, (1 + level) / 2):
+        lo = min(m[0] - 8 * sds[0], m[1] - 8 * sds[1])
+        hi = max(m[0] + 8 * sds[0], m[1] + 8 * sds[1])
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if cdf(mid) < p else (lo, mid)
+        out.append(0.5 * (lo + hi))
+    return out[0], out[1]
 
 
 def _robust_z(x: FloatA) -> FloatA:
@@ -498,26 +539,20 @@ def excess(
         return ex, kn
 
     ex, kn = combine(k[None, :], Wg[None, :], Og[None, :], Wk[None, :], Nk[None, :])
-    reps, kreps = [], []
+    reps, kreps, sreps = [], [], []
     if boot > 1:
         rng = np.random.default_rng(rng_seed)
         for w in poisson_weights(st.n, boot, rng, chunk=16):
-            kb = ratio.at(w)[0]
+            kb, Kb = ratio.at(w)
             kreps.append(kb)
 
             def gs(v: FloatA, w: FloatA = w) -> FloatA:
                 return grouped_sums(g, G, w, v)
 
             Nv = st.N.astype(float)
-            reps.append(
-                combine(
-                    kb,
-                    gs(Wc),
-                    gs(Oc),
-                    gs(np.where(corner, W, 0.0)),
-                    gs(np.where(corner, Nv, 0.0)),
-                )[0]
-            )
+            sums = (gs(Wc), gs(Oc), gs(np.where(corner, W, 0.0)), gs(np.where(corner, Nv, 0.0)))
+            reps.append(combine(kb, *sums)[0])
+            sreps.append(combine(_k_sqrt(Kb), *sums)[0].sum(axis=1))
     rep = np.concatenate(reps) if reps else np.zeros((0, G))
     kbs = np.concatenate(kreps) if kreps else np.zeros((0, G))
     sd_r = rep.std(axis=0, ddof=1) if rep.shape[0] > 1 else np.full(G, np.nan)
@@ -543,6 +578,17 @@ def excess(
     u_whole_r = np.where(whole, np.sqrt(tau2) * dk, 0.0)
     u_whole = float(np.sqrt((u_whole_r**2).sum()))
     u, df, tq = combined_uncertainty(sd, rep.shape[0] - 1, u_ext, u_whole, m_tau - 1)
+    # The alternative extrapolation (linear in √q) with its own uncertainty: the interval
+    # is the union of the two readings' intervals (see module doc).
+    tot_s = float(combine(_k_sqrt(K), Wg[None, :], Og[None, :], Wk[None, :], Nk[None, :])[0].sum())
+    sd_s = (
+        float(np.concatenate(sreps).std(ddof=1))
+        if len(sreps) and rep.shape[0] > 1
+        else float("nan")
+    )
+    u_s, df_s, tq_s = combined_uncertainty(
+        sd_s, rep.shape[0] - 1, extrapolation_se(E, _A_SQRT), u_whole, m_tau - 1
+    )
     # Sensitivity to a genuine turnout–share relation: the core's slope and the estimate
     # if it is genuine (shares de-trended to the region's median turnout before the
     # reference sets, a station's clean odds k·exp(slope·(logit t − centre))).
@@ -554,6 +600,7 @@ def excess(
         alt = float(combine(k2, Wg[None, :], Oadj[None, :], Wk[None, :], Nk[None, :])[0].sum())
     else:
         alt = float("nan")
+    ci = mixture_interval((tot, tot_s), (tq * u, tq_s * u_s))
     return Excess(
         core_slope=beta,
         core_slope_se=beta_se,
@@ -561,8 +608,8 @@ def excess(
         votes_if_slope_genuine=alt,
         votes=tot,
         sd=sd,
-        ci_low=tot - tq * u,
-        ci_high=tot + tq * u,
+        ci_low=ci[0],
+        ci_high=ci[1],
         u=u,
         u_extrapolation=u_ext,
         u_whole=u_whole,
@@ -571,6 +618,10 @@ def excess(
         tau=float(np.sqrt(tau2)),
         region_u_whole=u_whole_r,
         k_set_totals=E,
+        votes_sqrt=tot_s,
+        sd_sqrt=sd_s,
+        u_sqrt=u_s,
+        t_sqrt=tq_s,
         boot=int(rep.shape[0]),
         region_votes=ex[0],
         region_sd=sd_r,
