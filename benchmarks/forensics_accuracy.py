@@ -5,7 +5,10 @@
    project's best estimate), of Shpilkin's published recipe (``shpilkin.excess_votes``,
    national curves) and of the per-region sum (``excess_regions_summed``) against the
    truth (added ballots + switched votes), with the runs whose 95 % interval holds the
-   truth. Error = estimate / truth − 1, or estimate / leader's votes where the truth is 0
+   truth, and the interval's mean width (in % of the truth, or of the leader's votes where
+   the truth is 0); ``excess_sampling`` is ``excess`` with the former sampling-only interval
+   (± 1.96 bootstrap sd) and ``excess_sqrt`` the alternative extrapolation (linear in √q)
+   that enters the interval. Error = estimate / truth − 1, or estimate / leader's votes where the truth is 0
    (``clean``, ``corr``); the correlation shift is ``corr`` − ``clean`` on the same seeds,
    in % of the leader's votes.
 2. Klimek et al. (2012) fit: coverage of the f_e interval over seeds on the model's own
@@ -70,7 +73,7 @@ PUBLISHED = {
     "2021": "13.8-14.1",
 }
 
-METHODS = ("excess", "shpilkin", "regions_summed")
+METHODS = ("excess", "excess_sampling", "excess_sqrt", "shpilkin", "regions_summed")
 
 
 def seeds(text: str) -> list[int]:
@@ -95,6 +98,7 @@ class Run:
 
     err: dict[str, float]
     hit: dict[str, bool]
+    width: dict[str, float]
     whole_found: int
     whole_true: int
     whole_both: int
@@ -112,6 +116,13 @@ def one_run(st: Stations, truth: dict[str, Any], boot: int, seed: int) -> Run:
     z = 1.959963984540054
     est = {
         "excess": (e.votes, e.ci_low, e.ci_high),
+        # the former interval (sampling only) and the alternative extrapolation's reading
+        "excess_sampling": (e.votes, e.votes - z * e.sd, e.votes + z * e.sd),
+        "excess_sqrt": (
+            e.votes_sqrt,
+            e.votes_sqrt - e.t_sqrt * e.u_sqrt,
+            e.votes_sqrt + e.t_sqrt * e.u_sqrt,
+        ),
         "shpilkin": (r.excess_votes, *r.excess_ci),
         "regions_summed": (
             r.excess_regions_summed,
@@ -131,6 +142,7 @@ def one_run(st: Stations, truth: dict[str, Any], boot: int, seed: int) -> Run:
         range_hit=bool(lo_r <= T <= hi_r),
         err={m: v / base - off for m, (v, _, _) in est.items()},
         hit={m: bool(lo <= T <= hi) for m, (_, lo, hi) in est.items()},
+        width={m: (hi - lo) / base for m, (_, lo, hi) in est.items()},
         whole_found=len(found),
         whole_true=len(true),
         whole_both=len(found & true),
@@ -166,7 +178,8 @@ def scenario(name: str, a: argparse.Namespace, demo_config: Callable[[], SimConf
         cov = f"{hits}/{len(runs)}" if a.boot > 0 else "n/a (boot 0)"
         print(
             f"  {m:15s} per seed {', '.join(pct(x) for x in e)}; mean {pct(e.mean())}, "
-            f"worst {pct(e[np.argmax(np.abs(e))])}; interval holds the truth {cov}"
+            f"worst {pct(e[np.argmax(np.abs(e))])}; interval holds the truth {cov}, "
+            f"mean width {100 * np.mean([r.width[m] for r in runs]):.1f}"
         )
     alt = np.array([r.alt_err for r in runs])
     print(
@@ -210,11 +223,14 @@ def real(a: argparse.Namespace) -> None:
             print(f"\n[real {year}] skipped: no file at {f}")
             continue
         st = prepare(station_frame(read_any(f)))
+        c0 = time.process_time()
         e = excess(st, boot=a.boot)
+        cpu = time.process_time() - c0
         e0 = excess(st, boot=a.boot, corner_rule=False)
         r = sh.shpilkin(st, boot=a.boot)
         whole = [st.region_names[g] for g in np.flatnonzero(e.whole)]
         M = 1e6
+        u = e.to_dict()["uncertainty"]
         print(
             f"\n[real {year}] {st.n:,} ordinary stations in the statistics, leader {st.leader}; millions of votes: "
             f"excess {e.votes / M:.2f} ({e.ci_low / M:.2f}-{e.ci_high / M:.2f}), "
@@ -225,6 +241,15 @@ def real(a: argparse.Namespace) -> None:
             f"pooled {r.excess_pooled / M:.2f}; published {PUBLISHED.get(year, 'none recorded')}"
         )
         print(f"  falsified as a whole ({len(whole)}): {', '.join(whole) or 'none'}")
+        print(
+            f"  interval: sampling only {(e.votes - 1.96 * e.sd) / M:.2f}-"
+            f"{(e.votes + 1.96 * e.sd) / M:.2f}; sd sampling {e.sd / M:.3f}, extrapolation "
+            f"{u['extrapolation_se'] / M:.3f}, whole-region prediction "
+            f"{u['whole_region_prediction_sd'] / M:.3f} (between-region sd of k {e.tau:.3f}), "
+            f"combined {e.u / M:.3f}, df {e.df:.0f}, t {e.t_quantile:.2f}; √q reading "
+            f"{e.votes_sqrt / M:.2f} ± {e.t_sqrt * e.u_sqrt / M:.2f}; "
+            f"excess cpu {cpu:.2f} s"
+        )
         sens = e.sensitivity()
         print(
             f"  clean core's turnout-share slope {e.core_slope:.3f} ± {e.core_slope_se:.3f} "

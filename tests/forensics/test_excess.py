@@ -5,7 +5,8 @@ some regions (``stuffing_region_sd``), with genuine regional differences in turn
 support; (B) the same plus three regions falsified as a whole; a clean election; ballot
 packs (a fraud generator that is not Klimek's model); a genuine turnout–support
 correlation. The accuracy tests run 40,000 stations in 40 regions (about the size of a
-real region, ~1,000 stations each) over five seeds and check every run.
+real region, ~1,000 stations each) over five seeds and check every run; the interval's
+coverage is tested per scenario over 16 other seeds, accepted at the binomial bound.
 """
 
 from __future__ import annotations
@@ -86,17 +87,6 @@ def test_clean_no_false_alarm() -> None:
     a = np.array(rel)
     assert np.abs(a).max() < 0.01, a
     assert abs(a.mean()) < 3 * a.std(ddof=1) / np.sqrt(a.size), a
-
-
-@pytest.mark.slow
-def test_clean_interval_holds_zero() -> None:
-    """Clean: the 95 % interval holds zero in at least 4 of 5 runs (at the nominal rate
-    two misses in five happen 2.3 % of the time; measured 5 of 5)."""
-    misses = 0
-    for seed in SEEDS:
-        e, _ = _run(seed)
-        misses += not (e.ci_low <= 0 <= e.ci_high)  # type: ignore[attr-defined]
-    assert misses <= 1
 
 
 @pytest.mark.slow
@@ -195,16 +185,91 @@ def test_sensitivity_range_under_stuffing() -> None:
     assert flagged <= 1
 
 
+#: Coverage seeds: disjoint from the accuracy seeds above and from 200–223, on which the
+#: interval's components were first measured (docs/5-forensics.md).
+COVER_SEEDS = tuple(range(300, 316))
+PACKS_WHOLE = {**PACKS, "whole_regions": 3}
+SCENARIOS = {"clean": {}, "A": A, "B": B, "packs": PACKS, "packs_whole": PACKS_WHOLE}
+
+
+def min_hits(n: int, level: float = 0.95, alpha: float = 0.01) -> int:
+    """Fewest runs out of ``n`` whose interval must hold the truth: the smallest c with
+    P(X < c) ≥ ``alpha`` for X ~ Binomial(n, level), so that an interval at its nominal
+    level fails the test with probability below ``alpha`` (16 runs: 13; P(≤ 12) = 0.7 %)."""
+    from scipy.stats import binom
+
+    c = 0
+    while binom.cdf(c, n, level) < alpha:
+        c += 1
+    return c
+
+
+def test_min_hits_is_the_binomial_bound() -> None:
+    from scipy.stats import binom
+
+    c = min_hits(16)
+    assert c == 13
+    assert binom.cdf(c - 1, 16, 0.95) < 0.01 <= binom.cdf(c, 16, 0.95)
+
+
 @pytest.mark.slow
-def test_interval_coverage_over_seeds() -> None:
-    """The 95 % interval holds the truth in at least 16 of the 20 runs of the clean, (A),
-    (B) and ballot-pack scenarios (P(≤ 15 of 20) = 0.3 % at the nominal 95 %)."""
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_interval_coverage_per_scenario(name: str) -> None:
+    """The 95 % interval holds the truth in at least ``min_hits(16)`` = 13 of 16 runs of
+    each scenario (an interval at its nominal level fails this with probability 0.7 %; the
+    sampling-only interval measured 15/24, 17/24 and 11/24 under (B), ballot packs and
+    packs with whole regions, which fails it). Under fraud the interval stays informative:
+    it excludes zero in every run, and it is at most three times as wide as the
+    sampling-only interval (± 1.96 bootstrap sd) on average (measured 1.5–2.4 times).
+    Clean: the interval holds zero at the same rate."""
+    kind = SCENARIOS[name]
     hits = 0
-    for kind in ({}, A, B, PACKS):
-        for seed in SEEDS:
-            e, t = _run(seed, **kind)
-            hits += e.ci_low <= t["excess_votes"] <= e.ci_high  # type: ignore[attr-defined]
-    assert hits >= 16
+    width, width0 = [], []
+    for seed in COVER_SEEDS:
+        e, t = _run(seed, **kind)
+        T = t["excess_votes"]
+        hits += e.ci_low <= T <= e.ci_high  # type: ignore[attr-defined]
+        if T > 0:
+            assert e.ci_low > 0, seed  # type: ignore[attr-defined]
+        width.append(e.ci_high - e.ci_low)  # type: ignore[attr-defined]
+        width0.append(2 * 1.96 * e.sd)  # type: ignore[attr-defined]
+    assert hits >= min_hits(len(COVER_SEEDS)), hits
+    assert np.mean(width) <= 3 * np.mean(width0), (np.mean(width), np.mean(width0))
+
+
+def test_interval_components() -> None:
+    """(B) on 10,000 stations: the interval is wider than the sampling-only one, the
+    whole-region prediction term is present exactly when regions are treated as falsified
+    as a whole, the combined sd is the root sum of squares of the three terms, the t
+    factor exceeds the normal one, and the JSON says what the interval is."""
+    size = {"stations": 10_000, "regions": 20, "smd": False}
+    e, t = _run(SEEDS[0], size, **B)
+    assert e.whole.any() and e.u_whole > 0  # type: ignore[attr-defined]
+    assert e.u == pytest.approx(  # type: ignore[attr-defined]
+        np.sqrt(e.sd**2 + e.u_extrapolation**2 + e.u_whole**2)  # type: ignore[attr-defined]
+    )
+    assert e.t_quantile > 1.96  # type: ignore[attr-defined]
+    assert e.ci_high - e.ci_low > 2 * 1.96 * e.sd  # type: ignore[attr-defined]
+    d = e.to_dict(t["W"])  # type: ignore[attr-defined]
+    assert d["interval"].startswith("model-averaged")
+    assert set(d["uncertainty"]) >= {"sampling_sd", "extrapolation_se", "combined_sd"}
+    whole_rows = [r for r in d["by_region"] if r["falsified_as_whole"]]
+    assert whole_rows and all(r["prediction_sd"] > 0 for r in whole_rows)
+    assert all(r["prediction_sd"] == 0 for r in d["by_region"] if not r["falsified_as_whole"])
+    e2, _ = _run(SEEDS[0], size, **A)
+    assert not e2.whole.any() and e2.u_whole == 0  # type: ignore[attr-defined]
+
+
+def test_mixture_interval_reduces_to_each_reading() -> None:
+    """Two identical readings give back their own interval; two far-apart readings give
+    an interval reaching from the lower one's lower end to the upper one's upper end
+    (within the 2.5 % of probability each tail loses to the other component)."""
+    from smartvote.forensics.excess import mixture_interval
+
+    lo, hi = mixture_interval((10.0, 10.0), (2.0, 2.0))
+    assert (lo, hi) == (pytest.approx(8.0, abs=1e-9), pytest.approx(12.0, abs=1e-9))
+    lo, hi = mixture_interval((0.0, 100.0), (2.0, 4.0))
+    assert -2.0 < lo < 0.0 and 100.0 < hi < 104.0
 
 
 EXTREME = {"stations": 10_000, "regions": 20, "smd": False, "extreme_share": 0.03}
