@@ -62,7 +62,10 @@ elections up to 1.5 % of the leader's votes, over the issue's 1 % false-alarm bo
 it is not the estimate. The interval is the equal-tailed 95 % interval of the
 equal-weight mixture of the two readings, each a normal with its own half-width (model
 averaging; Hoeting et al. 1999, *Statistical Science* 14:382). Measured coverage over
-24 seeds per scenario before/after: docs/5-forensics.md.
+24 seeds per scenario before/after: docs/5-forensics.md. Not covered: a genuine
+turnout–support relation (see :meth:`Excess.sensitivity`), a wrong classification of a
+region (the rule's z thresholds are far from the simulated regions' z; on real files a
+region near them may flip), and contamination that neither extrapolation removes.
 
 Assumptions and known biases: within a region the leader's clean share does not depend on
 turnout — a genuine turnout–support correlation (rural stations vote more and more for
@@ -74,7 +77,7 @@ vote switching outside the extreme corner moves votes from ``O`` to ``W``, so ``
 switched votes count ``s·(1 + k)`` times (over-counted; measured on the 1,000,000-station
 benchmark, docs/5-forensics.md); the
 contamination of the reference sets by stuffed stations is taken as linear in the set's
-size. The whole-region rule needs several regions (at least
+size (or in its square root, the interval's second reading). The whole-region rule needs several regions (at least
 ``MIN_REGIONS``); with fewer, no region is treated as falsified as a whole and the result
 says so.
 """
