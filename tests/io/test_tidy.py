@@ -179,3 +179,21 @@ def test_not_utf8_names_the_row(tmp_path: Path) -> None:
         read_tidy(p)
     prob = ei.value.problems[0]
     assert (prob.rule, prob.row) == ("encoding", 2)
+
+
+def test_two_elections_with_the_same_race_ids_keep_both(tmp_path: Path, tmp_db: Path) -> None:
+    """UK-style race ids carry no year (`uk-ge/E1` in 2017 and 2019): ingesting the second
+    election must not delete the first one's races and candidates."""
+    first = _write(
+        tmp_path, [dict(r, race="uk-ge/E1", unit="uk-ge/E1") for r in ROWS], "ge-2017.csv"
+    )
+    second = [dict(r, race="uk-ge/E1", unit="uk-ge/E1") for r in ROWS[:2]]
+    with Store(tmp_db) as st:
+        st.ingest([first], progress=False)
+        st.ingest([_write(tmp_path, second, "ge-2019.csv")], progress=False)
+        races = st.sql("SELECT election, count(*) AS n FROM races GROUP BY 1 ORDER BY 1")
+        cands = st.sql("SELECT election, count(*) AS n FROM candidates GROUP BY 1 ORDER BY 1")
+        got = st.elections().set_index("election")["races"].to_dict()
+    assert races.values.tolist() == [["ge-2017", 1], ["ge-2019", 1]]
+    assert cands.values.tolist() == [["ge-2017", 3], ["ge-2019", 2]]
+    assert got == {"ge-2017": 1, "ge-2019": 1}

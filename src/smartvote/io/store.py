@@ -300,11 +300,14 @@ class Store:
         self._check_clash(con, b, self._replace)
         races = b.races
         con.register("_b_races", races)
-        con.execute("DELETE FROM races WHERE race IN (SELECT race FROM _b_races)")
+        con.execute(
+            "DELETE FROM races WHERE (election, race) IN (SELECT election, race FROM _b_races)"
+        )
         con.execute("INSERT INTO races SELECT * FROM _b_races")
         con.register("_b_cands", b.candidates)
         con.execute(
-            "DELETE FROM candidates WHERE (race, candidate) IN (SELECT race, candidate FROM _b_cands)"
+            "DELETE FROM candidates WHERE (election, race, candidate) IN "
+            "(SELECT election, race, candidate FROM _b_cands)"
         )
         con.execute("INSERT INTO candidates SELECT * FROM _b_cands")
         votes = self._vote_lists(con, b)
