@@ -21,7 +21,8 @@ class IngestSummary:
     races: int
     stations: int
     registered: int
-    ballots: int
+    #: None when no file carries the line (e.g. tidy results without ``ballots``).
+    ballots: int | None
     flags: dict[str, int] = field(default_factory=dict)
     #: What the ingest replaced in the store (earlier ingests of the same source or path,
     #: stations replaced under ``--replace``), one line each.
@@ -44,9 +45,11 @@ class ElectionSummary:
     stations: int
     electronic_units: int
     registered: int
-    ballots: int
-    valid: int
-    turnout: float
+    #: ``ballots``, ``valid`` and ``turnout`` are None when no unit carries the line (tidy
+    #: results without ``ballots``/``valid``): unknown, never shown as 0.
+    ballots: int | None
+    valid: int | None
+    turnout: float | None
     leader: str
     leader_share: float
     top: tuple[tuple[str, int, float], ...]

@@ -197,3 +197,21 @@ def test_two_elections_with_the_same_race_ids_keep_both(tmp_path: Path, tmp_db: 
     assert races.values.tolist() == [["ge-2017", 1], ["ge-2019", 1]]
     assert cands.values.tolist() == [["ge-2017", 3], ["ge-2019", 2]]
     assert got == {"ge-2017": 1, "ge-2019": 1}
+
+
+def test_turnout_unknown_without_ballots_is_null_not_zero(tmp_path: Path, tmp_db: Path) -> None:
+    """Tidy results without a ``ballots`` column (UK) do not say turnout: ``show`` reports it
+    as unknown (null), never as 0 ballots and a turnout of 0%."""
+    rows = [dict(r, registered=70000) for r in ROWS]
+    with Store(tmp_db) as st:
+        s = st.ingest([_write(tmp_path, rows)], progress=False)
+        summ = st.summary("uk-2024")
+    assert s.ballots is None
+    assert (summ.ballots, summ.valid, summ.turnout) == (None, None, None)
+    assert summ.registered == 70000
+    with_ballots = [dict(r, registered=70000, ballots=50000) for r in ROWS]
+    with Store(tmp_db) as st:
+        st.ingest([_write(tmp_path, with_ballots, "uk-2029.csv")], progress=False)
+        summ = st.summary("uk-2029")
+    assert summ.ballots == 50000
+    assert summ.turnout == pytest.approx(50000 / 70000)

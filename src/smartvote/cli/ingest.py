@@ -77,7 +77,7 @@ def ingest(
     t.add_row("races", f"{s.races:,}")
     t.add_row("stations (incl. electronic)", f"{s.stations:,}")
     t.add_row("registered voters", f"{s.registered:,}")
-    t.add_row("ballots issued", f"{s.ballots:,}")
+    t.add_row("ballots issued", _count(s.ballots))
     for rule, n in s.flags.items():
         t.add_row(f"flag: {rule}", f"{n:,}")
     out().print(t)
@@ -135,10 +135,15 @@ def print_summary(s: Any) -> None:
     t.add_row("stations (incl. electronic)", f"{s.stations:,}")
     t.add_row("electronic units", f"{s.electronic_units:,}")
     t.add_row("registered voters", f"{s.registered:,}")
-    t.add_row("ballots issued", f"{s.ballots:,}")
-    t.add_row("turnout", f"{s.turnout:.2%}")
+    t.add_row("ballots issued", _count(s.ballots))
+    t.add_row("turnout", "not in the data" if s.turnout is None else f"{s.turnout:.2%}")
     for name, votes, share in s.top:
         t.add_row(name[:60], f"{votes:,} ({share:.2%})")
     for rule, n in s.flags.items():
         t.add_row(f"flag: {rule}", f"{n:,}")
     out().print(t)
+
+
+def _count(n: int | None) -> str:
+    """A count, or "not in the data" when no file carries the line (never a made-up 0)."""
+    return "not in the data" if n is None else f"{n:,}"

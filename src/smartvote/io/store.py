@@ -635,14 +635,15 @@ class Store:
                 FROM units WHERE election = ? GROUP BY unit
             )
             SELECT count(*), count(*) FILTER (WHERE channel = 'electronic'),
-                   coalesce(sum(registered), 0), coalesce(sum(ballots), 0), coalesce(sum(valid), 0),
+                   coalesce(sum(registered), 0), sum(ballots), sum(valid),
                    (SELECT count(DISTINCT race) FROM units WHERE election = ?)
             FROM st
             """,
             [election, election],
         ).fetchone()
         assert row is not None
-        stations, electronic, registered, ballots, valid, races = (int(x) for x in row)
+        stations, electronic, registered, races = (int(row[i]) for i in (0, 1, 2, 5))
+        ballots, valid = (None if row[i] is None else int(row[i]) for i in (3, 4))
         # Headline choices come from the election-wide race (party list, president,
         # referendum) when there is one; otherwise from all races, by party.
         main = self.con.execute(
@@ -678,7 +679,7 @@ class Store:
             registered=registered,
             ballots=ballots,
             valid=valid,
-            turnout=ballots / registered if registered else 0.0,
+            turnout=ballots / registered if registered and ballots is not None else None,
             leader=leader,
             leader_share=lshare,
             top=top_rows,
@@ -771,7 +772,7 @@ def summarise_batches(batches: list[Election], replaced: tuple[str, ...] = ()) -
         races=int(sum(len(b.races) for b in batches)),
         stations=len(units),
         registered=int(units["registered"].sum(skipna=True)),
-        ballots=int(units["ballots"].sum(skipna=True)),
+        ballots=int(units["ballots"].sum()) if units["ballots"].notna().any() else None,
         flags={str(k): int(v) for k, v in flags["rule"].value_counts().sort_index().items()},
         replaced=replaced,
     )
