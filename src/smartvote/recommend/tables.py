@@ -10,8 +10,9 @@ from typing import Any
 
 from rich.console import Console
 
-#: Where the tables go when no ``echo`` is given: stdout.
-_out = Console()
+#: Where the tables go when no ``echo`` is given: stdout. Markup off: cells are data
+#: (a candidate named ``[/b]`` is printed as it is, not parsed as a closing tag).
+_out = Console(markup=False)
 
 
 def print_recommendations(data: list[dict[str, Any]], title: str = "recommendations") -> None:
@@ -94,7 +95,7 @@ def _emit(table: Any, echo: Callable[[Any], None] | None) -> None:
     elif isinstance(getattr(echo, "__self__", None), Console):
         echo(table)
     else:
-        con = Console(file=io.StringIO(), width=120, color_system=None)
+        con = Console(file=io.StringIO(), width=120, color_system=None, markup=False)
         con.print(table)
         echo(con.file.getvalue().rstrip("\n"))  # type: ignore[attr-defined]
 
