@@ -271,3 +271,29 @@ def test_cli_tables_print_names_with_brackets_as_they_are(tmp_path: Path) -> Non
     assert res.exit_code == 0, res.output
     assert "[/b]" in res.stdout  # the cell may wrap: the brackets are there, uninterpreted
     assert "[bold" in res.stdout and "red]Bob" in res.stdout
+
+
+def test_cli_recommend_table_shows_whole_race_ids(tmp_path: Path) -> None:
+    """Race ids tell the rows apart: an 80-column table shows them whole, not ``uk-ge/E1400…``,
+    and the endorsed candidate's name whole."""
+    races = [f"uk-ge/E140005{i:02d}" for i in range(3)]
+    hist = [
+        {"race": r, "unit": r, "candidate": c, "party": c, "votes": v, "regime": c == "Con"}
+        for r in races
+        for c, v in (("Con", 500), ("Liberal Democrat Candidate", 300), ("Lab", 200))
+    ]
+    h = tmp_path / "hist.csv"
+    pd.DataFrame(hist).to_csv(h, index=False)
+    c = tmp_path / "cands.csv"
+    pd.DataFrame(hist).drop(columns=["unit", "votes"]).to_csv(c, index=False)
+    res = CliRunner().invoke(
+        app,
+        ["recommend", "--candidates", str(c), "--history", str(h), "--sims", "2000"],
+        env={"COLUMNS": "80"},
+    )
+    assert res.exit_code == 0, res.output
+    for r in races:
+        assert r in res.stdout
+    assert "…" not in res.stdout  # names wrap, never lose letters
+    rows = [ln for ln in res.stdout.splitlines() if ln.startswith(("│", "┃", "└"))]
+    assert rows and all(ln.rstrip()[-1] in "│┃┘" for ln in rows)  # not cropped at 80

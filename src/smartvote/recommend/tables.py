@@ -20,8 +20,11 @@ def print_recommendations(data: list[dict[str, Any]], title: str = "recommendati
     from rich.table import Table
 
     t = Table(title=title)
-    for col in ("race", "endorsed", "party", "p_strongest", "p_win", "runner-up", "flags"):
-        t.add_column(col, justify="right" if col.startswith("p_") else "left")
+    # The race id is what tells rows apart: shown whole (an ellipsis made every UK row
+    # read "uk-ge/E1400…"); names wrap rather than lose letters.
+    t.add_column("race", no_wrap=True)
+    for col in ("endorsed", "party", "p_strongest", "p_win", "runner-up", "flags"):
+        t.add_column(col, justify="right" if col.startswith("p_") else "left", overflow="fold")
     for r in data:
         alts = r.get("alternatives") or []
         run = f"{alts[0]['candidate']} ({alts[0]['p_win']:.0%})" if alts else ""
