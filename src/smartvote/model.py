@@ -20,8 +20,8 @@ class IngestSummary:
     kind: str
     races: int
     stations: int
-    registered: int
     #: None when no file carries the line (e.g. tidy results without ``ballots``).
+    registered: int | None
     ballots: int | None
     flags: dict[str, int] = field(default_factory=dict)
     #: What the ingest replaced in the store (earlier ingests of the same source or path,
@@ -44,9 +44,9 @@ class ElectionSummary:
     races: int
     stations: int
     electronic_units: int
-    registered: int
-    #: ``ballots``, ``valid`` and ``turnout`` are None when no unit carries the line (tidy
-    #: results without ``ballots``/``valid``): unknown, never shown as 0.
+    #: ``registered``, ``ballots``, ``valid`` and ``turnout`` are None when no unit carries
+    #: the line (tidy results without ``ballots``/``valid``): unknown, never shown as 0.
+    registered: int | None
     ballots: int | None
     valid: int | None
     turnout: float | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -215,3 +216,24 @@ def test_turnout_unknown_without_ballots_is_null_not_zero(tmp_path: Path, tmp_db
         summ = st.summary("uk-2029")
     assert summ.ballots == 50000
     assert summ.turnout == pytest.approx(50000 / 70000)
+
+
+def test_registered_unknown_is_null_not_zero(tmp_path: Path, tmp_db: Path) -> None:
+    """Without a ``registered`` column the electorate is unknown: null in ``ingest``,
+    ``show`` and ``elections`` (JSON and table), never 0 registered voters."""
+    from typer.testing import CliRunner
+
+    from smartvote.cli import app
+
+    p = _write(tmp_path, ROWS)
+    runner = CliRunner()
+    db = ["--db", str(tmp_db)]
+    r = runner.invoke(app, ["ingest", str(p), *db, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["registered"] is None
+    r = runner.invoke(app, ["show", "uk-2024", *db, "--json"])
+    assert json.loads(r.stdout)["registered"] is None
+    r = runner.invoke(app, ["elections", *db, "--json"])
+    assert json.loads(r.stdout)[0]["registered"] is None
+    r = runner.invoke(app, ["elections", *db])
+    assert r.exit_code == 0 and "not in the data" in r.stdout

@@ -76,7 +76,7 @@ def ingest(
     t.add_row("files", ", ".join(s.files))
     t.add_row("races", f"{s.races:,}")
     t.add_row("stations (incl. electronic)", f"{s.stations:,}")
-    t.add_row("registered voters", f"{s.registered:,}")
+    t.add_row("registered voters", _count(s.registered))
     t.add_row("ballots issued", _count(s.ballots))
     for rule, n in s.flags.items():
         t.add_row(f"flag: {rule}", f"{n:,}")
@@ -88,6 +88,7 @@ def ingest(
 @app.command()
 def elections(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List the elections in the store."""
+    import pandas as pd
     from rich.table import Table
 
     from smartvote.io.store import Store
@@ -102,7 +103,11 @@ def elections(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         t.add_column(c, justify="right" if c in ("races", "units", "registered") else "left")
     for r in df.itertuples():
         t.add_row(
-            str(r.election), str(r.kind), f"{r.races:,}", f"{r.units:,}", f"{int(r.registered):,}"
+            str(r.election),
+            str(r.kind),
+            f"{r.races:,}",
+            f"{r.units:,}",
+            _count(None if pd.isna(r.registered) else int(r.registered)),
         )
     out().print(t)
 
@@ -134,7 +139,7 @@ def print_summary(s: Any) -> None:
     t.add_row("races", f"{s.races:,}")
     t.add_row("stations (incl. electronic)", f"{s.stations:,}")
     t.add_row("electronic units", f"{s.electronic_units:,}")
-    t.add_row("registered voters", f"{s.registered:,}")
+    t.add_row("registered voters", _count(s.registered))
     t.add_row("ballots issued", _count(s.ballots))
     t.add_row("turnout", "not in the data" if s.turnout is None else f"{s.turnout:.2%}")
     for name, votes, share in s.top:

@@ -530,7 +530,7 @@ class Store:
             SELECT e.election, e.kind,
                    (SELECT count(*) FROM races r WHERE r.election = e.election) AS races,
                    (SELECT count(DISTINCT unit) FROM units u WHERE u.election = e.election) AS units,
-                   (SELECT coalesce(sum(r), 0) FROM (
+                   (SELECT sum(r) FROM (
                         SELECT max(registered) AS r FROM units u
                         WHERE u.election = e.election GROUP BY unit)) AS registered,
                    e.ingested_at
@@ -635,15 +635,15 @@ class Store:
                 FROM units WHERE election = ? GROUP BY unit
             )
             SELECT count(*), count(*) FILTER (WHERE channel = 'electronic'),
-                   coalesce(sum(registered), 0), sum(ballots), sum(valid),
+                   sum(registered), sum(ballots), sum(valid),
                    (SELECT count(DISTINCT race) FROM units WHERE election = ?)
             FROM st
             """,
             [election, election],
         ).fetchone()
         assert row is not None
-        stations, electronic, registered, races = (int(row[i]) for i in (0, 1, 2, 5))
-        ballots, valid = (None if row[i] is None else int(row[i]) for i in (3, 4))
+        stations, electronic, races = (int(row[i]) for i in (0, 1, 5))
+        registered, ballots, valid = (None if row[i] is None else int(row[i]) for i in (2, 3, 4))
         # Headline choices come from the election-wide race (party list, president,
         # referendum) when there is one; otherwise from all races, by party.
         main = self.con.execute(
@@ -771,7 +771,7 @@ def summarise_batches(batches: list[Election], replaced: tuple[str, ...] = ()) -
         kind=", ".join(sorted({b.kind for b in batches})),
         races=int(sum(len(b.races) for b in batches)),
         stations=len(units),
-        registered=int(units["registered"].sum(skipna=True)),
+        registered=int(units["registered"].sum()) if units["registered"].notna().any() else None,
         ballots=int(units["ballots"].sum()) if units["ballots"].notna().any() else None,
         flags={str(k): int(v) for k, v in flags["rule"].value_counts().sort_index().items()},
         replaced=replaced,
