@@ -297,3 +297,15 @@ def test_cli_recommend_table_shows_whole_race_ids(tmp_path: Path) -> None:
     assert "…" not in res.stdout  # names wrap, never lose letters
     rows = [ln for ln in res.stdout.splitlines() if ln.startswith(("│", "┃", "└"))]
     assert rows and all(ln.rstrip()[-1] in "│┃┘" for ln in rows)  # not cropped at 80
+
+
+@pytest.mark.parametrize("command", ["recommend", "backtest"])
+def test_cli_help_names_every_join_and_input(command: str) -> None:
+    """The help lists the race-id join that ``auto`` tries first, says what --polls holds,
+    and names --history/--election by what they take (not ``<list[Path]>``)."""
+    r = CliRunner().invoke(app, [command, "--help"])
+    assert r.exit_code == 0
+    text = " ".join(r.stdout.split())  # click wraps the lines
+    assert "same race id" in text and "| race |" in text
+    assert "list[" not in text
+    assert "sample_size" in text
