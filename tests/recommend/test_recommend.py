@@ -309,3 +309,18 @@ def test_cli_help_names_every_join_and_input(command: str) -> None:
     assert "same race id" in text and "| race |" in text
     assert "list[" not in text
     assert "sample_size" in text
+
+
+def test_cli_table_flags_uninformed_races_loudly(tmp_path: Path) -> None:
+    """With --allow-uninformed, a race nothing reaches is flagged in the table and named
+    under it; its prior-only runner-up figure is not shown as if it were a forecast."""
+    h, c = write_small(tmp_path)
+    cands = pd.read_csv(c)
+    lone = cands[cands["race"] == cands["race"].iloc[0]].assign(race="uk-2024/smd/Z")
+    pd.concat([cands, lone]).to_csv(c, index=False)
+    args = ["recommend", "--candidates", str(c), "--history", str(h), "--sims", "2000"]
+    r = CliRunner().invoke(app, [*args, "--allow-uninformed"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    row = next(ln for ln in r.stdout.splitlines() if "uk-2024/smd/Z" in ln and "│" in ln)
+    assert "UNINFORMED" in row and "%" not in row
+    assert "1 race(s) UNINFORMED" in r.stdout

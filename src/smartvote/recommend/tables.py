@@ -25,10 +25,15 @@ def print_recommendations(data: list[dict[str, Any]], title: str = "recommendati
     t.add_column("race", no_wrap=True)
     for col in ("endorsed", "party", "p_strongest", "p_win", "runner-up", "flags"):
         t.add_column(col, justify="right" if col.startswith("p_") else "left", overflow="fold")
+    uninformed = [r for r in data if r.get("uninformed")]
     for r in data:
         alts = r.get("alternatives") or []
         run = f"{alts[0]['candidate']} ({alts[0]['p_win']:.0%})" if alts else ""
         flags = []
+        if r.get("uninformed"):
+            # Nothing reached the race: its alternatives' figures are the prior alone.
+            flags.append("UNINFORMED")
+            run = ""
         if r.get("close_call"):
             flags.append("close")
         if r.get("override"):
@@ -48,6 +53,13 @@ def print_recommendations(data: list[dict[str, Any]], title: str = "recommendati
             ", ".join(flags),
         )
     _out.print(t)
+    if uninformed:
+        _out.print(
+            f"{len(uninformed)} race(s) UNINFORMED, no endorsement (no history or poll reaches "
+            f"them): {', '.join(str(r['race']) for r in uninformed[:20])}"
+            + (f" and {len(uninformed) - 20} more" if len(uninformed) > 20 else ""),
+            style="bold yellow",
+        )
 
 
 def print_backtest(d: dict[str, Any]) -> None:
