@@ -237,3 +237,18 @@ def test_registered_unknown_is_null_not_zero(tmp_path: Path, tmp_db: Path) -> No
     assert json.loads(r.stdout)[0]["registered"] is None
     r = runner.invoke(app, ["elections", *db])
     assert r.exit_code == 0 and "not in the data" in r.stdout
+
+
+def test_elections_json_counts_registered_as_integers(tmp_path: Path, tmp_db: Path) -> None:
+    """``elections --json`` gives registered voters as an integer, not ``70000.0``."""
+    from typer.testing import CliRunner
+
+    from smartvote.cli import app
+
+    p = _write(tmp_path, [dict(r, registered=70000) for r in ROWS])
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(p), "--db", str(tmp_db)]).exit_code == 0
+    r = runner.invoke(app, ["elections", "--db", str(tmp_db), "--json"])
+    reg = json.loads(r.stdout)[0]["registered"]
+    assert reg == 70000 and isinstance(reg, int)
+    assert '"registered": 70000,' in r.stdout

@@ -96,7 +96,13 @@ def elections(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     with Store(db_path(db), read_only=True) as st:
         df = st.elections()
     if as_json:
-        emit_json(df.to_dict(orient="records"))
+        # Counts as integers (DuckDB's sum comes back as float: "registered": 109148196.0);
+        # null where no file carries registered voters.
+        rows = df.to_dict(orient="records")
+        for row in rows:
+            reg = row["registered"]
+            row["registered"] = None if pd.isna(reg) else int(reg)
+        emit_json(rows)
         return
     t = Table(title=str(db_path(db)))
     for c in ("election", "kind", "races", "units", "registered"):
