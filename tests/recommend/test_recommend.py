@@ -324,3 +324,24 @@ def test_cli_table_flags_uninformed_races_loudly(tmp_path: Path) -> None:
     row = next(ln for ln in r.stdout.splitlines() if "uk-2024/smd/Z" in ln and "│" in ln)
     assert "UNINFORMED" in row and "%" not in row
     assert "1 race(s) UNINFORMED" in r.stdout
+
+
+def test_cli_backtest_says_which_races_it_did_not_score(tmp_path: Path) -> None:
+    """Races of the candidates file that the backtest cannot score are listed with the
+    reason (``not_scored``), never dropped silently: one missing from --actual, one with
+    the regime's candidate alone."""
+    h, c = write_small(tmp_path)
+    cands = pd.read_csv(c)
+    solo = cands[cands["regime"].astype(str).str.lower() == "true"].iloc[[0]]
+    pd.concat([cands, solo.assign(race="uk-2024/smd/S")]).to_csv(c, index=False)
+    actual = tmp_path / "actual.csv"
+    act = cands[cands["race"] != "uk-2024/smd/C"][["race", "candidate"]]
+    act.assign(unit=act["race"], votes=range(100, 100 + len(act))).to_csv(actual, index=False)
+    args = ["backtest", "--candidates", str(c), "--history", str(h), "--actual", str(actual)]
+    r = CliRunner().invoke(app, [*args, "--sims", "2000", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["not_scored"] == {"not_in_actual": ["uk-2024/smd/C"], "no_pick": ["uk-2024/smd/S"]}
+    assert d["races"] == 2
+    r = CliRunner().invoke(app, [*args, "--sims", "2000"], env={"COLUMNS": "200"})
+    assert "NOT scored: uk-2024/smd/C" in r.stdout

@@ -87,6 +87,17 @@ def print_backtest(d: dict[str, Any]) -> None:
     t.add_row("Brier (p_strongest)", *(cell(x, "brier", ".3f") for _, x in cols))
     t.add_row("won the seat", *(cell(x, "wins", "d") for _, x in cols))
     t.add_row("uninformed races (no pick)", str(d.get("uninformed", 0)), *("" for _ in cols[1:]))
+    ns = d.get("not_scored") or {}
+    t.add_row(
+        "not scored: no result in --actual",
+        str(len(ns.get("not_in_actual", []))),
+        *("" for _ in cols[1:]),
+    )
+    t.add_row(
+        "not scored: no eligible challenger",
+        str(len(ns.get("no_pick", []))),
+        *("" for _ in cols[1:]),
+    )
     t.add_row("chance accuracy", f"{d['chance_accuracy']:.0%}", *("" for _ in cols[1:]))
     t.add_row("Brier (seat, p_first)", f"{d['brier_first']:.3f}", *("" for _ in cols[1:]))
     if e:
@@ -100,6 +111,14 @@ def print_backtest(d: dict[str, Any]) -> None:
             row["bin"], str(row["n"]), f"{row['mean_forecast']:.2f}", f"{row['observed']:.2f}"
         )
     _out.print(r)
+    missing = ns.get("not_in_actual", [])
+    if missing:
+        _out.print(
+            f"{len(missing)} endorsed race(s) have no result in --actual and are NOT scored: "
+            + ", ".join(missing[:20])
+            + (f" and {len(missing) - 20} more" if len(missing) > 20 else ""),
+            style="bold yellow",
+        )
 
 
 def _emit(table: Any, echo: Callable[[Any], None] | None) -> None:
