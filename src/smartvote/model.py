@@ -27,11 +27,16 @@ class IngestSummary:
     #: What the ingest replaced in the store (earlier ingests of the same source or path,
     #: stations replaced under ``--replace``), one line each.
     replaced: tuple[str, ...] = ()
+    #: Regime candidates the ingest *assumed* (a bare CIK protocol does not say who the
+    #: ruling power's candidate is: the national leader is taken), one line per race;
+    #: empty when the files said it (tidy ``regime``) or ``--regime`` named it.
+    regime_assumed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["files"] = list(self.files)
         d["replaced"] = list(self.replaced)
+        d["regime_assumed"] = list(self.regime_assumed)
         return d
 
 

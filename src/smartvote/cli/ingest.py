@@ -83,6 +83,8 @@ def ingest(
     out().print(t)
     for line in s.replaced:
         sys.stderr.write(f"replaced: {line}\n")
+    for line in s.regime_assumed:
+        sys.stderr.write(f"regime: {line}\n")
 
 
 @app.command()

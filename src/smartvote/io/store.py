@@ -484,6 +484,7 @@ class Store:
         paths = [Path(f) for f in files]
         lim = limits or Limits.from_env()
         batches: list[Election] = []
+        assumed: list[str] = []
         seen: dict[str, Path] = {}
         with Progress(
             TextColumn("{task.description}"),
@@ -510,13 +511,15 @@ class Store:
                 b.origins = ((str(f.resolve()), sha),)
                 if regime is not None:
                     _set_regime(b, regime, str(f))
+                elif b.kind != "tidy":
+                    assumed.extend(_assumed_regime(b))
                 batches.append(b)
                 bar.advance(task)
             for b in batches:
                 bar.update(task, description=f"writing {', '.join(b.sources)}")
             self.write(batches, replace=replace)
             bar.advance(task, len(batches))
-        return summarise_batches(batches, tuple(self.replaced))
+        return summarise_batches(batches, tuple(self.replaced), tuple(assumed))
 
     # -- reading -----------------------------------------------------------------------
 
@@ -762,7 +765,19 @@ def _source_ids(b: Election, ids: list[str]) -> pa.Array:
     return pa.array(names.map(by_name).to_numpy(dtype=object), type=pa.string())
 
 
-def summarise_batches(batches: list[Election], replaced: tuple[str, ...] = ()) -> IngestSummary:
+def _assumed_regime(b: Election) -> list[str]:
+    """One line per race of a CIK batch naming the regime candidate the reader assumed."""
+    c = b.candidates
+    reg = c[c["regime"].astype("boolean").fillna(False).astype(bool)]
+    return [
+        f"{race}: {cand!r} (the national leader, assumed; name another with --regime)"
+        for race, cand in zip(reg["race"], reg["candidate"], strict=True)
+    ]
+
+
+def summarise_batches(
+    batches: list[Election], replaced: tuple[str, ...] = (), assumed: tuple[str, ...] = ()
+) -> IngestSummary:
     units = pd.concat([b.units for b in batches], ignore_index=True)
     flags = pd.concat([b.flags for b in batches], ignore_index=True)
     return IngestSummary(
@@ -775,4 +790,5 @@ def summarise_batches(batches: list[Election], replaced: tuple[str, ...] = ()) -
         ballots=int(units["ballots"].sum()) if units["ballots"].notna().any() else None,
         flags={str(k): int(v) for k, v in flags["rule"].value_counts().sort_index().items()},
         replaced=replaced,
+        regime_assumed=assumed,
     )
