@@ -345,3 +345,17 @@ def test_cli_backtest_says_which_races_it_did_not_score(tmp_path: Path) -> None:
     assert d["races"] == 2
     r = CliRunner().invoke(app, [*args, "--sims", "2000"], env={"COLUMNS": "200"})
     assert "NOT scored: uk-2024/smd/C" in r.stdout
+
+
+def test_cli_table_says_why_a_race_has_no_pick(tmp_path: Path) -> None:
+    """A race where the regime's candidate stands alone shows why it has no endorsement
+    (``no_eligible``), not a bare dash."""
+    h, c = write_small(tmp_path)
+    cands = pd.read_csv(c)
+    solo = cands[cands["regime"].astype(str).str.lower() == "true"].iloc[[0]]
+    pd.concat([cands, solo.assign(race="uk-2024/smd/S")]).to_csv(c, index=False)
+    args = ["recommend", "--candidates", str(c), "--history", str(h), "--sims", "2000"]
+    r = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    row = next(ln for ln in r.stdout.splitlines() if "uk-2024/smd/S" in ln)
+    assert "no_eligible" in row

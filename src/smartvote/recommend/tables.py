@@ -34,6 +34,9 @@ def print_recommendations(data: list[dict[str, Any]], title: str = "recommendati
             # Nothing reached the race: its alternatives' figures are the prior alone.
             flags.append("UNINFORMED")
             run = ""
+        elif r.get("endorsed") is None and r.get("kind") != "list":
+            # Why there is no pick (e.g. no_eligible: the regime's candidate stands alone).
+            flags.extend(c["code"] for c in r.get("reason_codes") or [] if "code" in c)
         if r.get("close_call"):
             flags.append("close")
         if r.get("override"):
