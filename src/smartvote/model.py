@@ -20,17 +20,23 @@ class IngestSummary:
     kind: str
     races: int
     stations: int
-    registered: int
-    ballots: int
+    #: None when no file carries the line (e.g. tidy results without ``ballots``).
+    registered: int | None
+    ballots: int | None
     flags: dict[str, int] = field(default_factory=dict)
     #: What the ingest replaced in the store (earlier ingests of the same source or path,
     #: stations replaced under ``--replace``), one line each.
     replaced: tuple[str, ...] = ()
+    #: Regime candidates the ingest *assumed* (a bare CIK protocol does not say who the
+    #: ruling power's candidate is: the national leader is taken), one line per race;
+    #: empty when the files said it (tidy ``regime``) or ``--regime`` named it.
+    regime_assumed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["files"] = list(self.files)
         d["replaced"] = list(self.replaced)
+        d["regime_assumed"] = list(self.regime_assumed)
         return d
 
 
@@ -43,10 +49,12 @@ class ElectionSummary:
     races: int
     stations: int
     electronic_units: int
-    registered: int
-    ballots: int
-    valid: int
-    turnout: float
+    #: ``registered``, ``ballots``, ``valid`` and ``turnout`` are None when no unit carries
+    #: the line (tidy results without ``ballots``/``valid``): unknown, never shown as 0.
+    registered: int | None
+    ballots: int | None
+    valid: int | None
+    turnout: float | None
     leader: str
     leader_share: float
     top: tuple[tuple[str, int, float], ...]

@@ -262,3 +262,18 @@ def test_races_matched_by_race_id_when_the_files_give_no_district(tmp_path: Path
     for k in ("regime_seats_previous", "regime_seats_lost", "seats_won_by_endorsed"):
         assert x["totals"][k] == y["totals"][k]
     assert x["totals"]["regime_seats_previous"] <= 20
+
+
+@pytest.mark.slow
+def test_cli_tables_show_names_and_race_ids_as_they_are(tmp_path: Path) -> None:
+    """The assess tables print a bracketed name as it is (no rich-escape backslash) and
+    race ids whole (the races table cut them to ``counci…``)."""
+    res, endo = _tiny(tmp_path, "[/b] Ann")
+    r = CliRunner().invoke(
+        _app(),
+        ["assess", "--results", str(res), "--endorsements", str(endo), "--boot", "100"],
+        env={"COLUMNS": "80"},
+    )
+    assert r.exit_code == 0, r.output
+    assert "[/b]" in r.stdout and "\\[" not in r.stdout
+    assert "x/smd/1 " in r.stdout and "x/smd/2 " in r.stdout and "…" not in r.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -321,3 +322,26 @@ def test_station_and_district_numbers_match_their_regex(labels: list[str]) -> No
     district = [re.sub(r"\D+", "", x) for x in labels]
     assert station_number(arr).to_pylist() == station
     assert district_number(arr).to_pylist() == district
+
+
+def test_ingest_says_which_regime_candidate_it_assumed(tmp_path: Path, tmp_db: Path) -> None:
+    """A bare protocol does not name the regime's candidate: the national leader is
+    assumed, and the ingest says so (``regime_assumed`` and a ``regime:`` line on stderr)
+    unless ``--regime`` named it."""
+    from typer.testing import CliRunner
+
+    from smartvote.cli import app
+
+    p = tmp_path / "2021.csv"
+    _frame([_station(uik=f"УИК №{i}") for i in range(3)]).to_csv(p, index=False)
+    runner = CliRunner()
+    r = runner.invoke(app, ["ingest", str(p), "--db", str(tmp_db), "--json"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)["regime_assumed"]
+    assert got == ["duma-2021/list: 'А' (the national leader, assumed; name another with --regime)"]
+    r = runner.invoke(app, ["ingest", str(p), "--db", str(tmp_db)])
+    assert "regime: duma-2021/list" in r.stderr
+    named = ["--regime", "Б", "--json"]
+    r = runner.invoke(app, ["ingest", str(p), "--db", str(tmp_db), *named])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["regime_assumed"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -179,3 +180,75 @@ def test_not_utf8_names_the_row(tmp_path: Path) -> None:
         read_tidy(p)
     prob = ei.value.problems[0]
     assert (prob.rule, prob.row) == ("encoding", 2)
+
+
+def test_two_elections_with_the_same_race_ids_keep_both(tmp_path: Path, tmp_db: Path) -> None:
+    """UK-style race ids carry no year (`uk-ge/E1` in 2017 and 2019): ingesting the second
+    election must not delete the first one's races and candidates."""
+    first = _write(
+        tmp_path, [dict(r, race="uk-ge/E1", unit="uk-ge/E1") for r in ROWS], "ge-2017.csv"
+    )
+    second = [dict(r, race="uk-ge/E1", unit="uk-ge/E1") for r in ROWS[:2]]
+    with Store(tmp_db) as st:
+        st.ingest([first], progress=False)
+        st.ingest([_write(tmp_path, second, "ge-2019.csv")], progress=False)
+        races = st.sql("SELECT election, count(*) AS n FROM races GROUP BY 1 ORDER BY 1")
+        cands = st.sql("SELECT election, count(*) AS n FROM candidates GROUP BY 1 ORDER BY 1")
+        got = st.elections().set_index("election")["races"].to_dict()
+    assert races.values.tolist() == [["ge-2017", 1], ["ge-2019", 1]]
+    assert cands.values.tolist() == [["ge-2017", 3], ["ge-2019", 2]]
+    assert got == {"ge-2017": 1, "ge-2019": 1}
+
+
+def test_turnout_unknown_without_ballots_is_null_not_zero(tmp_path: Path, tmp_db: Path) -> None:
+    """Tidy results without a ``ballots`` column (UK) do not say turnout: ``show`` reports it
+    as unknown (null), never as 0 ballots and a turnout of 0%."""
+    rows = [dict(r, registered=70000) for r in ROWS]
+    with Store(tmp_db) as st:
+        s = st.ingest([_write(tmp_path, rows)], progress=False)
+        summ = st.summary("uk-2024")
+    assert s.ballots is None
+    assert (summ.ballots, summ.valid, summ.turnout) == (None, None, None)
+    assert summ.registered == 70000
+    with_ballots = [dict(r, registered=70000, ballots=50000) for r in ROWS]
+    with Store(tmp_db) as st:
+        st.ingest([_write(tmp_path, with_ballots, "uk-2029.csv")], progress=False)
+        summ = st.summary("uk-2029")
+    assert summ.ballots == 50000
+    assert summ.turnout == pytest.approx(50000 / 70000)
+
+
+def test_registered_unknown_is_null_not_zero(tmp_path: Path, tmp_db: Path) -> None:
+    """Without a ``registered`` column the electorate is unknown: null in ``ingest``,
+    ``show`` and ``elections`` (JSON and table), never 0 registered voters."""
+    from typer.testing import CliRunner
+
+    from smartvote.cli import app
+
+    p = _write(tmp_path, ROWS)
+    runner = CliRunner()
+    db = ["--db", str(tmp_db)]
+    r = runner.invoke(app, ["ingest", str(p), *db, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["registered"] is None
+    r = runner.invoke(app, ["show", "uk-2024", *db, "--json"])
+    assert json.loads(r.stdout)["registered"] is None
+    r = runner.invoke(app, ["elections", *db, "--json"])
+    assert json.loads(r.stdout)[0]["registered"] is None
+    r = runner.invoke(app, ["elections", *db])
+    assert r.exit_code == 0 and "not in the data" in r.stdout
+
+
+def test_elections_json_counts_registered_as_integers(tmp_path: Path, tmp_db: Path) -> None:
+    """``elections --json`` gives registered voters as an integer, not ``70000.0``."""
+    from typer.testing import CliRunner
+
+    from smartvote.cli import app
+
+    p = _write(tmp_path, [dict(r, registered=70000) for r in ROWS])
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(p), "--db", str(tmp_db)]).exit_code == 0
+    r = runner.invoke(app, ["elections", "--db", str(tmp_db), "--json"])
+    reg = json.loads(r.stdout)[0]["registered"]
+    assert reg == 70000 and isinstance(reg, int)
+    assert '"registered": 70000,' in r.stdout

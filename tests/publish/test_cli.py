@@ -99,3 +99,27 @@ def test_publish_the_real_spb_stations_file(tmp_path: Path) -> None:
     assert res["verified"]["ok"] and res["stations"] == 2055 and res["races"] == 33
     assert res["races_without_recommendation"] == [] and res["largest_shard_bytes"] < 1_000_000
     assert "smartvote verify" in res["verify_command"]
+
+
+def test_recommendations_that_reach_no_station_are_refused(
+    tmp_path: Path, inputs: tuple[Path, Path]
+) -> None:
+    """A recommendations file of another election (or an empty one) reaches no station:
+    publishing it would sign a bundle showing «no recommendation» everywhere. Exit 2,
+    naming both files, and nothing written."""
+    _run("keygen", "--out", tmp_path / "key")
+    other = tmp_path / "other.json"
+    recs = json.loads(inputs[0].read_text(encoding="utf-8"))
+    other.write_text(json.dumps([dict(r, race="zz-" + r["race"]) for r in recs]), "utf-8")
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]", encoding="utf-8")
+    for f in (other, empty):
+        r = runner.invoke(
+            app,
+            ["publish", "--recommendations", str(f), "--stations", str(inputs[1]),
+             "--key", str(tmp_path / "key"), "--out", str(tmp_path / "b")],
+        )  # fmt: skip
+        assert r.exit_code == 2, r.output
+        assert "recommendations-no-station" in r.output and f.name in r.output
+        assert str(inputs[1].name) in r.output
+        assert not (tmp_path / "b").exists()

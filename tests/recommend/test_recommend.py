@@ -244,3 +244,118 @@ def test_cli_backtest_small(tmp_path: Path) -> None:
     assert d["races"] == 3 and d["correct"] == 2 and d["accuracy"] == pytest.approx(2 / 3, abs=1e-3)
     assert d["endorsements"]["races"] == 1 and d["endorsements"]["correct"] == 1
     assert 0 <= d["brier"] <= 2 and sum(b["n"] for b in d["reliability"]) == 9
+
+
+def test_cli_tables_print_names_with_brackets_as_they_are(tmp_path: Path) -> None:
+    """Names are data: rich markup in them (``[/b]``, ``[bold red]``) is printed literally,
+    never interpreted (a closing tag crashed every table with a traceback)."""
+    rows = [
+        ("r/1", "Reg", "RP", 500, True),
+        ("r/1", "[/b] <b>Ann</b>", 'Party "Q"', 300, False),
+        ("r/1", "[bold red]Bob", "B", 200, False),
+    ]
+    h = tmp_path / "hist.csv"
+    pd.DataFrame(
+        [
+            {"race": r, "unit": r, "candidate": c, "party": p, "votes": v, "regime": g}
+            for r, c, p, v, g in rows
+        ]
+    ).to_csv(h, index=False)
+    c = tmp_path / "cands.csv"
+    pd.DataFrame(
+        [{"race": r, "candidate": n, "party": p, "regime": g} for r, n, p, _, g in rows]
+    ).to_csv(c, index=False)
+    res = CliRunner().invoke(
+        app, ["recommend", "--candidates", str(c), "--history", str(h), "--sims", "2000"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "[/b]" in res.stdout  # the cell may wrap: the brackets are there, uninterpreted
+    assert "[bold" in res.stdout and "red]Bob" in res.stdout
+
+
+def test_cli_recommend_table_shows_whole_race_ids(tmp_path: Path) -> None:
+    """Race ids tell the rows apart: an 80-column table shows them whole, not ``uk-ge/E1400…``,
+    and the endorsed candidate's name whole."""
+    races = [f"uk-ge/E140005{i:02d}" for i in range(3)]
+    hist = [
+        {"race": r, "unit": r, "candidate": c, "party": c, "votes": v, "regime": c == "Con"}
+        for r in races
+        for c, v in (("Con", 500), ("Liberal Democrat Candidate", 300), ("Lab", 200))
+    ]
+    h = tmp_path / "hist.csv"
+    pd.DataFrame(hist).to_csv(h, index=False)
+    c = tmp_path / "cands.csv"
+    pd.DataFrame(hist).drop(columns=["unit", "votes"]).to_csv(c, index=False)
+    res = CliRunner().invoke(
+        app,
+        ["recommend", "--candidates", str(c), "--history", str(h), "--sims", "2000"],
+        env={"COLUMNS": "80"},
+    )
+    assert res.exit_code == 0, res.output
+    for r in races:
+        assert r in res.stdout
+    assert "…" not in res.stdout  # names wrap, never lose letters
+    rows = [ln for ln in res.stdout.splitlines() if ln.startswith(("│", "┃", "└"))]
+    assert rows and all(ln.rstrip()[-1] in "│┃┘" for ln in rows)  # not cropped at 80
+
+
+@pytest.mark.parametrize("command", ["recommend", "backtest"])
+def test_cli_help_names_every_join_and_input(command: str) -> None:
+    """The help lists the race-id join that ``auto`` tries first, says what --polls holds,
+    and names --history/--election by what they take (not ``<list[Path]>``)."""
+    r = CliRunner().invoke(app, [command, "--help"])
+    assert r.exit_code == 0
+    text = " ".join(r.stdout.split())  # click wraps the lines
+    assert "same race id" in text and "| race |" in text
+    assert "list[" not in text
+    assert "sample_size" in text
+
+
+def test_cli_table_flags_uninformed_races_loudly(tmp_path: Path) -> None:
+    """With --allow-uninformed, a race nothing reaches is flagged in the table and named
+    under it; its prior-only runner-up figure is not shown as if it were a forecast."""
+    h, c = write_small(tmp_path)
+    cands = pd.read_csv(c)
+    lone = cands[cands["race"] == cands["race"].iloc[0]].assign(race="uk-2024/smd/Z")
+    pd.concat([cands, lone]).to_csv(c, index=False)
+    args = ["recommend", "--candidates", str(c), "--history", str(h), "--sims", "2000"]
+    r = CliRunner().invoke(app, [*args, "--allow-uninformed"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    row = next(ln for ln in r.stdout.splitlines() if "uk-2024/smd/Z" in ln and "│" in ln)
+    assert "UNINFORMED" in row and "%" not in row
+    assert "1 race(s) UNINFORMED" in r.stdout
+
+
+def test_cli_backtest_says_which_races_it_did_not_score(tmp_path: Path) -> None:
+    """Races of the candidates file that the backtest cannot score are listed with the
+    reason (``not_scored``), never dropped silently: one missing from --actual, one with
+    the regime's candidate alone."""
+    h, c = write_small(tmp_path)
+    cands = pd.read_csv(c)
+    solo = cands[cands["regime"].astype(str).str.lower() == "true"].iloc[[0]]
+    pd.concat([cands, solo.assign(race="uk-2024/smd/S")]).to_csv(c, index=False)
+    actual = tmp_path / "actual.csv"
+    act = cands[cands["race"] != "uk-2024/smd/C"][["race", "candidate"]]
+    act.assign(unit=act["race"], votes=range(100, 100 + len(act))).to_csv(actual, index=False)
+    args = ["backtest", "--candidates", str(c), "--history", str(h), "--actual", str(actual)]
+    r = CliRunner().invoke(app, [*args, "--sims", "2000", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["not_scored"] == {"not_in_actual": ["uk-2024/smd/C"], "no_pick": ["uk-2024/smd/S"]}
+    assert d["races"] == 2
+    r = CliRunner().invoke(app, [*args, "--sims", "2000"], env={"COLUMNS": "200"})
+    assert "NOT scored: uk-2024/smd/C" in r.stdout
+
+
+def test_cli_table_says_why_a_race_has_no_pick(tmp_path: Path) -> None:
+    """A race where the regime's candidate stands alone shows why it has no endorsement
+    (``no_eligible``), not a bare dash."""
+    h, c = write_small(tmp_path)
+    cands = pd.read_csv(c)
+    solo = cands[cands["regime"].astype(str).str.lower() == "true"].iloc[[0]]
+    pd.concat([cands, solo.assign(race="uk-2024/smd/S")]).to_csv(c, index=False)
+    args = ["recommend", "--candidates", str(c), "--history", str(h), "--sims", "2000"]
+    r = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    row = next(ln for ln in r.stdout.splitlines() if "uk-2024/smd/S" in ln)
+    assert "no_eligible" in row

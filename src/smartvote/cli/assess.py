@@ -136,9 +136,10 @@ def _fmt(x: Any, nd: int = 1) -> str:
 
 
 def _print(doc: dict[str, Any]) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
+    # The consoles print with markup off (cli/base.py): names are shown as they are, with
+    # no escaping (rich's escape() would now print its backslashes).
     e = doc["effect"]
     t = Table(title=f"endorsement effect: {', '.join(doc['elections'])}")
     for c in ("design", "estimate, pp", "95% CI", "raw contrast", "n", "note"):
@@ -151,14 +152,14 @@ def _print(doc: dict[str, Any]) -> None:
             ci,
             _fmt(d["contrast_pp"]),
             str(d["n"]),
-            escape(d["reason"]),
+            d["reason"],
         )
     out().print(t)
     pair = next((d["pairing"] for d in doc["designs"] if d["pairing"]), "")
     if pair:
-        out().print(f"pairing with the previous election: {escape(pair)}")
+        out().print(f"pairing with the previous election: {pair}")
     out().print(
-        f"headline: {escape(e['method'])}: {_fmt(e['estimate_pp'])} pp [{_fmt(e['ci_low_pp'])}, {_fmt(e['ci_high_pp'])}]"
+        f"headline: {e['method']}: {_fmt(e['estimate_pp'])} pp [{_fmt(e['ci_low_pp'])}, {_fmt(e['ci_high_pp'])}]"
     )
     r = Table(title="races")
     for c in (
@@ -172,11 +173,12 @@ def _print(doc: dict[str, Any]) -> None:
         "paper",
         "clean",
     ):
-        r.add_column(c)
+        # The race id tells the rows apart: whole, never "counci…"; names wrap, whole.
+        r.add_column(c, no_wrap=c == "race", overflow="fold")
     for x in doc["races"]:
         r.add_row(
-            escape(x["race"]),
-            escape(str(x["endorsed"])),
+            x["race"],
+            str(x["endorsed"]),
             _fmt(x["share"]),
             str(x["rank"]),
             _fmt(x["margin_pp"]),
@@ -194,4 +196,4 @@ def _print(doc: dict[str, Any]) -> None:
             tt.add_row(k, _fmt(v))
     out().print(tt)
     if "report" in doc:
-        out().print(f"report: {escape(doc['report'])}")
+        out().print(f"report: {doc['report']}")

@@ -96,10 +96,15 @@ app = _App(
 
 @functools.cache
 def out() -> Console:
-    """The rich console on stdout (tables and messages of a command)."""
+    """The rich console on stdout (tables and messages of a command).
+
+    Markup is off: names, regions and paths are data, and a ``[/b]`` in one must be printed
+    as it is (rich would raise on it, or restyle and drop ``[bold red]``); our own styling
+    goes through ``style=``.
+    """
     from rich.console import Console
 
-    return Console()
+    return Console(markup=False)
 
 
 @functools.cache
@@ -107,7 +112,7 @@ def console() -> Console:
     """The rich console on stderr (progress and notes beside the JSON on stdout)."""
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(stderr=True, markup=False)
 
 
 DbOpt = Annotated[

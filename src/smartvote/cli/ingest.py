@@ -76,18 +76,21 @@ def ingest(
     t.add_row("files", ", ".join(s.files))
     t.add_row("races", f"{s.races:,}")
     t.add_row("stations (incl. electronic)", f"{s.stations:,}")
-    t.add_row("registered voters", f"{s.registered:,}")
-    t.add_row("ballots issued", f"{s.ballots:,}")
+    t.add_row("registered voters", _count(s.registered))
+    t.add_row("ballots issued", _count(s.ballots))
     for rule, n in s.flags.items():
         t.add_row(f"flag: {rule}", f"{n:,}")
     out().print(t)
     for line in s.replaced:
         sys.stderr.write(f"replaced: {line}\n")
+    for line in s.regime_assumed:
+        sys.stderr.write(f"regime: {line}\n")
 
 
 @app.command()
 def elections(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List the elections in the store."""
+    import pandas as pd
     from rich.table import Table
 
     from smartvote.io.store import Store
@@ -95,14 +98,24 @@ def elections(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     with Store(db_path(db), read_only=True) as st:
         df = st.elections()
     if as_json:
-        emit_json(df.to_dict(orient="records"))
+        # Counts as integers (DuckDB's sum comes back as float: "registered": 109148196.0);
+        # null where no file carries registered voters.
+        rows = df.to_dict(orient="records")
+        for row in rows:
+            reg = row["registered"]
+            row["registered"] = None if pd.isna(reg) else int(reg)
+        emit_json(rows)
         return
     t = Table(title=str(db_path(db)))
     for c in ("election", "kind", "races", "units", "registered"):
         t.add_column(c, justify="right" if c in ("races", "units", "registered") else "left")
     for r in df.itertuples():
         t.add_row(
-            str(r.election), str(r.kind), f"{r.races:,}", f"{r.units:,}", f"{int(r.registered):,}"
+            str(r.election),
+            str(r.kind),
+            f"{r.races:,}",
+            f"{r.units:,}",
+            _count(None if pd.isna(r.registered) else int(r.registered)),
         )
     out().print(t)
 
@@ -134,11 +147,16 @@ def print_summary(s: Any) -> None:
     t.add_row("races", f"{s.races:,}")
     t.add_row("stations (incl. electronic)", f"{s.stations:,}")
     t.add_row("electronic units", f"{s.electronic_units:,}")
-    t.add_row("registered voters", f"{s.registered:,}")
-    t.add_row("ballots issued", f"{s.ballots:,}")
-    t.add_row("turnout", f"{s.turnout:.2%}")
+    t.add_row("registered voters", _count(s.registered))
+    t.add_row("ballots issued", _count(s.ballots))
+    t.add_row("turnout", "not in the data" if s.turnout is None else f"{s.turnout:.2%}")
     for name, votes, share in s.top:
         t.add_row(name[:60], f"{votes:,} ({share:.2%})")
     for rule, n in s.flags.items():
         t.add_row(f"flag: {rule}", f"{n:,}")
     out().print(t)
+
+
+def _count(n: int | None) -> str:
+    """A count, or "not in the data" when no file carries the line (never a made-up 0)."""
+    return "not in the data" if n is None else f"{n:,}"

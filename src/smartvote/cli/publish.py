@@ -113,12 +113,13 @@ def publish(
     out().print(f"key words: {res.key_words}  (voters compare these with your official channels)")
     if res.races_without_recommendation:
         out().print(
-            f"[yellow]{len(res.races_without_recommendation)} races have no recommendation[/yellow]"
+            f"{len(res.races_without_recommendation)} races have no recommendation",
+            style="yellow",
         )
     if res.recommendations_without_station:
         out().print(
-            f"[yellow]{len(res.recommendations_without_station)} recommendations "
-            "reach no station[/yellow]"
+            f"{len(res.recommendations_without_station)} recommendations reach no station",
+            style="yellow",
         )
 
 
@@ -168,14 +169,15 @@ def verify(
     change = res.get("key_change") or {}
     if res.get("key_changed"):
         out().print(
-            f"[yellow]NEW KEY: the bundle is signed by a new key «{res['key_words']}», "
+            f"NEW KEY: the bundle is signed by a new key «{res['key_words']}», "
             f"announced by your key «{change['old_words']}» (its signature checks)."
-            " Use the new key from now on.[/yellow]"
+            " Use the new key from now on.",
+            style="yellow",
         )
     elif change:
         out().print(
-            f"[yellow]new key: this key was announced by the previous key "
-            f"«{change['old_words']}»[/yellow]"
+            f"new key: this key was announced by the previous key «{change['old_words']}»",
+            style="yellow",
         )
 
 

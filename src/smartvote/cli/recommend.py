@@ -22,7 +22,11 @@ SWITCH = 0.25
 LIST_THRESHOLD = 0.05
 
 JoinOpt = Annotated[
-    str, typer.Option("--join", help="auto (district, else stations) | district | stations")
+    str,
+    typer.Option(
+        "--join",
+        help="auto (same race id, else district, else stations) | race | district | stations",
+    ),
 ]
 SimsOpt = Annotated[int, typer.Option("--sims", min=100, help="simulations per race")]
 SwitchOpt = Annotated[
@@ -51,7 +55,8 @@ NomOpt = Annotated[
     ),
 ]
 HistOpt = Annotated[
-    list[Path], typer.Option("--history", help="earlier results (CIK or tidy), repeatable")
+    list[Path],
+    typer.Option("--history", metavar="FILE", help="earlier results (CIK or tidy), repeatable"),
 ]
 
 
@@ -107,7 +112,11 @@ def recommend(
     ] = None,
     election: Annotated[
         list[str] | None,
-        typer.Option("--election", help="stored election to use as history (with --db)"),
+        typer.Option(
+            "--election",
+            metavar="NAME",
+            help="stored election to use as history (with --db), repeatable",
+        ),
     ] = None,
     join: JoinOpt = "auto",
     nominations: NomOpt = None,
@@ -162,11 +171,20 @@ def backtest(
         Path | None,
         typer.Option("--endorsements", help="race, candidate: a campaign's picks to score too"),
     ] = None,
-    stations: Annotated[Path | None, typer.Option("--stations", help="unit, race")] = None,
-    polls: Annotated[Path | None, typer.Option("--polls")] = None,
+    stations: Annotated[
+        Path | None, typer.Option("--stations", help="unit, race: the ballot at each station")
+    ] = None,
+    polls: Annotated[
+        Path | None,
+        typer.Option("--polls", help="race, candidate|party, share (%), sample_size, date"),
+    ] = None,
     election: Annotated[
         list[str] | None,
-        typer.Option("--election", help="stored election as history (with --db)"),
+        typer.Option(
+            "--election",
+            metavar="NAME",
+            help="stored election to use as history (with --db), repeatable",
+        ),
     ] = None,
     join: JoinOpt = "auto",
     nominations: NomOpt = None,

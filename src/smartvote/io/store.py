@@ -300,11 +300,14 @@ class Store:
         self._check_clash(con, b, self._replace)
         races = b.races
         con.register("_b_races", races)
-        con.execute("DELETE FROM races WHERE race IN (SELECT race FROM _b_races)")
+        con.execute(
+            "DELETE FROM races WHERE (election, race) IN (SELECT election, race FROM _b_races)"
+        )
         con.execute("INSERT INTO races SELECT * FROM _b_races")
         con.register("_b_cands", b.candidates)
         con.execute(
-            "DELETE FROM candidates WHERE (race, candidate) IN (SELECT race, candidate FROM _b_cands)"
+            "DELETE FROM candidates WHERE (election, race, candidate) IN "
+            "(SELECT election, race, candidate FROM _b_cands)"
         )
         con.execute("INSERT INTO candidates SELECT * FROM _b_cands")
         votes = self._vote_lists(con, b)
@@ -481,6 +484,7 @@ class Store:
         paths = [Path(f) for f in files]
         lim = limits or Limits.from_env()
         batches: list[Election] = []
+        assumed: list[str] = []
         seen: dict[str, Path] = {}
         with Progress(
             TextColumn("{task.description}"),
@@ -507,13 +511,15 @@ class Store:
                 b.origins = ((str(f.resolve()), sha),)
                 if regime is not None:
                     _set_regime(b, regime, str(f))
+                elif b.kind != "tidy":
+                    assumed.extend(_assumed_regime(b))
                 batches.append(b)
                 bar.advance(task)
             for b in batches:
                 bar.update(task, description=f"writing {', '.join(b.sources)}")
             self.write(batches, replace=replace)
             bar.advance(task, len(batches))
-        return summarise_batches(batches, tuple(self.replaced))
+        return summarise_batches(batches, tuple(self.replaced), tuple(assumed))
 
     # -- reading -----------------------------------------------------------------------
 
@@ -527,7 +533,7 @@ class Store:
             SELECT e.election, e.kind,
                    (SELECT count(*) FROM races r WHERE r.election = e.election) AS races,
                    (SELECT count(DISTINCT unit) FROM units u WHERE u.election = e.election) AS units,
-                   (SELECT coalesce(sum(r), 0) FROM (
+                   (SELECT sum(r) FROM (
                         SELECT max(registered) AS r FROM units u
                         WHERE u.election = e.election GROUP BY unit)) AS registered,
                    e.ingested_at
@@ -632,14 +638,15 @@ class Store:
                 FROM units WHERE election = ? GROUP BY unit
             )
             SELECT count(*), count(*) FILTER (WHERE channel = 'electronic'),
-                   coalesce(sum(registered), 0), coalesce(sum(ballots), 0), coalesce(sum(valid), 0),
+                   sum(registered), sum(ballots), sum(valid),
                    (SELECT count(DISTINCT race) FROM units WHERE election = ?)
             FROM st
             """,
             [election, election],
         ).fetchone()
         assert row is not None
-        stations, electronic, registered, ballots, valid, races = (int(x) for x in row)
+        stations, electronic, races = (int(row[i]) for i in (0, 1, 5))
+        registered, ballots, valid = (None if row[i] is None else int(row[i]) for i in (2, 3, 4))
         # Headline choices come from the election-wide race (party list, president,
         # referendum) when there is one; otherwise from all races, by party.
         main = self.con.execute(
@@ -675,7 +682,7 @@ class Store:
             registered=registered,
             ballots=ballots,
             valid=valid,
-            turnout=ballots / registered if registered else 0.0,
+            turnout=ballots / registered if registered and ballots is not None else None,
             leader=leader,
             leader_share=lshare,
             top=top_rows,
@@ -758,7 +765,19 @@ def _source_ids(b: Election, ids: list[str]) -> pa.Array:
     return pa.array(names.map(by_name).to_numpy(dtype=object), type=pa.string())
 
 
-def summarise_batches(batches: list[Election], replaced: tuple[str, ...] = ()) -> IngestSummary:
+def _assumed_regime(b: Election) -> list[str]:
+    """One line per race of a CIK batch naming the regime candidate the reader assumed."""
+    c = b.candidates
+    reg = c[c["regime"].astype("boolean").fillna(False).astype(bool)]
+    return [
+        f"{race}: {cand!r} (the national leader, assumed; name another with --regime)"
+        for race, cand in zip(reg["race"], reg["candidate"], strict=True)
+    ]
+
+
+def summarise_batches(
+    batches: list[Election], replaced: tuple[str, ...] = (), assumed: tuple[str, ...] = ()
+) -> IngestSummary:
     units = pd.concat([b.units for b in batches], ignore_index=True)
     flags = pd.concat([b.flags for b in batches], ignore_index=True)
     return IngestSummary(
@@ -767,8 +786,9 @@ def summarise_batches(batches: list[Election], replaced: tuple[str, ...] = ()) -
         kind=", ".join(sorted({b.kind for b in batches})),
         races=int(sum(len(b.races) for b in batches)),
         stations=len(units),
-        registered=int(units["registered"].sum(skipna=True)),
-        ballots=int(units["ballots"].sum(skipna=True)),
+        registered=int(units["registered"].sum()) if units["registered"].notna().any() else None,
+        ballots=int(units["ballots"].sum()) if units["ballots"].notna().any() else None,
         flags={str(k): int(v) for k, v in flags["rule"].value_counts().sort_index().items()},
         replaced=replaced,
+        regime_assumed=assumed,
     )

@@ -41,6 +41,7 @@ def publish_files(
     """
     recs = load_recommendations(recommendations)
     sts, names = load_stations_named(stations, stations_format)
+    _check_reach(recs, {r for s in sts for r in s.races}, recommendations, stations)
     k = load_private_key(key)
     return build_bundle(
         recs,
@@ -56,6 +57,32 @@ def publish_files(
         valid_until=valid_until,
         announce_with=None if announce_with is None else load_private_key(announce_with),
         site_url=site_url,
+    )
+
+
+def _check_reach(
+    recs: dict[str, Any], station_races: set[str], recs_path: Path, stations_path: Path
+) -> None:
+    """Refuse a bundle in which no recommendation reaches any station.
+
+    Such a bundle shows «no recommendation» at every station: the two files belong to
+    different elections (or the recommendations file is empty). Publishing it would sign
+    and spread a page that tells voters nothing, with a warning easy to miss.
+    """
+    if any(r in station_races for r in recs):
+        return
+    ex_r = ", ".join(sorted(recs)[:3]) or "none"
+    ex_s = ", ".join(sorted(station_races)[:3]) or "none"
+    raise InputError(
+        Problem(
+            rule="recommendations-no-station",
+            detail=(
+                f"none of the {len(recs):,} recommendations is for a race of the stations "
+                f"file {stations_path} (recommendations: {ex_r}; stations' races: {ex_s}): "
+                "the bundle would show no recommendation at any station"
+            ),
+            file=str(recs_path),
+        )
     )
 
 

@@ -54,6 +54,10 @@ class BacktestResult:
     baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
     uninformed: int = 0
     uninformed_races: tuple[str, ...] = ()
+    #: Races of the candidates file left out of the score, by reason: ``not_in_actual``
+    #: (the --actual file has no result for them) and ``no_pick`` (no eligible
+    #: challenger; uninformed races are counted in ``uninformed``). Never dropped silently.
+    not_scored: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -252,7 +256,17 @@ def score(
             "per_race": eper,
         }
     unin = tuple(r.race for r in recs if r.uninformed)
+    in_actual = set(actual["race"])
+    not_scored = {
+        "not_in_actual": sorted(
+            r.race
+            for r in recs
+            if r.endorsed is not None and r.kind != "list" and r.race not in in_actual
+        ),
+        "no_pick": sorted(r.race for r in recs if r.endorsed is None and not r.uninformed),
+    }
     return BacktestResult(
+        not_scored=not_scored,
         baselines=score_baselines(probs, out, races) if len(probs) else {},
         uninformed=len(unin),
         uninformed_races=unin,

@@ -10,8 +10,9 @@ from typing import Any
 
 from rich.console import Console
 
-#: Where the tables go when no ``echo`` is given: stdout.
-_out = Console()
+#: Where the tables go when no ``echo`` is given: stdout. Markup off: cells are data
+#: (a candidate named ``[/b]`` is printed as it is, not parsed as a closing tag).
+_out = Console(markup=False)
 
 
 def print_recommendations(data: list[dict[str, Any]], title: str = "recommendations") -> None:
@@ -19,12 +20,23 @@ def print_recommendations(data: list[dict[str, Any]], title: str = "recommendati
     from rich.table import Table
 
     t = Table(title=title)
-    for col in ("race", "endorsed", "party", "p_strongest", "p_win", "runner-up", "flags"):
-        t.add_column(col, justify="right" if col.startswith("p_") else "left")
+    # The race id is what tells rows apart: shown whole (an ellipsis made every UK row
+    # read "uk-ge/E1400…"); names wrap rather than lose letters.
+    t.add_column("race", no_wrap=True)
+    for col in ("endorsed", "party", "p_strongest", "p_win", "runner-up", "flags"):
+        t.add_column(col, justify="right" if col.startswith("p_") else "left", overflow="fold")
+    uninformed = [r for r in data if r.get("uninformed")]
     for r in data:
         alts = r.get("alternatives") or []
         run = f"{alts[0]['candidate']} ({alts[0]['p_win']:.0%})" if alts else ""
         flags = []
+        if r.get("uninformed"):
+            # Nothing reached the race: its alternatives' figures are the prior alone.
+            flags.append("UNINFORMED")
+            run = ""
+        elif r.get("endorsed") is None and r.get("kind") != "list":
+            # Why there is no pick (e.g. no_eligible: the regime's candidate stands alone).
+            flags.extend(c["code"] for c in r.get("reason_codes") or [] if "code" in c)
         if r.get("close_call"):
             flags.append("close")
         if r.get("override"):
@@ -44,6 +56,13 @@ def print_recommendations(data: list[dict[str, Any]], title: str = "recommendati
             ", ".join(flags),
         )
     _out.print(t)
+    if uninformed:
+        _out.print(
+            f"{len(uninformed)} race(s) UNINFORMED, no endorsement (no history or poll reaches "
+            f"them): {', '.join(str(r['race']) for r in uninformed[:20])}"
+            + (f" and {len(uninformed) - 20} more" if len(uninformed) > 20 else ""),
+            style="bold yellow",
+        )
 
 
 def print_backtest(d: dict[str, Any]) -> None:
@@ -71,6 +90,17 @@ def print_backtest(d: dict[str, Any]) -> None:
     t.add_row("Brier (p_strongest)", *(cell(x, "brier", ".3f") for _, x in cols))
     t.add_row("won the seat", *(cell(x, "wins", "d") for _, x in cols))
     t.add_row("uninformed races (no pick)", str(d.get("uninformed", 0)), *("" for _ in cols[1:]))
+    ns = d.get("not_scored") or {}
+    t.add_row(
+        "not scored: no result in --actual",
+        str(len(ns.get("not_in_actual", []))),
+        *("" for _ in cols[1:]),
+    )
+    t.add_row(
+        "not scored: no eligible challenger",
+        str(len(ns.get("no_pick", []))),
+        *("" for _ in cols[1:]),
+    )
     t.add_row("chance accuracy", f"{d['chance_accuracy']:.0%}", *("" for _ in cols[1:]))
     t.add_row("Brier (seat, p_first)", f"{d['brier_first']:.3f}", *("" for _ in cols[1:]))
     if e:
@@ -84,6 +114,14 @@ def print_backtest(d: dict[str, Any]) -> None:
             row["bin"], str(row["n"]), f"{row['mean_forecast']:.2f}", f"{row['observed']:.2f}"
         )
     _out.print(r)
+    missing = ns.get("not_in_actual", [])
+    if missing:
+        _out.print(
+            f"{len(missing)} endorsed race(s) have no result in --actual and are NOT scored: "
+            + ", ".join(missing[:20])
+            + (f" and {len(missing) - 20} more" if len(missing) > 20 else ""),
+            style="bold yellow",
+        )
 
 
 def _emit(table: Any, echo: Callable[[Any], None] | None) -> None:
@@ -94,7 +132,7 @@ def _emit(table: Any, echo: Callable[[Any], None] | None) -> None:
     elif isinstance(getattr(echo, "__self__", None), Console):
         echo(table)
     else:
-        con = Console(file=io.StringIO(), width=120, color_system=None)
+        con = Console(file=io.StringIO(), width=120, color_system=None, markup=False)
         con.print(table)
         echo(con.file.getvalue().rstrip("\n"))  # type: ignore[attr-defined]
 
