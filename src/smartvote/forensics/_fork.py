@@ -1,0 +1,105 @@
+"""Run part of the suite in a forked child process, so that two cores work in parallel.
+
+Threads reach only about 1.35× on two cores with the suite's methods: much of their time
+is numpy work that holds the GIL (small array operations, Python-level loops over bins and
+replicates). A child made with ``os.fork`` once the station arrays exist shares them
+copy-on-write, runs its share of the methods on the other core with its own interpreter
+lock, and sends back their results (small dataclasses) pickled through a pipe. Each method
+has its own random generator, so the numbers are the same in whichever process it runs.
+
+:func:`start` returns ``None`` where ``fork`` is not available (Windows, or a failed
+fork): the caller then runs the work itself (threads or in sequence). An exception in the
+child (an input error included) is pickled and raised again in the parent by
+:meth:`Forked.result`; Ctrl-C reaches both processes (one process group) and the parent
+kills and reaps the child in :meth:`Forked.close` whatever happened.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+class Forked:
+    """A child process computing ``fn()``; :meth:`result` returns it (or raises its error)."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self.fd = pid, fd
+
+    def result(self) -> Any:
+        """Wait for the child's answer: its return value, or its exception raised here."""
+        chunks = []
+        with os.fdopen(self.fd, "rb", closefd=True) as f:
+            self.fd = -1
+            chunks.append(f.read())
+        data = b"".join(chunks)
+        self._reap()
+        if not data:
+            raise RuntimeError("the forensics worker process ended without an answer")
+        ok, value = pickle.loads(data)
+        if not ok:
+            raise value
+        return value
+
+    def _reap(self) -> None:
+        if self.pid > 0:
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = 0
+
+    def close(self) -> None:
+        """Kill the child if still running (an error or Ctrl-C in the parent) and reap it."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if self.pid > 0:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._reap()
+
+
+def available() -> bool:
+    """Whether :func:`start` can fork here (POSIX with ``os.fork``; not on Windows)."""
+    return hasattr(os, "fork") and sys.platform != "win32"
+
+
+def start(fn: Callable[[], Any]) -> Forked | None:
+    """Fork a child that computes ``fn()`` and sends it back; ``None`` if fork is not
+    available or fails (the caller then computes it itself)."""
+    if not available():
+        return None
+    r, w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return None
+    if pid == 0:  # the child: never returns into the caller's code
+        code = 0
+        try:
+            os.close(r)
+            try:
+                payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException as e:  # noqa: BLE001 - sent to the parent, raised there
+                code = 1
+                try:
+                    payload = pickle.dumps((False, e), protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception:  # noqa: BLE001 - an unpicklable error: its text instead
+                    payload = pickle.dumps((False, RuntimeError(repr(e))))
+            with os.fdopen(w, "wb", closefd=True) as f:
+                f.write(payload)
+        except BaseException:  # noqa: BLE001 - Ctrl-C or a closed pipe: just leave
+            code = 1
+        finally:
+            os._exit(code)  # no atexit handlers, no buffered output of the parent's
+    os.close(w)
+    return Forked(pid, r)
