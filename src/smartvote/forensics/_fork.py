@@ -16,6 +16,7 @@ kills and reaps the child in :meth:`Forked.close` whatever happened.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -40,17 +41,18 @@ class Forked:
         self._reap()
         if not data:
             raise RuntimeError("the forensics worker process ended without an answer")
-        ok, value = pickle.loads(data)
-        if not ok:
+        kind, value = pickle.loads(data)
+        if kind == "problems":  # a smartvote error: the same type and the same problems
+            cls, problems = value
+            raise cls(problems)
+        if kind == "error":
             raise value
         return value
 
     def _reap(self) -> None:
         if self.pid > 0:
-            try:
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                pass
             self.pid = 0
 
     def close(self) -> None:
@@ -59,11 +61,22 @@ class Forked:
             os.close(self.fd)
             self.fd = -1
         if self.pid > 0:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self._reap()
+
+
+def _error_payload(e: BaseException) -> bytes:
+    """The child's error for the parent. A smartvote error goes as its type and its list of
+    problems (file, row, rule), so the parent raises it with the same message (pickling
+    the exception itself would keep only its text)."""
+    problems = getattr(e, "problems", None)
+    try:
+        if isinstance(problems, list):
+            return pickle.dumps(("problems", (type(e), problems)))
+        return pickle.dumps(("error", e))
+    except Exception:  # an unpicklable error: its text instead
+        return pickle.dumps(("error", RuntimeError(repr(e))))
 
 
 def available() -> bool:
@@ -88,16 +101,13 @@ def start(fn: Callable[[], Any]) -> Forked | None:
         try:
             os.close(r)
             try:
-                payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException as e:  # noqa: BLE001 - sent to the parent, raised there
+                payload = pickle.dumps(("ok", fn()), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException as e:  # sent to the parent, raised there
                 code = 1
-                try:
-                    payload = pickle.dumps((False, e), protocol=pickle.HIGHEST_PROTOCOL)
-                except Exception:  # noqa: BLE001 - an unpicklable error: its text instead
-                    payload = pickle.dumps((False, RuntimeError(repr(e))))
+                payload = _error_payload(e)
             with os.fdopen(w, "wb", closefd=True) as f:
                 f.write(payload)
-        except BaseException:  # noqa: BLE001 - Ctrl-C or a closed pipe: just leave
+        except BaseException:  # Ctrl-C or a closed pipe: just leave
             code = 1
         finally:
             os._exit(code)  # no atexit handlers, no buffered output of the parent's
