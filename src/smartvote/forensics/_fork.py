@@ -21,6 +21,7 @@ import os
 import pickle
 import signal
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -91,7 +92,13 @@ def start(fn: Callable[[], Any]) -> Forked | None:
         return None
     r, w = os.pipe()
     try:
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns when forking a process with other threads (Arrow's and
+            # OpenBLAS's pools are always there): the child runs only ``fn`` on arrays
+            # it already has, takes no lock another thread may hold, and leaves by
+            # ``os._exit``.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
     except OSError:
         os.close(r)
         os.close(w)
