@@ -373,6 +373,7 @@ def sim_1m_child() -> None:
         from smartvote.io.cik import read_cik_frame
 
         frame = suite.station_frame(read_cik_frame(s.protocols.copy(), "sim.csv"))
+
     def kids() -> resource.struct_rusage:
         return resource.getrusage(resource.RUSAGE_CHILDREN)
 
