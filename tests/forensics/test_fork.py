@@ -97,3 +97,27 @@ def test_close_kills_a_running_child() -> None:
     assert time.perf_counter() - t0 < 10
     with pytest.raises(ChildProcessError):  # reaped: no zombie left
         os.waitpid(pid, 0)
+
+
+def test_claims_give_each_job_to_exactly_one_process() -> None:
+    claims = _fork.Claims(200)
+
+    def take() -> list[int]:
+        got = []
+        for i in claims:
+            got.append(i)
+            time.sleep(0.001)  # let the other process take some
+        return got
+
+    child = _fork.start(take)
+    assert child is not None
+    try:
+        mine = take()
+        theirs = child.result()
+    finally:
+        child.close()
+        claims.close()
+    assert sorted(mine + theirs) == list(range(200))  # none lost, none twice
+    assert mine and theirs  # both took some
+    with pytest.raises(ValueError):
+        _fork.Claims(0)

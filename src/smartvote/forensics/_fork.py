@@ -22,7 +22,7 @@ import pickle
 import signal
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
@@ -65,6 +65,36 @@ class Forked:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
             self._reap()
+
+
+class Claims:
+    """Jobs ``0 … n − 1`` shared by a parent and its forked child: each process iterates
+    over the instance and gets the next job nobody has taken yet.
+
+    The job numbers are bytes in a pipe whose write end is closed at once: reading one
+    byte is atomic, so a job goes to exactly one process, and an empty pipe reads as its
+    end. Made before :func:`start`, so that the child inherits it."""
+
+    def __init__(self, n: int) -> None:
+        if not 0 < n < 256:
+            raise ValueError(f"1 to 255 jobs, not {n}")
+        self.fd, w = os.pipe()
+        try:
+            os.write(w, bytes(range(n)))
+        finally:
+            os.close(w)
+
+    def __iter__(self) -> Iterator[int]:
+        while self.fd >= 0:
+            b = os.read(self.fd, 1)
+            if not b:
+                return
+            yield b[0]
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def _error_payload(e: BaseException) -> bytes:

@@ -241,68 +241,94 @@ def run_suite(
         monte_carlo_reps=o.monte_carlo,
         rng_seed=o.rng_seed,
     )
+    ex_job = lambda: excess(st, boot=o.excess_boot, rng_seed=o.rng_seed + 11)  # noqa: E731
 
-    def child_job() -> tuple[Klimek, Spikes, dict[str, float], dict[str, float]]:
-        """The Klimek fit and the spike test (about half of the methods' CPU on a national
-        file), with their own timings, in the forked child."""
+    def shpilkin_job() -> tuple[sh.Shpilkin, sh.GroupShpilkin]:
+        shp = sh.shpilkin(st, boot=o.shpilkin_boot, rng_seed=o.rng_seed)
+        districts = sh.by_group(
+            st,
+            st.district,
+            max(1, len(st.district_names)),
+            boot=o.shpilkin_boot,
+            rng_seed=o.rng_seed + 7,
+        )
+        return shp, districts
+
+    el_job = lambda: electronic(  # noqa: E731
+        frame, channel_votes() if callable(channel_votes) else channel_votes
+    )
+
+    # The heavy methods are independent, each with its own random generator, so every
+    # number is the same wherever it runs. On two cores they are shared between this
+    # process and a forked child (:mod:`_fork`: its own interpreter lock, so the two cores
+    # really work at once), each taking the next unclaimed method, largest first, when it
+    # is free: balanced on a national file (Klimek and the spike test in one process, the
+    # rest in the other) and at a million stations alike (where `excess` alone outweighs
+    # the Klimek fit and the spike test, which work on a 200,000-station subsample). Where
+    # fork is not available the Klimek fit, the spike test and the integer test run in
+    # worker threads (numpy releases the GIL in its random draws and array loops, about
+    # 1.35x on two cores).
+    big = st.n >= 50
+    shared: list[tuple[str, Callable[[], Any]]] = [
+        ("klimek", kl_job),
+        ("spikes", sp_job),
+        ("excess", ex_job),
+        ("integer", it_job),
+        ("shpilkin", shpilkin_job),
+    ]
+    done: dict[str, Any] = {}
+    claims = _fork.Claims(len(shared)) if o.workers > 1 and big and o.fork else None
+
+    def child_job() -> tuple[dict[str, Any], dict[str, float], dict[str, float]]:
+        """The methods the forked child claims, with their own timings."""
         timings.clear()
         cpu.clear()
-        kl, spk = timed("klimek", kl_job), timed("spikes", sp_job)
-        return kl, spk, dict(timings), dict(cpu)
+        assert claims is not None
+        got = {shared[i][0]: timed(*shared[i]) for i in claims}
+        return got, dict(timings), dict(cpu)
 
-    # The heaviest national methods are independent, each with its own random generator,
-    # so every number is the same wherever it runs. On two cores the Klimek fit and the
-    # spike test run in a forked child process beside the others (:mod:`_fork`: its own
-    # interpreter lock, so the two cores really work at once); where fork is not
-    # available they run in worker threads (numpy releases the GIL in its random draws and
-    # array loops, about 1.35x on two cores).
-    big = st.n >= 50
-    child = _fork.start(child_job) if o.workers > 1 and big and o.fork else None
+    child = _fork.start(child_job) if claims is not None else None
+    if claims is not None and child is None:  # fork failed: threads below
+        claims.close()
+        claims = None
     pool = ThreadPoolExecutor(max_workers=3) if o.workers > 1 and big and not child else None
     try:
         f_kl = pool.submit(timed, "klimek", kl_job) if pool else None
         f_sp = pool.submit(timed, "spikes", sp_job) if pool else None
         f_it = pool.submit(timed, "integer", it_job) if pool else None
-        exc = timed("excess", lambda: excess(st, boot=o.excess_boot, rng_seed=o.rng_seed + 11))
-
-        def shpilkin_job() -> tuple[sh.Shpilkin, sh.GroupShpilkin]:
-            shp = sh.shpilkin(st, boot=o.shpilkin_boot, rng_seed=o.rng_seed)
-            districts = sh.by_group(
-                st,
-                st.district,
-                max(1, len(st.district_names)),
-                boot=o.shpilkin_boot,
-                rng_seed=o.rng_seed + 7,
-            )
-            return shp, districts
-
-        shp, districts = timed("shpilkin", shpilkin_job)
-        regional = shp.regional
-        dig = timed("digits", lambda: digit_tests(st))
-        el = timed(
-            "electronic",
-            lambda: electronic(
-                frame, channel_votes() if callable(channel_votes) else channel_votes
-            ),
-        )
-        fpr = timed("fingerprint", lambda: fp.fingerprint(st))
-        integ = f_it.result() if f_it is not None else timed("integer", it_job)
-        lst = timed("station_list", lambda: station_list(st, integ, regional))
-        kl: Klimek | None = None
-        spk: Spikes | None = None
-        if child is not None:
+        el = timed("electronic", el_job)
+        if child is not None and claims is not None:
+            done.update({shared[i][0]: timed(*shared[i]) for i in claims})
+            dig = timed("digits", lambda: digit_tests(st))
+            fpr = timed("fingerprint", lambda: fp.fingerprint(st))
             t_wait = time.perf_counter()
-            kl, spk, t_child, c_child = child.result()
+            got, t_child, c_child = child.result()
             timings.update(t_child)
             cpu.update(c_child)
             timings["wait_for_child"] = round(time.perf_counter() - t_wait, 3)
-        elif f_kl is not None and f_sp is not None:
-            kl, spk = f_kl.result(), f_sp.result()
-        elif big:
-            kl, spk = timed("klimek", kl_job), timed("spikes", sp_job)
+            done.update(got)
+        else:
+            done["excess"] = timed("excess", ex_job)
+            done["shpilkin"] = timed("shpilkin", shpilkin_job)
+            dig = timed("digits", lambda: digit_tests(st))
+            fpr = timed("fingerprint", lambda: fp.fingerprint(st))
+            done["integer"] = f_it.result() if f_it is not None else timed("integer", it_job)
+            if f_kl is not None and f_sp is not None:
+                done["klimek"], done["spikes"] = f_kl.result(), f_sp.result()
+            elif big:
+                done["klimek"], done["spikes"] = timed("klimek", kl_job), timed("spikes", sp_job)
+        exc: Excess = done["excess"]
+        shp, districts = done["shpilkin"]
+        integ: it.IntegerTest = done["integer"]
+        regional = shp.regional
+        lst = timed("station_list", lambda: station_list(st, integ, regional))
+        kl: Klimek | None = done.get("klimek")
+        spk: Spikes | None = done.get("spikes")
     finally:
         if child is not None:
             child.close()
+        if claims is not None:
+            claims.close()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     timings["total"] = round(time.perf_counter() - t_all, 3)
