@@ -3,8 +3,12 @@ threads and in sequence; the child's errors and Ctrl-C reach the caller."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +125,31 @@ def test_claims_give_each_job_to_exactly_one_process() -> None:
     assert mine and theirs  # both took some
     with pytest.raises(ValueError):
         _fork.Claims(0)
+
+
+@pytest.mark.slow
+def test_command_process_ends_with_complete_output(sim_dir: Path, tmp_path: Path) -> None:
+    """The command as a process of its own (where it skips the interpreter's teardown):
+    exit status 0, the whole JSON on stdout, the report and the station CSV complete; the
+    table output too; a bad file still exits 2 naming it."""
+    exe = [sys.executable, "-c", "from smartvote.cli import main; main()", "forensics"]
+    rep, csv = tmp_path / "r.html", tmp_path / "s.csv"
+    f = str(sim_dir / "sim-2026.csv")
+    r = subprocess.run(
+        [*exe, f, "--json", "--report", str(rep), "--stations", str(csv)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["stations"] == 4000 and d["report"] == str(rep)
+    assert "wait_for_child" in d["timings_s"]  # the suite forked its child here too
+    assert rep.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert len(csv.read_text(encoding="utf-8").splitlines()) == d["station_list"]["rows"] + 1
+    t = subprocess.run([*exe, f], capture_output=True, text=True, timeout=600)
+    assert t.returncode == 0 and "Klimek f_i" in t.stdout and t.stdout.rstrip().endswith("┘")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n", encoding="utf-8")
+    b = subprocess.run([*exe, str(bad), "--json"], capture_output=True, text=True, timeout=600)
+    assert b.returncode == 2 and str(bad) in b.stdout + b.stderr

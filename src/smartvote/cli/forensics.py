@@ -83,6 +83,7 @@ def forensics(
         d["station_list"]["csv"] = str(stations)
     if as_json:
         emit_json(d)
+        _exit_now()
         return
     from rich.table import Table
 
@@ -130,6 +131,30 @@ def forensics(
     out().print(t)
     if report is not None:
         console().print(f"report: {report}")
+    _exit_now()
+
+
+def _exit_now() -> None:
+    """End the process at once, exit status 0, once the command's output is flushed.
+
+    Tearing the interpreter down after the command (freeing every module, the pandas and
+    numpy objects of the suite) took 0.23–0.27 s of the 2021 file's end-to-end time, for
+    nothing: the command has written all it writes, its files are closed and its forked
+    child reaped. Only when the command runs as a process of its own, writing to the
+    real standard streams: under a test runner or any caller that captured them, or when
+    flushing fails (a closed pipe), it returns and the usual exit follows."""
+    import os
+    import sys
+
+    out, err = sys.__stdout__, sys.__stderr__
+    if out is None or err is None or sys.stdout is not out or sys.stderr is not err:
+        return
+    try:
+        out.flush()
+        err.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(0)
 
 
 @contextmanager
