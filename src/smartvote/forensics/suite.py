@@ -64,11 +64,12 @@ class Options:
     klimek_boot: int = 51
     spike_resamples: int = 51
     rng_seed: int = 0
-    #: Threads for the Klimek fit and the spike test (1: all methods in sequence). The
-    #: results do not depend on it.
+    #: Above 1, the heavy methods run on two cores: shared with a forked process, or in
+    #: threads (1: all methods in sequence). The results do not depend on it.
     workers: int = 2
-    #: With ``workers > 1``: run the Klimek fit and the spike test in a forked process
-    #: (:mod:`_fork`) rather than in threads, where fork is available.
+    #: With ``workers > 1``: share the methods with a forked child process (:mod:`_fork`)
+    #: where fork is available; False: the Klimek fit, the spike test and the integer
+    #: test in worker threads instead.
     fork: bool = True
 
 
