@@ -339,6 +339,48 @@ def stages_child(path: Path) -> None:
     )
 
 
+class _PssPeak:
+    """Peak memory of this process and its children together, sampled in a thread: the
+    sum of their proportional set sizes (Linux ``smaps_rollup``; pages a forked child
+    shares with its parent count once), in GiB; 0 where /proc has no such file."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    @staticmethod
+    def _pss(pid: int | str) -> float:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        return int(line.split()[1]) / 1024**2
+        except OSError:
+            pass
+        return 0.0
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.5):
+            kids: list[str] = []
+            try:
+                for t in os.listdir(f"/proc/{me}/task"):
+                    with open(f"/proc/{me}/task/{t}/children") as f:
+                        kids += f.read().split()
+            except OSError:
+                pass
+            self.peak = max(self.peak, self._pss(me) + sum(self._pss(k) for k in kids))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._t.join()
+        return self.peak
+
+
 def sim_1m_child() -> None:
     """The suite on a simulated 1,000,000-station election (target < 30 s, < 4 GiB); the
     last line printed is JSON for the parent."""
@@ -373,17 +415,32 @@ def sim_1m_child() -> None:
         from smartvote.io.cik import read_cik_frame
 
         frame = suite.station_frame(read_cik_frame(s.protocols.copy(), "sim.csv"))
+
+    def kids() -> resource.struct_rusage:
+        return resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    k0 = kids()
+    pss = _PssPeak()
     t0, c0 = time.perf_counter(), time.process_time()
     res = suite.run_suite(frame, election="sim-1m")
     t_suite = time.perf_counter() - t0
-    c_suite = time.process_time() - c0
+    pss_peak = pss.stop()
+    k1 = kids()
+    # CPU of this process and of the suite's forked child (Klimek, spike test), if any
+    c_kid = (k1.ru_utime - k0.ru_utime) + (k1.ru_stime - k0.ru_stime)
+    c_suite = time.process_time() - c0 + c_kid
     d = res.to_dict()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    peak_kid = k1.ru_maxrss / 1024**2
     print(f"[sim 1M] source {suite.__file__}")
     print(
         f"[sim 1M] simulate {t_sim:.1f} s (not part of the target); suite {t_suite:.1f} s wall, "
         f"{c_suite:.1f} s CPU; "
-        f"peak RSS of the process (simulation included) {peak:.2f} GiB; per method {res.timings}"
+        f"peak RSS of the process (simulation included) {peak:.2f} GiB, of the suite's forked "
+        f"child {peak_kid:.2f} GiB (its pages shared with the parent counted in both); "
+        f"peak of the two together (proportional set size, sampled every 0.5 s) "
+        f"{pss_peak:.2f} GiB; of "
+        f"the CPU {c_kid:.1f} s in the child; per method {res.timings}"
     )
     print(
         f"[sim 1M] truth added {s.truth['added_ballots']:,} / excess {s.truth['excess_votes']:,}; excess {d['excess']['votes']:,.0f} ({d['excess']['ci_low']:,.0f} … {d['excess']['ci_high']:,.0f}); Shpilkin {d['shpilkin']['excess_votes']:,.0f} ± {d['shpilkin']['excess_sd']:,.0f}; "

@@ -3,6 +3,8 @@ method of METHODS.md §1 and prints a table, JSON or an HTML report."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -47,10 +49,15 @@ def forensics(
 
     keep_freed_memory()
     p = Path(target)
-    # A file is read in a thread while this one imports the methods (SciPy, the suite):
-    # Arrow parses the CSV without the GIL, so the two overlap on a second core.
-    reading = _read_in_thread(p, election) if p.is_file() else None
-    from smartvote.forensics.suite import Options, run_election, run_store
+    # No cyclic garbage collection while the modules load: importing pandas, SciPy and the
+    # suite allocates hundreds of thousands of objects that all live to the end, and
+    # collecting over them cost about 0.13 s of CPU (200 collections, gc.callbacks) on the
+    # command's critical path; modules are never garbage.
+    with _no_gc():
+        # A file is read in a thread while this one imports the methods (SciPy, the
+        # suite): Arrow parses the CSV without the GIL, so the two overlap on a second core.
+        reading = _read_in_thread(p, election) if p.is_file() else None
+        from smartvote.forensics.suite import Options, run_election, run_store
 
     opts = Options(monte_carlo=1000 if monte_carlo else 0, rng_seed=seed)
     if reading is not None:
@@ -76,6 +83,7 @@ def forensics(
         d["station_list"]["csv"] = str(stations)
     if as_json:
         emit_json(d)
+        _exit_now()
         return
     from rich.table import Table
 
@@ -123,6 +131,44 @@ def forensics(
     out().print(t)
     if report is not None:
         console().print(f"report: {report}")
+    _exit_now()
+
+
+def _exit_now() -> None:
+    """End the process at once, exit status 0, once the command's output is flushed.
+
+    Tearing the interpreter down after the command (freeing every module, the pandas and
+    numpy objects of the suite) took 0.23–0.27 s of the 2021 file's end-to-end time, for
+    nothing: the command has written all it writes, its files are closed and its forked
+    child reaped. Only when the command runs as a process of its own, writing to the
+    real standard streams: under a test runner or any caller that captured them, or when
+    flushing fails (a closed pipe), it returns and the usual exit follows."""
+    import os
+    import sys
+
+    out, err = sys.__stdout__, sys.__stderr__
+    if out is None or err is None or sys.stdout is not out or sys.stderr is not err:
+        return
+    try:
+        out.flush()
+        err.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(0)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Cyclic garbage collection paused inside the block (restored as it was)."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _read_in_thread(path: Path, election: str | None) -> Future[Any]:
