@@ -58,6 +58,13 @@ HistOpt = Annotated[
     list[Path],
     typer.Option("--history", metavar="FILE", help="earlier results (CIK or tidy), repeatable"),
 ]
+StationsOpt = Annotated[
+    Path | None, typer.Option("--stations", help="unit, race: the ballot at each station")
+]
+PollsOpt = Annotated[
+    Path | None,
+    typer.Option("--polls", help="race, candidate|party, share (%), sample_size, date"),
+]
 
 
 def _history(history: list[Path] | None, elections: list[str] | None, db: Path | None) -> list[Any]:
@@ -88,13 +95,8 @@ def recommend(
         ),
     ],
     history: HistOpt = [],  # noqa: B006
-    stations: Annotated[
-        Path | None, typer.Option("--stations", help="unit, race: the ballot at each station")
-    ] = None,
-    polls: Annotated[
-        Path | None,
-        typer.Option("--polls", help="race, candidate|party, share (%), sample_size, date"),
-    ] = None,
+    stations: StationsOpt = None,
+    polls: PollsOpt = None,
     threshold: Annotated[
         float | None,
         typer.Option(
@@ -171,13 +173,8 @@ def backtest(
         Path | None,
         typer.Option("--endorsements", help="race, candidate: a campaign's picks to score too"),
     ] = None,
-    stations: Annotated[
-        Path | None, typer.Option("--stations", help="unit, race: the ballot at each station")
-    ] = None,
-    polls: Annotated[
-        Path | None,
-        typer.Option("--polls", help="race, candidate|party, share (%), sample_size, date"),
-    ] = None,
+    stations: StationsOpt = None,
+    polls: PollsOpt = None,
     election: Annotated[
         list[str] | None,
         typer.Option(
