@@ -3,8 +3,6 @@ method of METHODS.md §1 and prints a table, JSON or an HTML report."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -53,7 +51,9 @@ def forensics(
     # suite allocates hundreds of thousands of objects that all live to the end, and
     # collecting over them cost about 0.13 s of CPU (200 collections, gc.callbacks) on the
     # command's critical path; modules are never garbage.
-    with _no_gc():
+    from smartvote.gcpause import no_gc
+
+    with no_gc():
         # A file is read in a thread while this one imports the methods (SciPy, the
         # suite): Arrow parses the CSV without the GIL, so the two overlap on a second core.
         reading = _read_in_thread(p, election) if p.is_file() else None
@@ -155,20 +155,6 @@ def _exit_now() -> None:
     except (OSError, ValueError):
         return
     os._exit(0)
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Cyclic garbage collection paused inside the block (restored as it was)."""
-    import gc
-
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _read_in_thread(path: Path, election: str | None) -> Future[Any]:

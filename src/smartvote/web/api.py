@@ -11,7 +11,6 @@ module (:func:`openapi_schema`).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import mimetypes
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from smartvote.errors import InputError, Problem
+from smartvote.gcpause import no_gc
 from smartvote.publish.canonical import all_audit_paths, shard_leaves
 from smartvote.web.responses import Encoded, Item, item, json_bytes, json_with
 
@@ -219,15 +219,10 @@ class StationAnswers(Mapping[str, Item]):
         cycles, and its passes over the growing heap of answers (each a few lists and
         tuples) took a good part of the time (``benchmarks/serve.py --baseline-src``).
         """
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with no_gc():
             for i in range(len(self.regions)):
                 if i not in self._done:
                     self._build(i)
-        finally:
-            if collecting:
-                gc.enable()
 
 
 def _hex_array(hashes: list[bytes]) -> Encoded:
