@@ -34,11 +34,9 @@ class Forked:
 
     def result(self) -> Any:
         """Wait for the child's answer: its return value, or its exception raised here."""
-        chunks = []
         with os.fdopen(self.fd, "rb", closefd=True) as f:
             self.fd = -1
-            chunks.append(f.read())
-        data = b"".join(chunks)
+            data = f.read()
         self._reap()
         if not data:
             raise RuntimeError("the forensics worker process ended without an answer")
