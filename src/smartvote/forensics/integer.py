@@ -42,8 +42,8 @@ MIN_N = 100
 MAX_RATE = 0.99
 WIDTH = 0.05  # points either side of a whole percentage
 _SPAN_SD = 5.5
-_BUCKETS = (2, 3, 4, 6, 8, 11, 16, 22, 32, 45, 64, 100)
-_CHUNK = 8192  # stations per pass of window_prob
+_BUCKETS = np.array((2, 3, 4, 6, 8, 11, 16, 22, 32, 45, 64, 100), dtype=np.int64)
+_CHUNK = 1 << 16  # binomial terms per pass of :meth:`Windows.prob` (arrays stay in cache)
 
 
 def _sf(z: Any) -> Any:
@@ -64,84 +64,148 @@ def included(st: Stations) -> BoolA:
     return (st.R > 0) & (st.N >= MIN_N) & (100 * st.B <= 99 * st.N) & (100 * st.W <= 99 * st.R)
 
 
-def window_prob(n: IntA, p: FloatA) -> FloatA:
-    """Exact probability that ``Bin(n, p)`` lands in an integer-percentage window, in chunks
-    of stations small enough for the intermediate arrays to stay in cache
-    (:func:`_window_prob`)."""
-    n = np.asarray(n, dtype=np.int64)
-    p = np.asarray(p, dtype=np.float64)
-    if n.size <= _CHUNK:
-        return _window_prob(n, p)
-    return np.concatenate(
-        [_window_prob(n[i : i + _CHUNK], p[i : i + _CHUNK]) for i in range(0, n.size, _CHUNK)]
-    )
+class Windows:
+    """Exact probability that ``Bin(n, p)`` lands in an integer-percentage window, for the
+    station sizes ``n`` given once (the observed rates and every calibration replicate share
+    them: ``N`` and ``R`` stay, only the rates change).
 
+    The windows are tabulated once per distinct ``n``: the counts ``b`` of windows
+    ``k = 0 … 99`` in order (window ``k`` holds ``⌈n(20k − 1)/2000⌉ ≤ b ≤ ⌊n(20k + 1)/2000⌋``
+    clipped to ``0 … n``; computed in float64, which is exact here: a whole number below
+    2**53 divided by 2000 is either whole or at least 1/2000 away from one, far beyond the
+    rounding error), each with its log binomial coefficient ``log n! − log b! − log (n−b)!``
+    (log-factorial table). A station's span, the windows ``k`` within ``H`` of its centre
+    ``round(100p)``, is then one contiguous slice of that table, so every term of every
+    station is gathered in one flat pass (in chunks of :data:`_CHUNK` terms that stay in
+    cache) and summed window by window, then over the windows, in that order.
 
-def _window_prob(n: IntA, p: FloatA) -> FloatA:
-    """Exact probability that ``Bin(n, p)`` lands in an integer-percentage window.
+    The span: the windows within ±5.5 sd of the mean, rounded up to a few widths ``H``
+    (2, 3, 4, 6, 8, 11, …, 100 windows each side); the tail mass beyond 5.5 sd is below
+    4e-8. Rates 0 and 1 put all the mass on one count: ``q`` is 1 when that count is in a
+    window, else 0."""
 
-    Vectorised over stations: the windows within ±5.5 sd of the mean are enumerated (in a few
-    buckets of window counts), the empty ones dropped, and the binomial pmf of each count
-    inside a window summed (log-factorial table; a window holds about ``n/1000 + 1`` counts,
-    and only the windows that still have counts left take part in the next step). Tail mass
-    beyond 5.5 sd is below 4e-8. Window bounds ``⌈n(20k − 1)/2000⌉`` and ``⌊n(20k + 1)/2000⌋``
-    are computed in float64, which is exact here: a whole number below 2**53 divided by 2000
-    is either whole or at least 1/2000 away from one, far beyond the rounding error."""
-    n = np.asarray(n, dtype=np.int64)
-    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
-    out = np.zeros(n.size)
-    sd_pts = 100.0 * np.sqrt(p * (1 - p) / np.maximum(n, 1))
-    half = np.ceil(_SPAN_SD * sd_pts).astype(np.int64) + 1
-    centre = np.round(100 * p)
-    nf = n.astype(np.float64)
-    logfact = gammaln(np.arange(int(n.max(initial=0)) + 2, dtype=np.float64) + 1.0)
-    with np.errstate(divide="ignore"):
+    __slots__ = ("_b", "_cstart", "_first", "_lc", "_nb", "_row", "_wstart")
+
+    def __init__(self, n_values: IntA) -> None:
+        u = np.unique(np.asarray(n_values, dtype=np.int64))
+        if u.size and u[0] < 0:
+            raise ValueError("window_prob: a binomial with a negative number of trials")
+        nmax = int(u[-1]) if u.size else 0
+        #: the row of each n in the window tables (100 windows a row)
+        self._row = np.zeros(nmax + 1, dtype=np.int64)
+        self._row[u] = 100 * np.arange(u.size)
+        nf = u.astype(np.float64)[:, None]
+        k20 = 20.0 * np.arange(100, dtype=np.float64)[None, :]
+        lo = np.maximum(np.ceil(nf * (k20 - 1.0) / 2000.0), 0.0).astype(np.int64).ravel()
+        hi = np.minimum(np.floor(nf * (k20 + 1.0) / 2000.0), nf).astype(np.int64).ravel()
+        cnt = np.maximum(hi - lo + 1, 0)
+        #: first term of window (n, k) in the term table, and its number among the windows
+        #: that hold a count; entry (n, 100) is the end of n's windows
+        self._cstart = np.zeros(cnt.size + 1, dtype=np.int64)
+        np.cumsum(cnt, out=self._cstart[1:])
+        self._wstart = np.zeros(cnt.size + 1, dtype=np.int64)
+        np.cumsum(cnt > 0, out=self._wstart[1:])
+        terms = int(self._cstart[-1])
+        b = np.repeat(lo - self._cstart[:-1], cnt) + np.arange(terms)
+        n = np.repeat(u, cnt.reshape(u.size, 100).sum(axis=1))
+        logfact = gammaln(np.arange(nmax + 2, dtype=np.float64) + 1.0)
+        self._lc = logfact[n] - logfact[b] - logfact[n - b]
+        self._b = b.astype(np.float64)
+        self._nb = (n - b).astype(np.float64)
+        self._first = np.zeros(terms, dtype=np.int8)  # 1 on the first count of a window
+        self._first[self._cstart[:-1][cnt > 0]] = 1
+
+    def prob(self, n: IntA, p: FloatA) -> FloatA:
+        """``q`` for each station (``n`` must be among the sizes given to the table)."""
+        n = np.asarray(n, dtype=np.int64)
+        p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+        if n.size and (n.min() < 0 or n.max() >= self._row.size):
+            raise ValueError("window_prob: a station size that is not in the window table")
+        certain = np.where(p >= 1.0, n, 0)  # the one count of rates 0 and 1
+        out = np.where(is_integer(certain, n) & ~np.isnan(p), 1.0, 0.0)
+        inner = np.flatnonzero((p > 0.0) & (p < 1.0))
+        if inner.size:
+            out[inner] = self._inner(n[inner], p[inner])
+        return out
+
+    def _inner(self, n: IntA, p: FloatA) -> FloatA:
+        """``q`` for rates strictly between 0 and 1 (see the class doc)."""
+        m = n.size
+        sd_pts = 100.0 * np.sqrt(p * (1 - p) / np.maximum(n, 1))
+        half = np.ceil(_SPAN_SD * sd_pts).astype(np.int64) + 1
+        H = _BUCKETS[np.minimum(np.searchsorted(_BUCKETS, half), _BUCKETS.size - 1)]
+        centre = np.round(100 * p).astype(np.int64)
+        row = self._row[n]
+        lo = row + np.maximum(centre - H, 0)
+        hi = row + np.minimum(centre + H, 99) + 1
+        first = self._cstart[lo]
+        terms = self._cstart[hi] - first
+        windows = self._wstart[hi] - self._wstart[lo]
+        end = np.cumsum(terms)
+        shift = first - (end - terms)  # table index of a station's terms minus their place
         lp, l1p = np.log(p), np.log1p(-p)
-    prev = 0
-    for H in _BUCKETS:
-        sel = (
-            np.flatnonzero((half > prev) & (half <= H)) if H < 100 else np.flatnonzero(half > prev)
-        )
-        prev = H
-        if sel.size == 0:
-            continue
-        ns = nf[sel][:, None]
-        k20 = 20.0 * (centre[sel][:, None] + np.arange(-H, H + 1, dtype=np.float64)[None, :])
-        lo_f = np.maximum(np.ceil(ns * (k20 - 1.0) / 2000.0), 0.0).ravel()
-        hi_f = np.minimum(np.floor(ns * (k20 + 1.0) / 2000.0), ns).ravel()
-        k20 = k20.ravel()
-        win = np.flatnonzero((k20 >= 0) & (k20 <= 1980) & (hi_f >= lo_f))
-        row = win // (2 * H + 1)
-        b, hi = lo_f[win].astype(np.int64), hi_f[win].astype(np.int64)
-        s = sel[row]
-        nw, a, c = n[s], lp[s], l1p[s]
-        tot = np.zeros(row.size)
-        idx: IntA | None = None
-        while True:
-            with np.errstate(invalid="ignore"):
-                lf = (
-                    logfact[nw]
-                    - logfact[b]
-                    - logfact[nw - b]
-                    + np.where(b > 0, b * a, 0.0)
-                    + np.where(nw > b, (nw - b) * c, 0.0)
-                )
-            if idx is None:
-                tot += np.exp(lf)
-            else:
-                tot[idx] += np.exp(lf)
-            live = np.flatnonzero(b < hi)
-            if live.size == 0:
-                break
-            idx = live if idx is None else idx[live]
-            nw, a, c, b, hi = nw[live], a[live], c[live], b[live] + 1, hi[live]
-        out[sel] = np.minimum(np.bincount(row, weights=tot, minlength=sel.size), 1.0)
-    return out
+        q = np.empty(m)
+        s0 = 0
+        while s0 < m:
+            e0 = int(end[s0 - 1]) if s0 else 0
+            s1 = max(int(np.searchsorted(end, e0 + _CHUNK, side="right")), s0 + 1)
+            mc, size = s1 - s0, int(end[s1 - 1]) - e0
+            sid = np.repeat(np.arange(mc), terms[s0:s1])
+            idx = np.take(shift[s0:s1], sid)
+            idx += np.arange(e0, e0 + size)
+            # log pmf = log C(n, b) + b log p + (n − b) log(1 − p), in this order
+            lf = np.take(self._lc, idx)
+            t = np.take(self._b, idx)
+            t *= np.take(lp[s0:s1], sid)
+            lf += t
+            np.take(self._nb, idx, out=t)
+            t *= np.take(l1p[s0:s1], sid)
+            lf += t
+            np.exp(lf, out=lf)
+            win = np.cumsum(np.take(self._first, idx))
+            win -= 1
+            nw = windows[s0:s1]
+            per_window = np.bincount(win, weights=lf, minlength=int(nw.sum()))
+            q[s0:s1] = np.bincount(np.repeat(np.arange(mc), nw), weights=per_window, minlength=mc)
+            s0 = s1
+        return np.minimum(q, 1.0)
+
+    def count_prob(self, n: IntA, b: IntA) -> FloatA:
+        """``q`` at the rates ``b/n`` of observed counts: each distinct ``(n, b)`` computed
+        once (stations and calibration replicates repeat them: on the 2021 file about half
+        of the pairs are repeats)."""
+        n = np.asarray(n, dtype=np.int64)
+        b = np.asarray(b, dtype=np.int64)
+        if n.size == 0:
+            return np.zeros(0)
+        n0, b0 = int(n.min()), int(b.min())
+        span = int(b.max()) - b0 + 1
+        key = (n - n0) * span + (b - b0)
+        if int(key.max()) < 2**31:  # a narrower key sorts faster
+            key = key.astype(np.int32)
+        u, inv = np.unique(key, return_inverse=True)
+        nu, bu = np.divmod(u.astype(np.int64), span)
+        nu += n0
+        bu += b0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = bu / nu
+        return self.prob(nu, p)[inv.reshape(-1)]
 
 
-def station_probs(N: IntA, B: IntA, R: IntA, W: IntA) -> tuple[FloatA, FloatA]:
+def window_prob(n: IntA, p: FloatA) -> FloatA:
+    """Exact probability that ``Bin(n, p)`` lands in an integer-percentage window
+    (:class:`Windows`)."""
+    n = np.asarray(n, dtype=np.int64)
+    return Windows(n).prob(n, np.asarray(p, dtype=np.float64))
+
+
+def station_probs(
+    N: IntA, B: IntA, R: IntA, W: IntA, windows: Windows | None = None
+) -> tuple[FloatA, FloatA]:
     """Null probabilities ``q_t`` and ``q_v`` at the observed rates."""
-    return window_prob(N, B / N), window_prob(R, W / R)
+    w = windows or Windows(np.concatenate([N, R]))
+    q = w.count_prob(np.concatenate([N, R]), np.concatenate([B, W]))
+    return q[: N.size], q[N.size :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,20 +263,50 @@ def _count(obs: int, exp: float, var: float) -> IntegerCount:
     return IntegerCount(int(obs), float(exp), sd, float(obs - exp), float(z), p)
 
 
+def _redraw(N: IntA, B: IntA, R: IntA, W: IntA, reps: int, rng: np.random.Generator) -> IntA:
+    """The parametric bootstrap's counts: replicate by replicate, every station's ballots
+    ``Bin(N, t)`` then its leader's votes ``Bin(R, v)``; returned as one array of shape
+    ``(reps, 2, stations)``."""
+    t, v = B / N, W / R
+    out = np.empty((reps, 2, N.size), dtype=np.int64)
+    for r in range(reps):
+        out[r, 0] = rng.binomial(N, t)
+        out[r, 1] = rng.binomial(R, v)
+    return out
+
+
+def _calibration(N: IntA, R: IntA, draws: IntA, q: FloatA) -> tuple[float, float]:
+    """Mean and variance of ``observed − expected`` over the replicates: ``draws`` from
+    :func:`_redraw` and ``q`` the window probabilities at their rates (same shape)."""
+    d = np.empty(draws.shape[0])
+    for r in range(d.size):
+        obs = int((is_integer(draws[r, 0], N) | is_integer(draws[r, 1], R)).sum())
+        d[r] = obs - float((1 - (1 - q[r, 0]) * (1 - q[r, 1])).sum())
+    return float(d.mean()), float(d.var(ddof=1))
+
+
+def _pairs(N: IntA, R: IntA, reps: int) -> IntA:
+    """The trial counts of :func:`_redraw`'s draws, flattened in the same order."""
+    return np.broadcast_to(np.stack([N, R])[None], (reps, 2, N.size)).ravel()
+
+
 def calibrate(
-    N: IntA, B: IntA, R: IntA, W: IntA, *, reps: int, rng: np.random.Generator
+    N: IntA,
+    B: IntA,
+    R: IntA,
+    W: IntA,
+    *,
+    reps: int,
+    rng: np.random.Generator,
+    windows: Windows | None = None,
 ) -> tuple[float, float]:
     """Mean and variance of ``observed − expected`` under the parametric bootstrap (see module
-    doc): returns (bias, variance) for these stations."""
-    t, v = B / N, W / R
-    d = np.empty(reps)
-    for r in range(reps):
-        Bs = rng.binomial(N, t)
-        Ws = rng.binomial(R, v)
-        obs = int((is_integer(Bs, N) | is_integer(Ws, R)).sum())
-        qt, qv = station_probs(N, Bs, R, Ws)
-        d[r] = obs - float((1 - (1 - qt) * (1 - qv)).sum())
-    return float(d.mean()), float(d.var(ddof=1))
+    doc): returns (bias, variance) for these stations. The stations keep their sizes in every
+    replicate, so one window table serves them all (``windows``, built here if not given)."""
+    draws = _redraw(N, B, R, W, reps, rng)
+    w = windows or Windows(np.concatenate([N, R]))
+    q = w.count_prob(_pairs(N, R, reps), draws.ravel()).reshape(draws.shape)
+    return _calibration(N, R, draws, q)
 
 
 def monte_carlo(
@@ -252,24 +346,35 @@ def integer_test(
     mask = included(st)
     N, B, R, W = st.N[mask], st.B[mask], st.R[mask], st.W[mask]
     hit_t, hit_v = is_integer(B, N), is_integer(W, R)
-    qt, qv = station_probs(N, B, R, W)
-    p = 1 - (1 - qt) * (1 - qv)
-    both = _count(int((hit_t | hit_v).sum()), float(p.sum()), float((p * (1 - p)).sum()))
-    t_only = _count(int(hit_t.sum()), float(qt.sum()), float((qt * (1 - qt)).sum()))
-    v_only = _count(int(hit_v.sum()), float(qv.sum()), float((qv * (1 - qv)).sum()))
     rng = np.random.default_rng(rng_seed)
     n = int(mask.sum())
-    bias = 0.0
-    var_cal = both.sd**2
-    m = 0
+    windows = Windows(np.concatenate([N, R]))
+    sub = np.zeros(0, dtype=np.int64)
+    draws = np.zeros((0, 2, 0), dtype=np.int64)
     if calibration_reps > 1 and n > 0:
         sub = (
             rng.choice(n, size=min(n, calibration_stations), replace=False)
             if n > calibration_stations
             else np.arange(n)
         )
+        draws = _redraw(N[sub], B[sub], R[sub], W[sub], calibration_reps, rng)
+    # the observed rates and every replicate's in one pass: many (n, b) pairs recur
+    q = windows.count_prob(
+        np.concatenate([N, R, _pairs(N[sub], R[sub], draws.shape[0])]),
+        np.concatenate([B, W, draws.ravel()]),
+    )
+    qt, qv = q[:n], q[n : 2 * n]
+    p = 1 - (1 - qt) * (1 - qv)
+    both = _count(int((hit_t | hit_v).sum()), float(p.sum()), float((p * (1 - p)).sum()))
+    t_only = _count(int(hit_t.sum()), float(qt.sum()), float((qt * (1 - qt)).sum()))
+    v_only = _count(int(hit_v.sum()), float(qv.sum()), float((qv * (1 - qv)).sum()))
+    bias = 0.0
+    var_cal = both.sd**2
+    m = 0
+    if draws.size:
         m = sub.size
-        b_sub, v_sub = calibrate(N[sub], B[sub], R[sub], W[sub], reps=calibration_reps, rng=rng)
+        q_sub = q[2 * n :].reshape(draws.shape)
+        b_sub, v_sub = _calibration(N[sub], R[sub], draws, q_sub)
         scale = float((p * (1 - p)).sum() / max((p[sub] * (1 - p[sub])).sum(), 1e-12))
         bias, var_cal = b_sub * scale, v_sub * scale
     sd_cal = float(np.sqrt(var_cal))
