@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -49,3 +50,50 @@ def test_absent() -> None:
     f = _frame()
     f["channel"] = "paper"
     assert electronic(f)["present"] is False
+
+
+def test_districts_without_paper_candidates_and_ties() -> None:
+    """Sums by district and channel (district from the race when empty), a district with
+    only its electronic unit, a region missing on the first row, candidates that stand in one
+    district only, and ties (kept in name order)."""
+    f = pd.DataFrame(
+        {
+            "race": ["x/list", "x/list", "x/list", "x/list", "y", "y"],
+            "unit": ["a/1", "a/2", "a/ДЭГ", "b/ДЭГ", "c/1", "c/ДЭГ"],
+            "region": [None, "A", "A", "B", "C", "C"],
+            "district": ["1", "1", "1", "2", "", ""],
+            "channel": ["paper", "paper", "electronic", "electronic", "paper", "electronic"],
+            "registered": [1000, "bad", 500, 300, 100, 50],
+            "ballots": [400, 600, 450, 150, 50, 25],
+            "valid": [400, 600, 450, 150, 50, 25],
+            "leader_votes": [100, 200, 300, 75, 10, 20],
+        }
+    )
+    cv = pd.DataFrame(
+        {
+            "district": ["1", "1", "1", "1", "2", "2"],
+            "channel": ["paper", "electronic", "paper", "electronic", "electronic", "paper"],
+            "candidate": ["B", "B", "A", "A", "C", "A"],
+            "votes": [300, 100, 300, 100, 80, 0],
+        }
+    )
+    r = electronic(f, cv)
+    assert [d["district"] for d in r["districts"]] == ["1", "2", "y"]
+    d1, d2, dy = r["districts"]
+    assert d1["region"] == "A"
+    assert d1["paper_registered"] == 1000  # the unreadable count is 0
+    assert d1["paper_turnout"] == pytest.approx(1.0)
+    assert d1["paper_leader_share"] == pytest.approx(0.3)
+    assert [c["candidate"] for c in d1["candidates"]] == ["A", "B"]  # a tie: name order
+    assert d1["winner_paper"] == d1["winner_official"] == "A"
+    assert d2["paper_registered"] == 0
+    assert np.isnan(d2["paper_turnout"]) and np.isnan(d2["paper_leader_share"])
+    assert np.isnan(d2["difference_pp"])
+    assert [c["candidate"] for c in d2["candidates"]] == ["C", "A"]
+    assert d2["candidates"][1]["official_share"] == 0.0
+    assert d2["winner_paper"] == "A"  # no paper votes at all: the first in name order
+    assert dy["electronic_leader_share"] == pytest.approx(0.8)
+    assert "winner_paper" not in dy
+    assert r["mean_difference_pp"] == pytest.approx(
+        np.mean([100 * (300 / 450 - 0.3), 100 * (0.8 - 0.2)])
+    )
