@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from scipy.special import gammaln
 from tests.forensics.conftest import YEARS, sim_stations
 
 from smartvote.forensics import integer as it
@@ -54,6 +55,86 @@ def test_window_prob_exact_bounds_edges_and_chunks() -> None:
     np.testing.assert_allclose(
         it.window_prob(big_n, big_p), np.tile(want, big_n.size // n.size), atol=1e-7
     )
+
+
+def _span_reference(n: int, p: float) -> float:
+    """The window probability written plainly, station by station: the windows within H of
+    ``round(100p)`` (H the first of ``_BUCKETS`` at or above ``⌈5.5 sd⌉ + 1``, sd in
+    points), each window's binomial terms added in order, then the windows in order; rates
+    0 and 1 put all the mass on one count."""
+    if p <= 0 or p >= 1:
+        c = n if p >= 1 else 0
+        return float(it.is_integer(np.array([c]), np.array([n]))[0])
+    sd = 100.0 * np.sqrt(p * (1 - p) / max(n, 1))
+    half = int(np.ceil(it._SPAN_SD * sd)) + 1
+    H = int(next((h for h in it._BUCKETS if h >= half), it._BUCKETS[-1]))
+    c = round(100 * p)
+    total = 0.0
+    for k in range(max(c - H, 0), min(c + H, 99) + 1):
+        lo = max(int(np.ceil(n * (20 * k - 1) / 2000)), 0)
+        hi = min(int(np.floor(n * (20 * k + 1) / 2000)), n)
+        b = np.arange(lo, hi + 1)
+        if b.size == 0:
+            continue
+        lf = gammaln(n + 1.0) - gammaln(b + 1.0) - gammaln(n - b + 1.0)
+        window = 0.0
+        for e in np.exp(lf + b * np.log(p) + (n - b) * np.log1p(-p)).tolist():
+            window += e
+        total += window
+    return min(total, 1.0)
+
+
+def test_window_tables_agree_with_plain_sums_and_brute_force() -> None:
+    """:class:`integer.Windows` (tabulated windows, flat gathers, chunks, the one-count
+    shortcut below n = 1000, each distinct (n, b) once) against the plain station-by-station
+    sum over the same windows (to rounding) and, at the test's sizes (n ≥ 100), against the
+    brute-force binomial sum over every integer count (within the tail bound): tiny and huge
+    n, rates 0 and 1, rates next to them, whole percentages, window bounds exactly on a
+    count (n a multiple of 2000)."""
+    rng = np.random.default_rng(29)
+    n = np.concatenate(
+        [
+            rng.integers(0, 40, 150),
+            rng.integers(100, 6000, 300),
+            2000 * rng.integers(1, 5, 20),
+            rng.integers(100_000, 400_000, 6),
+        ]
+    )
+    p = rng.uniform(0.0, 1.0, n.size)
+    p[::7] = 0.0
+    p[3::11] = 1.0
+    p[5::13] = rng.integers(1, 99, p[5::13].size) / 100
+    p[2::17] = 1e-9
+    p[4::19] = 1 - 1e-9
+    got = it.window_prob(n, p)
+    plain = [_span_reference(int(a), float(b)) for a, b in zip(n, p, strict=True)]
+    np.testing.assert_allclose(got, plain, rtol=1e-12, atol=1e-300)
+    brute = []
+    test_sizes = n >= it.MIN_N  # below, the span's normal tail bound need not hold
+    for ni, pi in zip(n[test_sizes], p[test_sizes], strict=True):
+        b = np.arange(ni + 1)
+        brute.append(stats.binom.pmf(b[it.is_integer(b, np.full(b.size, ni))], ni, pi).sum())
+    np.testing.assert_allclose(got[test_sizes], brute, atol=1e-7)
+    # counts: each distinct (n, b) once gives exactly the same as every station on its own
+    b = rng.binomial(n, np.clip(p, 0.0, 1.0))
+    b[::9] = 0
+    b[1::10] = n[1::10]
+    w = it.Windows(n)
+    twice = np.concatenate([n, n[::-1]]), np.concatenate([b, b[::-1]])
+    with np.errstate(invalid="ignore"):
+        rate = twice[1] / twice[0]
+    np.testing.assert_array_equal(w.count_prob(*twice), w.prob(twice[0], rate))
+
+
+@pytest.mark.parametrize("high", [50, 2**40])
+def test_distinct_is_unique_with_inverse(high: int) -> None:
+    """Both ways of :func:`integer._distinct` (packed sort; ``np.unique`` for keys too wide
+    to pack) give ``np.unique``'s distinct keys and inverse."""
+    key = np.random.default_rng(high % 97).integers(0, high, 5000)
+    u, inv = it._distinct(key.copy())
+    want_u, want_inv = np.unique(key, return_inverse=True)
+    np.testing.assert_array_equal(u, want_u)
+    np.testing.assert_array_equal(inv, want_inv)
 
 
 def test_excluded_rows_and_rules() -> None:
