@@ -106,12 +106,14 @@ class Windows:
     __slots__ = ("_b", "_cstart", "_first", "_lc", "_nb", "_row", "_wstart")
 
     def __init__(self, n_values: IntA) -> None:
-        u = np.unique(np.asarray(n_values, dtype=np.int64))
-        if u.size and u[0] < 0:
+        n_values = np.asarray(n_values, dtype=np.int64)
+        if n_values.size and int(n_values.min()) < 0:
             raise ValueError("window_prob: a binomial with a negative number of trials")
-        nmax = int(u[-1]) if u.size else 0
+        nmax = int(n_values.max(initial=0))
         #: the row of each n in the window tables (100 windows a row)
         self._row = np.zeros(nmax + 1, dtype=np.int64)
+        self._row[n_values] = 1
+        u = np.flatnonzero(self._row)  # the distinct sizes, in order
         self._row[u] = 100 * np.arange(u.size)
         nf = u.astype(np.float64)[:, None]
         k20 = 20.0 * np.arange(100, dtype=np.float64)[None, :]
