@@ -97,9 +97,10 @@ class Windows:
     The span: the windows within ±5.5 sd of the mean, rounded up to a few widths ``H``
     (2, 3, 4, 6, 8, 11, …, 100 windows each side). The mass left out is below 4e-8 where the
     binomial is near normal; the tail of a count of a few (``Bin(n, 1/n)``, about Poisson
-    with mean 1) is heavier, and for the rates of observed counts at the test's sizes
-    (``n ≥ 100``) the mass left out reaches 8e-7 (a single count at ``n`` = 113; measured
-    over ``n`` = 100–3,000 and the 11 smallest and largest counts): at most 8e-7 per
+    with mean 1) is heavier. For the rates of observed counts the mass left out reaches
+    8e-7 at ``n ≥ 100`` (a single count at ``n`` = 113; measured over ``n`` = 100–3,000
+    and the 11 smallest and largest counts) and 7e-6 below (a single count at ``n`` = 80;
+    every count of ``n`` = 1–99: valid votes ``R`` can be that small): at most 7e-6 per
     station in the expected count, against an sd of order √stations. Rates 0 and 1 put all
     the mass on one count: ``q`` is 1 when that count is in a window, else 0."""
 
