@@ -251,8 +251,40 @@ def _cumsum_rows(h: FloatA) -> FloatA:
     return h
 
 
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    """Grid points of a search and the prefix rows they read (see :meth:`_Model.hist`):
+    ``fe`` and ``top = min(fi + fe, L − 1)``, each as its distinct values and every
+    point's position among them."""
+
+    fe: IntA
+    top: IntA
+    ufe: IntA
+    ife: IntA
+    utop: IntA
+    itop: IntA
+
+    @classmethod
+    def of(cls, fi_idx: IntA, fe_idx: IntA, L: int) -> _Grid:
+        top = np.minimum(fi_idx + fe_idx, L - 1)
+        ufe, ife = np.unique(fe_idx, return_inverse=True)
+        utop, itop = np.unique(top, return_inverse=True)
+        return cls(fe_idx, top, ufe, ife, utop, itop)
+
+
+#: Elements (grid points × bins) per block of the distance loops: blocks stay in cache.
+_BLOCK = 32768
+
+
 class _Model:
-    """Prefix histograms of clean, extreme and (per θ, α) incremental stations."""
+    """Prefix histograms of clean, extreme and (per θ, α) incremental stations.
+
+    Every station weight is a whole number (a station's N, times a Poisson count in the
+    bootstrap), so every prefix histogram, and every sum of its bins, is a sum of whole
+    numbers far below 2**53: exact in double precision whatever the order of the
+    additions. A prefix row is therefore the same number whichever way it is computed
+    (all rows at once, or only the rows a search reads), and so are the histogram totals
+    the distance divides by."""
 
     def __init__(
         self,
@@ -266,21 +298,30 @@ class _Model:
         rows: IntA | None = None,
         keep: bool = False,
         single: bool = False,
+        coarse: _Model | None = None,
     ) -> None:
         o = d.order
+        if coarse is not None:
+            # The same model on other rows: its prefix rows start from ``coarse``'s.
+            base, cols, single = coarse, coarse.cols, coarse.single
         N: FloatA = st.N[o].astype(float) if base is None else base.N
-        self.w = N if weights is None else N * weights[o]
+        if coarse is not None:
+            self.w = coarse.w
+        else:
+            self.w = N if weights is None else N * weights[o]
+        self._coarse = coarse
         self.cols = cols
+        self.C = BINS * BINS if cols is None else cols.size
         # Distances in single precision (bootstrap replicates: a grid point's distance is
         # then exact to about 1e-6 of itself, far below the differences the search ranks).
         self.single = single
-        # Only these prefix rows (fraction-grid levels) are computed when given: a
-        # bootstrap search reads a few dozen of the 201 rows (see _prefix).
+        # Only these prefix rows (fraction-grid levels) are computed when given: a search
+        # reads a few dozen of the 201 rows (see _prefix).
         self.rows = rows
-        self._pcache: dict[int, IntA] = {} if base is None else base._pcache
-        # Bin indices of the prefix rows per (rows, part), kept for a row set that every
-        # bootstrap replicate reads (``keep``).
-        self._flat: dict[tuple[bytes, int], tuple[IntA, BoolA | None]] = (
+        self._pcache: dict[tuple[int, int], IntA] = {} if base is None else base._pcache
+        # Bin indices of the prefix rows per (rows, part, columns), kept for a row set
+        # that every bootstrap replicate reads (``keep``).
+        self._flat: dict[tuple[bytes, int, int], tuple[IntA, BoolA | None]] = (
             {} if base is None else base._flat
         )
         self._keep = keep
@@ -289,7 +330,7 @@ class _Model:
         self.levels = np.arange(0, 1 + STEP / 2, STEP)
         self.L = self.levels.size
         self._rowpos = np.arange(self.L)
-        if rows is not None and cols is not None:
+        if rows is not None:
             self._rowpos = np.full(self.L, -1, dtype=np.int64)
             self._rowpos[rows] = np.arange(rows.size)
         self._idx: dict[object, IntA]
@@ -297,17 +338,9 @@ class _Model:
         self.v: FloatA
         self.seg: IntA
         if base is not None:
-            # Same draws, other weights (bootstrap): reuse the simulated bins.
+            # Same draws, other weights or rows: reuse the simulated bins.
             self.t, self.v, self.seg = base.t, base.v, base.seg
             self._idx = base._idx
-            if rows is not None:
-                # Stations are sorted by u, so the ones below the top requested level are
-                # a prefix of them, and their prefix row is a run-length code.
-                k = np.searchsorted(self.seg, rows, side="right")
-                self._nl = int(k[-1])
-                self._rkey = rows.tobytes()
-                self._sid = np.repeat(np.arange(rows.size), np.diff(k, prepend=0))
-                self._wl = self.w[: self._nl]
         else:
             mu_t, mu_v = logit(clean["turnout_peak"]), logit(clean["result_peak"])
             self.t = expit(mu_t + clean["logit_sd_turnout"] * d.zt)
@@ -318,42 +351,109 @@ class _Model:
                 "clean": _observe(self.t, self.v, N, d),
                 "extreme": _observe(*_fraud(self.t, self.v, xe, xe), N, d),
             }
-        self.clean_p = self._prefix(self._idx["clean"])
-        self.ext_p = self._prefix(self._idx["extreme"])
+        if rows is not None:
+            # Stations are sorted by u, so the ones below the top requested level are a
+            # prefix of them, and their prefix row is a run-length code.
+            self._k = np.searchsorted(self.seg, rows, side="right")
+            self._nl = int(self._k[-1])
+            self._rkey = rows.tobytes()
+            self._wl = self.w[: self._nl]
+        self._parts: dict[str, FloatA] = {}
         self._inc: dict[tuple[float, float | None], FloatA] = {}
+        self._sums: dict[int, FloatA] = {}
 
-    def _prefix(self, idx: IntA) -> FloatA:
+    @property
+    def clean_p(self) -> FloatA:
+        """Prefix histograms of the clean stations (computed on first use)."""
+        if "clean" not in self._parts:
+            c = self._coarse
+            self._parts["clean"] = self._prefix(
+                self._idx["clean"], None if c is None else c.clean_p
+            )
+        return self._parts["clean"]
+
+    @property
+    def ext_p(self) -> FloatA:
+        """Prefix histograms of the extreme-fraud stations (computed on first use)."""
+        if "extreme" not in self._parts:
+            c = self._coarse
+            self._parts["extreme"] = self._prefix(
+                self._idx["extreme"], None if c is None else c.ext_p
+            )
+        return self._parts["extreme"]
+
+    def _cols_of(self, idx: IntA) -> IntA:
+        """Position of each station's bin among the kept columns (−1: not kept)."""
+        if self.cols is None:
+            return idx
+        key = (id(idx), id(self.cols))
+        if key not in self._pcache:
+            pos = np.full(BINS * BINS, -1, dtype=np.int64)
+            pos[self.cols] = np.arange(self.C)
+            self._pcache[key] = pos[idx]
+        return self._pcache[key]
+
+    def _refine(self, idx: IntA, Pc: FloatA) -> FloatA:
+        """The prefix rows ``self.rows`` from the rows ``Pc`` of the coarse model: row r
+        is the nearest row below it (a coarse row, or the previous requested row) plus the
+        histogram of the stations between the two levels, so only the stations within
+        the requested windows are read."""
+        assert self.rows is not None and self._coarse is not None
+        crow = self._coarse.rows
+        assert crow is not None
+        rows, C = self.rows, self.C
+        ci = np.searchsorted(crow, rows, side="right") - 1  # coarse row at or below, or −1
+        ca = np.where(ci >= 0, crow[np.maximum(ci, 0)], -1)
+        prev = np.concatenate([[-1], rows[:-1]])
+        chain = prev >= ca
+        anchor = np.where(chain, prev, ca)
+        ka = np.where(anchor >= 0, np.searchsorted(self.seg, anchor, side="right"), 0)
+        lens = self._k - ka
+        tot = int(lens.sum())
+        sid = np.repeat(np.arange(rows.size), lens)
+        at = np.arange(tot) + np.repeat(ka - (np.cumsum(lens) - lens), lens)
+        pc = self._cols_of(idx)[at]
+        wl = self.w[at]
+        if pc.size and int(pc.min()) < 0:  # stations in bins outside ``cols``
+            keep = pc >= 0
+            sid, pc, wl = sid[keep], pc[keep], wl[keep]
+        out = np.bincount(sid * C + pc, weights=wl, minlength=rows.size * C).reshape(rows.size, C)
+        for i in range(rows.size):
+            if chain[i]:
+                if i > 0:
+                    out[i] += out[i - 1]
+            elif ci[i] >= 0:
+                out[i] += Pc[ci[i]]
+        return out
+
+    def _prefix(self, idx: IntA, coarse: FloatA | None = None) -> FloatA:
         """P[j] = histogram of stations with u < levels[j] (array L × BINS², or L × the
-        kept columns). With ``rows``, only those rows are filled (the others stay 0): the
-        stations are sorted by u, so P[j] is the histogram of the first
-        ``#{seg ≤ j}`` stations, and the rows are cumulative sums over consecutive
-        slices of stations."""
-        if self.rows is not None and self.cols is not None:
+        kept columns). With ``rows``, only those rows, in order (see :meth:`_r`): the
+        stations are sorted by u, so P[j] is the histogram of the first ``#{seg ≤ j}``
+        stations, and the rows are cumulative sums over consecutive slices of
+        stations."""
+        C = self.C
+        if coarse is not None:
+            return self._refine(idx, coarse)
+        if self.rows is not None:
             rows = self.rows
-            C = self.cols.size
-            key = id(idx)
-            if key not in self._pcache:
-                pos = np.full(BINS * BINS, -1, dtype=np.int64)
-                pos[self.cols] = np.arange(C)
-                self._pcache[key] = pos[idx]
-            fk = (self._rkey, key)
+            fk = (self._rkey, id(idx), -1 if self.cols is None else id(self.cols))
             if fk in self._flat:
                 flat, m = self._flat[fk]
             else:
-                pc = self._pcache[key][: self._nl]
+                pc = self._cols_of(idx)[: self._nl]
+                sid = np.repeat(np.arange(rows.size), np.diff(self._k, prepend=0))
                 m = None
                 if pc.size and int(pc.min()) < 0:  # stations in bins outside ``cols``
                     m = pc >= 0
-                    flat = self._sid[m] * C + pc[m]
+                    flat = sid[m] * C + pc[m]
                 else:
-                    flat = self._sid * C + pc
+                    flat = sid * C + pc
                 if self._keep:
                     self._flat[fk] = (flat, m)
             wl = self._wl if m is None else self._wl[m]
             hr = np.bincount(flat, weights=wl, minlength=rows.size * C)
-            # Compact: only the requested rows, in order (see :meth:`_r`).
-            compact = _cumsum_rows(np.asarray(hr, dtype=np.float64).reshape(rows.size, C))
-            return compact
+            return _cumsum_rows(hr.reshape(rows.size, C))
         h = np.bincount(
             np.minimum(self.seg, self.L) * BINS * BINS + idx,
             weights=self.w,
@@ -369,6 +469,13 @@ class _Model:
         only some rows are computed)."""
         return self._rowpos[j]
 
+    def _rowsum(self, P: FloatA) -> FloatA:
+        """Bin totals of every row of a prefix array (exact, see the class doc)."""
+        key = id(P)
+        if key not in self._sums:
+            self._sums[key] = P.sum(axis=-1)
+        return self._sums[key]
+
     def idx_for(self, theta: float, alpha: float | None) -> IntA:
         """Observed bins of the incremental-fraud copy of every simulated station."""
         key = (theta, alpha)
@@ -381,7 +488,10 @@ class _Model:
     def inc(self, theta: float, alpha: float | None) -> FloatA:
         key = (theta, alpha)
         if key not in self._inc:
-            self._inc[key] = self._prefix(self.idx_for(theta, alpha))
+            c = self._coarse
+            self._inc[key] = self._prefix(
+                self.idx_for(theta, alpha), None if c is None else c.inc(theta, alpha)
+            )
         return self._inc[key]
 
     def support(self, params: list[tuple[float, float | None]]) -> IntA:
@@ -402,52 +512,73 @@ class _Model:
         s = h.sum(axis=-1, keepdims=True)
         return h / np.where(s > 0, s, 1.0)
 
-    def grid_distance(
-        self, obs: FloatA, fi_idx: IntA, fe_idx: IntA, theta: float, alpha: float | None
-    ) -> FloatA:
+    def grid_distance(self, obs: FloatA, g: _Grid, theta: float, alpha: float | None) -> FloatA:
         """:func:`distance` of ``obs`` (normalised) to :meth:`hist` at every grid point,
         computed without forming the histograms: a histogram is ``A[fe] + T[top]`` with
         ``A = ext_p − P + clean_p[−1]`` and ``T = P − clean_p`` (so sums and bins come
         from a few rows), and ``Σ (o − x)²/(o + x) = Σo + Σx − 4 Σ_{o>0} o·x/(o + x)``
-        needs the simulated bins only where the observed histogram is not empty."""
-        top = np.minimum(fi_idx + fe_idx, self.L - 1)
+        needs the simulated bins only where the observed histogram is not empty. The
+        grid points are taken in blocks that stay in cache."""
         P = self.inc(theta, alpha)
-        ufe, ife = np.unique(fe_idx, return_inverse=True)
-        utop, itop = np.unique(top, return_inverse=True)
-        ufe, utop = self._r(ufe), self._r(utop)
-        A = self.ext_p[ufe] - P[ufe] + self.clean_p[-1]
-        T = P[utop] - self.clean_p[utop]
-        sums = A.sum(axis=-1)[ife] + T.sum(axis=-1)[itop]
+        ufe, utop = self._r(g.ufe), self._r(g.utop)
+        ife, itop = g.ife, g.itop
+        cp, ep = self.clean_p, self.ext_p
+        # Histogram totals from the row totals (whole numbers: exact in any order).
+        sc, se, sp = self._rowsum(cp), self._rowsum(ep), self._rowsum(P)
+        sums = (se[ufe] - sp[ufe] + sc[-1])[ife] + (sp[utop] - sc[utop])[itop]
         pos = obs > 0
         o = obs[pos]
-        sx = np.where(sums > 0, 1.0, 0.0)
-        if not self.single:
-            x = (A[:, pos][ife] + T[:, pos][itop]) / np.where(sums > 0, sums, 1.0)[:, None]
-            out: FloatA = float(o.sum()) + sx - 4.0 * (o * x / (o + x)).sum(axis=-1)
-            return out
-        # The same sum, o·x/(o + x) = o·y/(o·s + y) with x = y/s, in single precision and
-        # in blocks of grid points that stay in cache, over the bins that some simulated
-        # station reaches (elsewhere y = 0 at every grid point and the term is 0).
-        reach = (self.clean_p[-1] > 0) | (self.ext_p[-1] > 0) | (P[-1] > 0)
         o_sum = float(o.sum())
-        o = o[reach[pos]]
-        pos = pos & reach
+        sx = np.where(sums > 0, 1.0, 0.0)
+        s = np.where(sums > 0, sums, 1.0)
+        if self.single:
+            # Only the bins that some simulated station reaches (elsewhere y = 0 at every
+            # grid point and the term is 0).
+            reach = (cp[-1] > 0) | (ep[-1] > 0) | (P[-1] > 0)
+            o = o[reach[pos]]
+            pos = pos & reach
+        at = np.flatnonzero(pos)
+        # A and T on the bins that enter the sum: the same values as the full rows there.
+        A = ep[ufe][:, at]
+        A -= P[ufe][:, at]
+        A += cp[-1][at]
+        T = P[utop][:, at]
+        T -= cp[utop][:, at]
+        G, K = ife.size, at.size
+        acc = np.empty(G)
+        blk = max(1, _BLOCK // max(K, 1))
+        if not self.single:
+            # Σ o·x/(o + x) with x = y/s, in double precision, row by row as one array.
+            y, tmp = np.empty((min(blk, G), K)), np.empty((min(blk, G), K))
+            for g0 in range(0, G, blk):
+                g1 = min(g0 + blk, G)
+                yy, tt = y[: g1 - g0], tmp[: g1 - g0]
+                np.take(A, ife[g0:g1], axis=0, out=yy)
+                np.take(T, itop[g0:g1], axis=0, out=tt)
+                yy += tt
+                yy /= s[g0:g1, None]
+                np.add(o, yy, out=tt)
+                yy *= o
+                yy /= tt
+                acc[g0:g1] = yy.sum(axis=-1)
+            out: FloatA = o_sum + sx - 4.0 * acc
+            return out
+        # The same sum, o·x/(o + x) = o·y/(o·s + y) with x = y/s, in single precision.
         f4 = np.float32
-        Ap, Tp, o4 = A[:, pos].astype(f4), T[:, pos].astype(f4), o.astype(f4)
-        s4 = np.where(sums > 0, sums, 1.0).astype(f4)
-        acc = np.empty(ife.size)
-        blk = max(1, 65536 // max(o.size, 1))
-        buf = np.empty((min(blk, ife.size), o.size), dtype=f4)
-        for g0 in range(0, ife.size, blk):
-            g1 = min(g0 + blk, ife.size)
-            y = Ap[ife[g0:g1]]
-            y += Tp[itop[g0:g1]]
-            den = buf[: g1 - g0]
-            np.multiply(s4[g0:g1, None], o4, out=den)
-            den += y
-            y *= o4
-            y /= den
-            acc[g0:g1] = y.sum(axis=-1)
+        Ap, Tp, o4, s4 = A.astype(f4), T.astype(f4), o.astype(f4), s.astype(f4)
+        y4 = np.empty((min(blk, G), K), dtype=f4)
+        t4, den = np.empty_like(y4), np.empty_like(y4)
+        for g0 in range(0, G, blk):
+            g1 = min(g0 + blk, G)
+            yy, tt, dd = y4[: g1 - g0], t4[: g1 - g0], den[: g1 - g0]
+            np.take(Ap, ife[g0:g1], axis=0, out=yy)
+            np.take(Tp, itop[g0:g1], axis=0, out=tt)
+            yy += tt
+            np.multiply(s4[g0:g1, None], o4, out=dd)
+            dd += yy
+            yy *= o4
+            yy /= dd
+            acc[g0:g1] = yy.sum(axis=-1)
         out = o_sum + sx - 4.0 * acc
         return out
 
@@ -480,8 +611,9 @@ def _search(
     FI, FE = np.meshgrid(fi, fe, indexing="ij")
     ok = (FI + FE) * STEP <= 1.0 + 1e-9
     FI, FE = FI[ok], FE[ok]
+    g = _Grid.of(FI, FE, m.L)
     for k, (th, al) in enumerate(params):
-        d = m.grid_distance(obs, FI, FE, th, al)
+        d = m.grid_distance(obs, g, th, al)
         j = int(np.argmin(d))
         if d[j] < best[0]:
             best = (float(d[j]), int(FI[j]), int(FE[j]), k)
@@ -518,19 +650,25 @@ def klimek(
     # both, whatever the weights): the same fit for a fraction of the work.
     every = [(th2, a) for th2 in THETAS for a in (ALPHAS if fit_alpha else (None,))]
     cols = np.union1d(m.support(every), np.flatnonzero(obs > 0))
-    mc, oc = _Model(st, clean, m.d, base=m, cols=cols), obs[cols]
-    _, bi, be, bk = _search(mc, oc, np.arange(0, n_fi + 1, 4), np.arange(0, n_fe + 1, 4), coarse)
+    # Each search reads only its prefix rows (the same numbers as all rows: _Model).
+    fi_c, fe_c = np.arange(0, n_fi + 1, 4), np.arange(0, n_fe + 1, 4)
+    oc = obs[cols]
+    mc = _Model(st, clean, m.d, base=m, cols=cols, rows=_rows(fi_c, fe_c, m.L))
+    _, bi, be, bk = _search(mc, oc, fi_c, fe_c, coarse)
     j = THETAS.index(coarse[bk][0])
     thetas = THETAS[max(0, j - 2) : j + 3]
     params = [(th, al) for al in (ALPHAS if fit_alpha else (None,)) for th in thetas]
     fi_f = np.arange(max(0, bi - 6), min(n_fi, bi + 6) + 1)
     fe_f = np.arange(max(0, be - 6), min(n_fe, be + 6) + 1)
+    mc = _Model(st, clean, m.d, base=m, cols=cols, rows=_rows(fi_f, fe_f, m.L))
     dist, bi, be, bk = _search(mc, oc, fi_f, fe_f, params)
     th, al = params[bk]
-    sim = m.hist(np.array([bi]), np.array([be]), th, al)[0]
-    d0 = float(distance(obs, m.hist(np.array([0]), np.array([0]), th, al)[0]))
-    m2 = _Model(st, clean, _draws(st.n, rng))
-    d_exp = float(distance(sim, m2.hist(np.array([bi]), np.array([be]), th, al)[0]))
+    at, at0 = np.array([bi]), np.array([be])
+    mh = _Model(st, clean, m.d, base=m, rows=np.unique([0, be, min(bi + be, m.L - 1), m.L - 1]))
+    sim = mh.hist(at, at0, th, al)[0]
+    d0 = float(distance(obs, mh.hist(np.array([0]), np.array([0]), th, al)[0]))
+    m2 = _Model(st, clean, _draws(st.n, rng), rows=mh.rows)
+    d_exp = float(distance(sim, m2.hist(at, at0, th, al)[0]))
     # Bootstrap (stations and simulation reweighted), refitted over the whole grid.
     boot_params = [(th, a) for a in (ALPHAS if fit_alpha else (None,))]
     fi_c, fe_c = np.arange(0, n_fi + 1, 8), np.arange(0, n_fe + 1, 8)
@@ -547,7 +685,7 @@ def klimek(
         fi_b = np.arange(max(0, i0 - 4), min(n_fi, i0 + 4) + 1)
         fe_b = np.arange(max(0, e0 - 4), min(n_fe, e0 + 4) + 1)
         rows_b = _rows(fi_b, fe_b, m.L)
-        mb = _Model(st, clean, m.d, weights=wsim, base=m, cols=cols, rows=rows_b, single=True)
+        mb = _Model(st, clean, m.d, rows=rows_b, coarse=mb)
         _, i1, e1, _ = _search(mb, ob, fi_b, fe_b, boot_params)
         est.append((i1 * STEP, e1 * STEP))
     e = np.array(est) if len(est) > 1 else np.zeros((0, 2))
