@@ -301,6 +301,9 @@ class _Model:
         coarse: _Model | None = None,
     ) -> None:
         o = d.order
+        self.w: FloatA
+        self.cols: IntA | None
+        self.single: bool
         if coarse is not None:
             # The same model on other rows: its prefix rows start from ``coarse``'s.
             base, cols, single = coarse, coarse.cols, coarse.single
@@ -417,7 +420,10 @@ class _Model:
         if pc.size and int(pc.min()) < 0:  # stations in bins outside ``cols``
             keep = pc >= 0
             sid, pc, wl = sid[keep], pc[keep], wl[keep]
-        out = np.bincount(sid * C + pc, weights=wl, minlength=rows.size * C).reshape(rows.size, C)
+        out: FloatA = np.bincount(sid * C + pc, weights=wl, minlength=rows.size * C).astype(
+            np.float64, copy=False
+        )
+        out = out.reshape(rows.size, C)
         for i in range(rows.size):
             if chain[i]:
                 if i > 0:
@@ -452,7 +458,9 @@ class _Model:
                 if self._keep:
                     self._flat[fk] = (flat, m)
             wl = self._wl if m is None else self._wl[m]
-            hr = np.bincount(flat, weights=wl, minlength=rows.size * C)
+            hr = np.bincount(flat, weights=wl, minlength=rows.size * C).astype(
+                np.float64, copy=False
+            )
             return _cumsum_rows(hr.reshape(rows.size, C))
         h = np.bincount(
             np.minimum(self.seg, self.L) * BINS * BINS + idx,
@@ -570,17 +578,17 @@ class _Model:
         t4, den = np.empty_like(y4), np.empty_like(y4)
         for g0 in range(0, G, blk):
             g1 = min(g0 + blk, G)
-            yy, tt, dd = y4[: g1 - g0], t4[: g1 - g0], den[: g1 - g0]
-            np.take(Ap, ife[g0:g1], axis=0, out=yy)
-            np.take(Tp, itop[g0:g1], axis=0, out=tt)
-            yy += tt
-            np.multiply(s4[g0:g1, None], o4, out=dd)
-            dd += yy
-            yy *= o4
-            yy /= dd
-            acc[g0:g1] = yy.sum(axis=-1)
-        out = o_sum + sx - 4.0 * acc
-        return out
+            ys, ts, ds = y4[: g1 - g0], t4[: g1 - g0], den[: g1 - g0]
+            np.take(Ap, ife[g0:g1], axis=0, out=ys)
+            np.take(Tp, itop[g0:g1], axis=0, out=ts)
+            ys += ts
+            np.multiply(s4[g0:g1, None], o4, out=ds)
+            ds += ys
+            ys *= o4
+            ys /= ds
+            acc[g0:g1] = ys.sum(axis=-1)
+        res: FloatA = o_sum + sx - 4.0 * acc
+        return res
 
 
 def distance(obs: FloatA, sim: FloatA) -> FloatA:
