@@ -255,7 +255,10 @@ def _cumsum_rows(h: FloatA) -> FloatA:
 class _Grid:
     """Grid points of a search and the prefix rows they read (see :meth:`_Model.hist`):
     ``fe`` and ``top = min(fi + fe, L − 1)``, each as its distinct values and every
-    point's position among them."""
+    point's position among them; and the points grouped by their ``fe`` (``groups``:
+    the points, their ``top`` positions, and the first of these when they are
+    consecutive, else −1), so that a group's histograms are one row of A plus rows of
+    T."""
 
     fe: IntA
     top: IntA
@@ -263,13 +266,20 @@ class _Grid:
     ife: IntA
     utop: IntA
     itop: IntA
+    groups: list[tuple[IntA, IntA, int]]
 
     @classmethod
     def of(cls, fi_idx: IntA, fe_idx: IntA, L: int) -> _Grid:
         top = np.minimum(fi_idx + fe_idx, L - 1)
         ufe, ife = np.unique(fe_idx, return_inverse=True)
         utop, itop = np.unique(top, return_inverse=True)
-        return cls(fe_idx, top, ufe, ife, utop, itop)
+        groups = []
+        for u in range(ufe.size):
+            pts = np.flatnonzero(ife == u)
+            t = itop[pts]
+            run = bool(t.size) and bool(np.array_equal(t, np.arange(t[0], t[0] + t.size)))
+            groups.append((pts, t, int(t[0]) if run else -1))
+        return cls(fe_idx, top, ufe, ife, utop, itop, groups)
 
 
 #: Elements (grid points × bins) per block of the distance loops: blocks stay in cache.
@@ -555,38 +565,38 @@ class _Model:
         G, K = ife.size, at.size
         acc = np.empty(G)
         blk = max(1, _BLOCK // max(K, 1))
+        # Blocks of the points of one fe: y = T[top] + A[fe], T's rows consecutive.
+        blocks = [
+            (u, pts[c : c + blk], t[c : c + blk], -1 if t0 < 0 else t0 + c)
+            for u, (pts, t, t0) in enumerate(g.groups)
+            for c in range(0, pts.size, blk)
+        ]
+        nb = min(blk, G)
         if not self.single:
             # Σ o·x/(o + x) with x = y/s, in double precision, row by row as one array.
-            y, tmp = np.empty((min(blk, G), K)), np.empty((min(blk, G), K))
-            for g0 in range(0, G, blk):
-                g1 = min(g0 + blk, G)
-                yy, tt = y[: g1 - g0], tmp[: g1 - g0]
-                np.take(A, ife[g0:g1], axis=0, out=yy)
-                np.take(T, itop[g0:g1], axis=0, out=tt)
-                yy += tt
-                yy /= s[g0:g1, None]
+            y, tmp = np.empty((nb, K)), np.empty((nb, K))
+            for u, p, t, t0 in blocks:
+                yy, tt = y[: p.size], tmp[: p.size]
+                np.add(T[t0 : t0 + p.size] if t0 >= 0 else T[t], A[u], out=yy)
+                yy /= s[p, None]
                 np.add(o, yy, out=tt)
                 yy *= o
                 yy /= tt
-                acc[g0:g1] = yy.sum(axis=-1)
+                acc[p] = yy.sum(axis=-1)
             out: FloatA = o_sum + sx - 4.0 * acc
             return out
         # The same sum, o·x/(o + x) = o·y/(o·s + y) with x = y/s, in single precision.
         f4 = np.float32
         Ap, Tp, o4, s4 = A.astype(f4), T.astype(f4), o.astype(f4), s.astype(f4)
-        y4 = np.empty((min(blk, G), K), dtype=f4)
-        t4, den = np.empty_like(y4), np.empty_like(y4)
-        for g0 in range(0, G, blk):
-            g1 = min(g0 + blk, G)
-            ys, ts, ds = y4[: g1 - g0], t4[: g1 - g0], den[: g1 - g0]
-            np.take(Ap, ife[g0:g1], axis=0, out=ys)
-            np.take(Tp, itop[g0:g1], axis=0, out=ts)
-            ys += ts
-            np.multiply(s4[g0:g1, None], o4, out=ds)
+        y4, den = np.empty((nb, K), dtype=f4), np.empty((nb, K), dtype=f4)
+        for u, p, t, t0 in blocks:
+            ys, ds = y4[: p.size], den[: p.size]
+            np.add(Tp[t0 : t0 + p.size] if t0 >= 0 else Tp[t], Ap[u], out=ys)
+            np.multiply(s4[p, None], o4, out=ds)
             ds += ys
             ys *= o4
             ys /= ds
-            acc[g0:g1] = ys.sum(axis=-1)
+            acc[p] = ys.sum(axis=-1)
         res: FloatA = o_sum + sx - 4.0 * acc
         return res
 
