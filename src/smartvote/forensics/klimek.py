@@ -203,8 +203,12 @@ def _group_median(g: IntA, x: FloatA, mask: BoolA, G: int) -> FloatA:
     """Median of ``x`` over the stations in ``mask`` per group (NaN for an empty group),
     the mean of the two middle values for an even count (as pandas and numpy)."""
     idx = np.flatnonzero(mask)
-    order = np.lexsort((x[idx], g[idx]))
-    xs = x[idx][order]
+    xi, gi = x[idx], g[idx]
+    # The values of np.lexsort((xi, gi)): sorted by x (ties are equal values, so any
+    # order of them gives the same xs), then stably by group (small integers: radix).
+    by_x = np.argsort(xi)
+    gk = gi[by_x].astype(np.int16 if G < 2**15 else np.int64)
+    xs = xi[by_x[np.argsort(gk, kind="stable")]]
     counts = np.bincount(g[idx], minlength=G)
     starts = np.cumsum(counts) - counts
     if xs.size == 0:
@@ -716,22 +720,23 @@ def klimek(
     m = _Model(st, clean, _draws(st.n, rng))
     n_fi, n_fe = round(MAX_FI / STEP), round(MAX_FE / STEP)
     coarse: list[tuple[float, float | None]] = [(th, None) for th in THETAS[1::2]]
-    # Only the bins the model or the data reach enter the distance (the others are 0 in
-    # both, whatever the weights): the same fit for a fraction of the work.
-    every = [(th2, a) for th2 in THETAS for a in (ALPHAS if fit_alpha else (None,))]
-    cols = np.union1d(m.support(every), np.flatnonzero(obs > 0))
+    # Only the bins the model (with the search's parameters) or the data reach enter the
+    # distance (the others are 0 in both, whatever the weights): the same fit for a
+    # fraction of the work.
+    seen = np.flatnonzero(obs > 0)
+    cols = np.union1d(m.support(coarse), seen)
     # Each search reads only its prefix rows (the same numbers as all rows: _Model).
     fi_c, fe_c = np.arange(0, n_fi + 1, 4), np.arange(0, n_fe + 1, 4)
-    oc = obs[cols]
     mc = _Model(st, clean, m.d, base=m, cols=cols, rows=_rows(fi_c, fe_c, m.L))
-    _, bi, be, bk = _search(mc, oc, fi_c, fe_c, coarse)
+    _, bi, be, bk = _search(mc, obs[cols], fi_c, fe_c, coarse)
     j = THETAS.index(coarse[bk][0])
     thetas = THETAS[max(0, j - 2) : j + 3]
     params = [(th, al) for al in (ALPHAS if fit_alpha else (None,)) for th in thetas]
     fi_f = np.arange(max(0, bi - 6), min(n_fi, bi + 6) + 1)
     fe_f = np.arange(max(0, be - 6), min(n_fe, be + 6) + 1)
+    cols = np.union1d(m.support(params), seen)  # the bootstrap's parameters among them
     mc = _Model(st, clean, m.d, base=m, cols=cols, rows=_rows(fi_f, fe_f, m.L))
-    dist, bi, be, bk = _search(mc, oc, fi_f, fe_f, params)
+    dist, bi, be, bk = _search(mc, obs[cols], fi_f, fe_f, params)
     th, al = params[bk]
     at, at0 = np.array([bi]), np.array([be])
     mh = _Model(st, clean, m.d, base=m, rows=np.unique([0, be, min(bi + be, m.L - 1), m.L - 1]))
