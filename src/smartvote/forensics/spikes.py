@@ -101,16 +101,25 @@ def coarse_probabilities(x: IntA, n: IntA) -> FloatA:
         if sel.size == 0:
             continue
         ns, a, c = n[sel], lp[sel], l1p[sel]
+        step = ns // q  # the count of the fraction 1/q
         lgn = lfact[ns] if lfact is not None else gammaln(ns + 1.0)
+        acc = np.zeros(sel.size)
         for p in range(1, q):
             if math.gcd(p, q) != 1:
                 continue
-            b = p * ns // q
+            b = p * step  # = p·n/q
+            nb = ns - b
+            # log C(n, b) + b log p + (n − b) log(1 − p), summed in this order.
             if lfact is not None:
-                lf = lgn - lfact[b] - lfact[ns - b] + b * a + (ns - b) * c
+                lf = lgn - lfact[b]
+                lf -= lfact[nb]
             else:
-                lf = lgn - gammaln(b + 1.0) - gammaln(ns - b + 1.0) + b * a + (ns - b) * c
-            out[sel, q] += np.exp(lf)
+                lf = lgn - gammaln(b + 1.0)
+                lf -= gammaln(nb + 1.0)
+            lf += b.astype(np.float64) * a
+            lf += nb.astype(np.float64) * c
+            acc += np.exp(lf, out=lf)
+        out[sel, q] = acc
     return out
 
 
@@ -124,14 +133,21 @@ def _rozenas_one(x: IntA, n: IntA, S: int, rng: np.random.Generator) -> dict[str
     pq = coarse_probabilities(x, n)
     cum = np.cumsum(pq, axis=1)
     live = np.flatnonzero(cum[:, -1] > 0)
-    cum_l = cum[live]
-    any_l = np.ascontiguousarray(cum_l[:, -1])
+    # Column by column (denominators 2..MAX_DENOM; columns 0 and 1 are 0) for the live
+    # stations.
+    cum_t = np.ascontiguousarray(cum[live, 2:].T)
+    any_l = cum_t[-1]
     null = np.empty(S)
     by_q = np.zeros(MAX_DENOM + 1)
     for s in range(S):
         u = rng.random(live.size)
         hit = np.flatnonzero(u < any_l)
-        q = np.argmax(u[hit, None] < cum_l[hit], axis=1)
+        # The first column whose cumulative probability exceeds u (the distribution
+        # function is non-decreasing): 2 + the number of columns at or below u.
+        uh = u[hit]
+        q = np.full(hit.size, 2, dtype=np.int64)
+        for row in cum_t[:-1]:
+            q += row[hit] <= uh
         null[s] = hit.size
         by_q += np.bincount(q, minlength=MAX_DENOM + 1)
     by_q /= max(S, 1)
