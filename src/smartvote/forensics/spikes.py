@@ -131,11 +131,11 @@ def _rozenas_one(x: IntA, n: IntA, S: int, rng: np.random.Generator) -> dict[str
     # category is drawn directly from its exact distribution (coarse_probabilities): the
     # same resampling distribution as drawing the counts, for a uniform per station.
     pq = coarse_probabilities(x, n)
-    cum = np.cumsum(pq, axis=1)
-    live = np.flatnonzero(cum[:, -1] > 0)
-    # Column by column (denominators 2..MAX_DENOM; columns 0 and 1 are 0) for the live
-    # stations.
-    cum_t = np.ascontiguousarray(cum[live, 2:].T)
+    # Cumulative over the denominators 2..MAX_DENOM (columns 0 and 1 are 0, so the sums
+    # are those of np.cumsum(pq, axis=1)), denominator by denominator, live stations.
+    cum_t = np.cumsum(np.ascontiguousarray(pq[:, 2:].T), axis=0)
+    live = np.flatnonzero(cum_t[-1] > 0)
+    cum_t = cum_t[:, live]
     any_l = cum_t[-1]
     null = np.empty(S)
     by_q = np.zeros(MAX_DENOM + 1)
