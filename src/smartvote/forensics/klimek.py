@@ -135,18 +135,51 @@ def _bin(t: FloatA, v: FloatA) -> IntA:
     return i * BINS + j
 
 
+def _noisy(x: FloatA, n: FloatA, z: FloatA) -> FloatA:
+    """``clip(x + z·sqrt(x(1 − x)/n), 0, 1)``, the same operations in place."""
+    a = 1 - x
+    a *= x
+    a /= n
+    np.sqrt(a, out=a)
+    a *= z
+    a += x
+    np.clip(a, 0, 1, out=a)
+    return a
+
+
 def _observe(t: FloatA, v: FloatA, N: FloatA, d: _Draws) -> IntA:
     """Station (t, v) after counting noise (normal approximation to the binomial)."""
-    to = np.clip(t + d.n1 * np.sqrt(t * (1 - t) / N), 0, 1)
-    R = np.maximum(to * N, 1.0)
-    vo = np.clip(v + d.n2 * np.sqrt(v * (1 - v) / R), 0, 1)
-    return _bin(to, vo)
+    to = _noisy(t, N, d.n1)
+    R = to * N
+    np.maximum(R, 1.0, out=R)
+    vo = _noisy(v, R, d.n2)
+    # _bin(to, vo) in place.
+    to *= BINS
+    vo *= BINS
+    i, j = to.astype(np.int64), vo.astype(np.int64)
+    np.clip(i, 0, BINS - 1, out=i)
+    np.clip(j, 0, BINS - 1, out=j)
+    i *= BINS
+    i += j
+    return i
 
 
 def _fraud(t: FloatA, v: FloatA, x: FloatA, sw: FloatA) -> tuple[FloatA, FloatA]:
-    t2 = t + x * (1 - t)
-    w = v * t + x * (1 - t) + sw * (1 - v) * t
-    return t2, np.clip(w / np.maximum(t2, 1e-9), 0, 1)
+    """Turnout and result after stuffing ``x`` of the non-voters' ballots and switching
+    ``sw`` of the opponents' votes: ``t + x(1 − t)`` and ``(vt + x(1 − t) + sw(1 − v)t)``
+    over it, clipped to [0, 1] (the same operations in the same order, in place)."""
+    xo = 1 - t
+    xo *= x
+    t2 = t + xo
+    w = v * t
+    w += xo
+    sv = 1 - v
+    sv *= sw
+    sv *= t
+    w += sv
+    w /= np.maximum(t2, 1e-9)
+    np.clip(w, 0, 1, out=w)
+    return t2, w
 
 
 def _clean(st: Stations) -> dict[str, float]:
@@ -749,9 +782,11 @@ def klimek(
     fi_c, fe_c = np.arange(0, n_fi + 1, 8), np.arange(0, n_fe + 1, 8)
     rows_c = _rows(fi_c, fe_c, m.L)
     est = []
+    Nf = st.N.astype(np.float64)
     for w2 in poisson_weights(st.n, 2 * boot, rng, chunk=2) if boot > 0 else iter(()):
         wo, wsim = w2[0], w2[1]
-        ob = np.bincount(obs_idx, weights=st.N * wo, minlength=BINS * BINS)[cols]
+        wo *= Nf
+        ob = np.bincount(obs_idx, weights=wo, minlength=BINS * BINS)[cols]
         ob = ob / ob.sum()
         mb = _Model(
             st, clean, m.d, weights=wsim, base=m, cols=cols, rows=rows_c, keep=True, single=True
