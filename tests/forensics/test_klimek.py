@@ -7,6 +7,7 @@ import pytest
 from tests.forensics.conftest import sim_stations
 
 from smartvote.forensics import klimek as kl
+from smartvote.forensics._frame import Stations
 
 
 @pytest.mark.parametrize("seed", [31, 32, 33])
@@ -84,3 +85,68 @@ def test_distance_is_zero_for_identical() -> None:
     h = np.random.default_rng(0).random(kl.BINS * kl.BINS)
     h /= h.sum()
     assert float(kl.distance(h, h)) == 0.0
+
+
+def _fitted_model(
+    seed: int, weights: bool
+) -> tuple[kl._Model, np.ndarray, list[tuple[float, float | None]], Stations, np.ndarray | None]:
+    """A model on simulated stations with stuffing (rows of the bootstrap's coarse grid;
+    with ``weights`` Poisson-reweighted and in single precision, as in the bootstrap),
+    its observed histogram over its columns, the parameters of a search, the stations
+    and the weights."""
+    from smartvote.forensics._boot import poisson_weights
+
+    st, _, _ = sim_stations(seed=seed, stations=4000, stuffing_share=0.2, extreme_share=0.02)
+    st = kl.on_valid_votes(st)
+    clean = kl._clean(st)
+    rng = np.random.default_rng(seed)
+    m = kl._Model(st, clean, kl._draws(st.n, rng))
+    params: list[tuple[float, float | None]] = [(0.2, a) for a in kl.ALPHAS]
+    idx = kl._bin(np.clip(st.t, 0, 1), np.clip(st.v, 0, 1))
+    obs = np.bincount(idx, weights=st.N.astype(float), minlength=kl.BINS**2)
+    cols = np.union1d(m.support(params), np.flatnonzero(obs > 0))
+    rows = kl._rows(np.arange(0, 161, 8), np.arange(0, 61, 8), m.L)
+    w = next(poisson_weights(st.n, 1, rng, chunk=1))[0] if weights else None
+    mb = kl._Model(st, clean, m.d, weights=w, base=m, cols=cols, rows=rows, single=weights)
+    return mb, obs[cols] / obs.sum(), params, st, w
+
+
+@pytest.mark.parametrize(("seed", "weights"), [(81, False), (82, True), (83, True)])
+def test_skipped_grid_points_cannot_be_the_minimum(seed: int, weights: bool) -> None:
+    """The pooled-cell lower bound only skips points that are not the minimum: against
+    the distance of every grid point computed from its full histogram, the search finds
+    the same minimum, the points it computes have their distances (to the rounding of
+    the precision used), and every skipped point is farther than the minimum."""
+    m, oc, params, _, _ = _fitted_model(seed, weights)
+    FI, FE = np.meshgrid(np.arange(0, 161, 8), np.arange(0, 61, 8), indexing="ij")
+    ok = (FI + FE) * kl.STEP <= 1.0 + 1e-9
+    FI, FE = FI[ok], FE[ok]
+    g = kl._Grid.of(FI, FE, m.L)
+    tol = 1e-5 if weights else 1e-12
+    skipped = 0
+    for th, al in params:
+        d = m.grid_distance(oc, g, th, al)
+        full = kl.distance(oc, m.hist(FI, FE, th, al))
+        done = np.isfinite(d)
+        skipped += int((~done).sum())
+        assert int(np.argmin(d)) == int(np.argmin(full))
+        assert np.allclose(d[done], full[done], rtol=0, atol=tol)
+        assert (full[~done] > full.min()).all()
+    assert skipped > 0  # the bound does skip points
+
+
+def test_prefix_rows_from_coarse_rows_are_exact() -> None:
+    """Prefix rows built from a coarse model's rows plus the stations between the levels
+    equal the rows computed directly from all the stations, bit for bit (sums of whole
+    numbers)."""
+    m, _, params, st, w = _fitted_model(84, True)
+    for fi0, fe0 in [(0, 0), (37, 11), (150, 56)]:
+        fi = np.arange(max(0, fi0 - 4), min(160, fi0 + 4) + 1)
+        fe = np.arange(max(0, fe0 - 4), min(60, fe0 + 4) + 1)
+        rows = kl._rows(fi, fe, m.L)
+        fine = kl._Model(st, {}, m.d, rows=rows, coarse=m)
+        direct = kl._Model(st, {}, m.d, weights=w, base=m, cols=m.cols, rows=rows, single=True)
+        assert np.array_equal(fine.clean_p, direct.clean_p)
+        assert np.array_equal(fine.ext_p, direct.ext_p)
+        for th, al in params:
+            assert np.array_equal(fine.inc(th, al), direct.inc(th, al))

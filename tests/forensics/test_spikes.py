@@ -106,3 +106,14 @@ def test_fast_resampling_draws_the_beta_binomial_mixture(
         assert chi2 < limit
     else:
         assert chi2 > limit
+
+
+def test_in_order_sums_equal_numpy_row_by_row_sums() -> None:
+    """:func:`_seq_sum` over (K, n) adds the stations one after another, as numpy's
+    ``sum(axis=0)`` over an (n, K) array does: equal bit for bit (where a pairwise sum
+    over the contiguous rows is not), so the EM's estimates keep their values."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((20_000, 3)) * np.array([1e-3, 1.0, 1e3])
+    t = np.ascontiguousarray(a.T)
+    assert np.array_equal(sp._seq_sum(t), a.sum(axis=0))
+    assert not np.array_equal(t.sum(axis=1), a.sum(axis=0))

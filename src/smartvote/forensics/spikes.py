@@ -101,16 +101,25 @@ def coarse_probabilities(x: IntA, n: IntA) -> FloatA:
         if sel.size == 0:
             continue
         ns, a, c = n[sel], lp[sel], l1p[sel]
+        step = ns // q  # the count of the fraction 1/q
         lgn = lfact[ns] if lfact is not None else gammaln(ns + 1.0)
+        acc = np.zeros(sel.size)
         for p in range(1, q):
             if math.gcd(p, q) != 1:
                 continue
-            b = p * ns // q
+            b = p * step  # = p·n/q
+            nb = ns - b
+            # log C(n, b) + b log p + (n − b) log(1 − p), summed in this order.
             if lfact is not None:
-                lf = lgn - lfact[b] - lfact[ns - b] + b * a + (ns - b) * c
+                lf = lgn - lfact[b]
+                lf -= lfact[nb]
             else:
-                lf = lgn - gammaln(b + 1.0) - gammaln(ns - b + 1.0) + b * a + (ns - b) * c
-            out[sel, q] += np.exp(lf)
+                lf = lgn - gammaln(b + 1.0)
+                lf -= gammaln(nb + 1.0)
+            lf += b.astype(np.float64) * a
+            lf += nb.astype(np.float64) * c
+            acc += np.exp(lf, out=lf)
+        out[sel, q] = acc
     return out
 
 
@@ -122,16 +131,23 @@ def _rozenas_one(x: IntA, n: IntA, S: int, rng: np.random.Generator) -> dict[str
     # category is drawn directly from its exact distribution (coarse_probabilities): the
     # same resampling distribution as drawing the counts, for a uniform per station.
     pq = coarse_probabilities(x, n)
-    cum = np.cumsum(pq, axis=1)
-    live = np.flatnonzero(cum[:, -1] > 0)
-    cum_l = cum[live]
-    any_l = np.ascontiguousarray(cum_l[:, -1])
+    # Cumulative over the denominators 2..MAX_DENOM (columns 0 and 1 are 0, so the sums
+    # are those of np.cumsum(pq, axis=1)), denominator by denominator, live stations.
+    cum_t = np.cumsum(np.ascontiguousarray(pq[:, 2:].T), axis=0)
+    live = np.flatnonzero(cum_t[-1] > 0)
+    cum_t = cum_t[:, live]
+    any_l = cum_t[-1]
     null = np.empty(S)
     by_q = np.zeros(MAX_DENOM + 1)
     for s in range(S):
         u = rng.random(live.size)
         hit = np.flatnonzero(u < any_l)
-        q = np.argmax(u[hit, None] < cum_l[hit], axis=1)
+        # The first column whose cumulative probability exceeds u (the distribution
+        # function is non-decreasing): 2 + the number of columns at or below u.
+        uh = u[hit]
+        q = np.full(hit.size, 2, dtype=np.int64)
+        for row in cum_t[:-1]:
+            q += row[hit] <= uh
         null[s] = hit.size
         by_q += np.bincount(q, minlength=MAX_DENOM + 1)
     by_q /= max(S, 1)
@@ -250,15 +266,21 @@ def quantile_table(w: FloatA, m: FloatA, phi: FloatA, size: int = _QUANTILES) ->
     )
 
 
-def draw_mixture(table: FloatA, u: FloatA) -> FloatA:
-    """Shares from the mixture of :func:`quantile_table` for uniforms ``u`` (overwritten)."""
+def draw_mixture(table: FloatA, u: FloatA, step: FloatA | None = None) -> FloatA:
+    """Shares from the mixture of :func:`quantile_table` for uniforms ``u`` (overwritten);
+    ``step`` is ``np.diff(table[0])`` when the caller keeps it (computed otherwise)."""
     M = table.shape[1] - 1
     u *= M
-    j = np.minimum(u.astype(np.intp), M - 1)
-    u -= j
+    jf = np.floor(u)
+    np.minimum(jf, M - 1, out=jf)
+    u -= jf
+    j = jf.astype(np.intp)
     Q = table[0]
-    p = Q[j]
-    p += u * (Q[j + 1] - p)
+    dQ = np.diff(Q) if step is None else step
+    # Q[j] + u·(Q[j + 1] − Q[j]), the difference read from its table.
+    p = dQ[j]
+    p *= u
+    p += Q[j]
     tail = np.flatnonzero((j == 0) | (j == M - 1))
     if tail.size:
         # Within an outer cell, u's fraction is again uniform: invert it on that cell's row.
@@ -288,11 +310,15 @@ def resample_hists(
     (tests/forensics/test_spikes.py compares the two draws bin by bin). The beta and
     binomial draws of numpy cost about three times as much."""
     table = quantile_table(w, m, phi)
+    step = np.diff(table[0])
     nf = n.astype(np.float64)
     reps = np.empty((S, GRID + 1))
+    sd, q = np.empty(n.size), np.empty(n.size)
     for s in range(S):
-        p = draw_mixture(table, rng.random(n.size))
-        sd = nf * p * (1.0 - p)
+        p = draw_mixture(table, rng.random(n.size), step)
+        np.multiply(nf, p, out=sd)
+        np.subtract(1.0, p, out=q)
+        sd *= q  # n·p·(1 − p)
         exact = np.flatnonzero(sd < NORMAL_MIN_VAR)
         p_exact = p[exact]
         np.sqrt(sd, out=sd)
@@ -302,12 +328,27 @@ def resample_hists(
         np.rint(x, out=x)
         np.clip(x, 0.0, nf, out=x)
         x[exact] = rng.binomial(n[exact], p_exact)
-        reps[s] = _hist(x, nf)
+        # _hist(x, nf) in place: 0 ≤ x ≤ n, so the bin is already within 0..GRID.
+        x *= GRID
+        x /= nf
+        np.rint(x, out=x)
+        reps[s] = np.bincount(x.astype(np.intp), minlength=GRID + 1)
     return reps
 
 
+def _seq_sum(a: FloatA) -> FloatA:
+    """Sums along the last axis of ``a`` (K, n), added one element after another: the
+    same sums in the same order as numpy's ``sum(axis=0)`` over an (n, K) array (which
+    adds row after row), so equal to it bit for bit, at the speed of a contiguous pass."""
+    out: FloatA = np.cumsum(a, axis=-1)[..., -1]
+    return out
+
+
 def fit_mixture(x: IntA, n: IntA, K: int = 3, iters: int = 20) -> tuple[FloatA, FloatA, FloatA]:
-    """EM for a K-component beta-binomial mixture; returns weights, means, precisions."""
+    """EM for a K-component beta-binomial mixture; returns weights, means, precisions.
+
+    Arrays are laid out component by component (K, stations), so each step is a
+    contiguous pass; every sum adds the stations in their order (:func:`_seq_sum`)."""
     f = x / n
     m = np.quantile(f, (np.arange(K) + 0.5) / K)
     m = np.clip(m, 0.02, 0.98)
@@ -317,31 +358,44 @@ def fit_mixture(x: IntA, n: IntA, K: int = 3, iters: int = 20) -> tuple[FloatA, 
     y = n - x
     top = int(n.max(initial=0)) + 1
     table = top <= 4 * n.size  # per-count tables cheaper than per-station log-gammas
-    ks = np.arange(top, dtype=np.float64)
+    if table:
+        # log-gammas only at the counts that occur (x, n − x and n), read back by index.
+        (kx, ix), (ky, iy), (kn, i_n) = (
+            (u.astype(np.float64), i)
+            for u, i in (np.unique(c, return_inverse=True) for c in (x, y, n))
+        )
+    ll = np.empty((K, x.size))
     for _ in range(iters):
         a, b = m * phi, (1 - m) * phi
         # log BetaBinomial(x; n, a, b) up to the binomial coefficient (the same for every
         # component, so it cancels in the responsibilities): B(x + a, n − x + b) / B(a, b)
         # = [Γ(x + a)/Γ(a)] [Γ(n − x + b)/Γ(b)] / [Γ(n + a + b)/Γ(a + b)], each factor read
-        # from a table over the counts 0..max n when that is smaller than the stations.
-        ll = np.empty((x.size, K))
+        # from a table over the counts that occur when that is smaller than the stations.
         for k in range(K):
             if table:
-                ga = gammaln(ks + a[k]) - gammaln(a[k])
-                gb = gammaln(ks + b[k]) - gammaln(b[k])
-                gab = gammaln(ks + a[k] + b[k]) - gammaln(a[k] + b[k])
-                ll[:, k] = ga[x] + gb[y] - gab[n]
+                ga = gammaln(kx + a[k]) - gammaln(a[k])
+                gb = gammaln(ky + b[k]) - gammaln(b[k])
+                gab = gammaln(kn + a[k] + b[k]) - gammaln(a[k] + b[k])
+                lk = ll[k]
+                np.add(ga[ix], gb[iy], out=lk)
+                lk -= gab[i_n]
             else:
-                ll[:, k] = betaln(x + a[k], y + b[k]) - betaln(a[k], b[k])
-        ll += np.log(w)
-        ll -= ll.max(axis=1, keepdims=True)
+                ll[k] = betaln(x + a[k], y + b[k]) - betaln(a[k], b[k])
+        ll += np.log(w)[:, None]
+        top_l = ll[0].copy()
+        for k in range(1, K):
+            np.maximum(top_l, ll[k], out=top_l)
+        ll -= top_l
         r = np.exp(ll)
-        r /= r.sum(axis=1, keepdims=True)
-        rs = r.sum(axis=0) + 1e-12
+        tot = r[0].copy()
+        for k in range(1, K):
+            tot += r[k]
+        r /= tot
+        rs = _seq_sum(r) + 1e-12
         w = rs / rs.sum()
-        m = np.clip((r * f[:, None]).sum(axis=0) / rs, 1e-3, 1 - 1e-3)
-        var_f = (r * (f[:, None] - m) ** 2).sum(axis=0) / rs
-        noise = (r * (m * (1 - m))[None, :] / nf[:, None]).sum(axis=0) / rs
+        m = np.clip(_seq_sum(r * f) / rs, 1e-3, 1 - 1e-3)
+        var_f = _seq_sum(r * (f - m[:, None]) ** 2) / rs
+        noise = _seq_sum(r * (m * (1 - m))[:, None] / nf) / rs
         var_p = np.maximum(var_f - noise, 1e-6)
         phi = np.clip(m * (1 - m) / var_p - 1, 0.5, 1e5)
     return w, m, phi
