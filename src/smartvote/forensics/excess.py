@@ -310,6 +310,10 @@ def _logit(p: FloatA) -> FloatA:
     return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
 
 
+#: Readings of the reference sets' location and spread: ``mean`` (the estimate: mean and
+#: spread of the empirical logit) and ``median`` (median and lower-half spread, the former
+#: robust reading, kept for comparison).
+LOCATIONS = ("mean", "median")
 #: Reference sets (lowest-turnout shares of a region's stations) whose ratios are
 #: extrapolated to an empty set, and the least-squares weights of the intercept.
 REF_QUANTILES = np.array([0.15, 0.25, 0.35, 0.5])
@@ -338,11 +342,15 @@ class _Ratio:
         G: int,
         by_t: tuple[IntA, IntA, IntA] | None = None,
         by_s: tuple[IntA, IntA, IntA] | None = None,
+        location: str = "mean",
     ) -> None:
         """``by_t``/``by_s``: :func:`_sorted` of (g, lt) and (g, ls) when already computed.
         A set's stations in (region, share) order are the whole order filtered (a stable
         sort of a subset), so only two sorts are needed for all the sets."""
+        if location not in LOCATIONS:
+            raise ValueError(f"location must be one of {LOCATIONS}, not {location!r}")
         self.G = G
+        self.location = location
         one = np.ones((1, g.size))
         ot, ct, st_ = by_t if by_t is not None else _sorted(g, lt, G)
         os_ = (by_s if by_s is not None else _sorted(g, ls, G))[0]
@@ -361,10 +369,20 @@ class _Ratio:
         ks = []
         for i, gi, xs, nv, counts, starts in self.sets:
             ws = w[:, i]
-            mu = _wq(xs, gi, counts, starts, ws, 0.5)
-            d = xs[None, :] - mu[:, gi]
-            lo = ws * (d < 0)
-            den = row_sums(gi, G, lo)
+            if self.location == "mean":
+                # Mean and full spread of the empirical logit (the efficient reading, see
+                # module doc): one weighted sum each, no quantile.
+                den = row_sums(gi, G, ws)
+                mu = np.divide(
+                    row_sums(gi, G, ws * xs), den, out=np.full((R, G), np.nan), where=den > 0
+                )
+                d = xs[None, :] - mu[:, gi]
+                lo = ws
+            else:  # the former robust reading: median and lower-half spread
+                mu = _wq(xs, gi, counts, starts, ws, 0.5)
+                d = xs[None, :] - mu[:, gi]
+                lo = ws * (d < 0)
+                den = row_sums(gi, G, lo)
             # Counting noise of a station's empirical logit, 1/(V·s + ½) + 1/(V·(1 − s) + ½),
             # taken at the set's median share s: at the station's own observed share (the
             # former rule) it is biased, the more so in small stations, which made k change
@@ -504,7 +522,12 @@ def _robust_z(x: FloatA) -> FloatA:
 
 
 def excess(
-    st: Stations, *, boot: int = BOOT, rng_seed: int = 0, corner_rule: bool = True
+    st: Stations,
+    *,
+    boot: int = BOOT,
+    rng_seed: int = 0,
+    corner_rule: bool = True,
+    location: str = "mean",
 ) -> Excess:
     """Best estimate of the leader's falsified votes in ``st`` (see module doc);
     ``corner_rule=False`` scales the extreme corner with k·O like every other station
@@ -520,7 +543,7 @@ def excess(
     W, O = st.W.astype(float), st.O.astype(float)  # noqa: E741 - METHODS.md notation
     one = np.ones((1, st.n))  # station quantiles (voter weights were measured noisier)
     by_t, by_s = _sorted(g, lt, G), _sorted(g, ls, G)
-    ratio = _Ratio(g, lt, ls, V, G, by_t, by_s)
+    ratio = _Ratio(g, lt, ls, V, G, by_t, by_s, location)
     k0, K = ratio.at(one)
     k = k0[0]
     # Clean centres for the whole-region rule: turnout among the region's low-share half,
@@ -635,7 +658,7 @@ def excess(
     beta, beta_se, m = core_slope(g, lt, ls, lt <= med_t[g], Og, present & ~whole, G)
     if np.isfinite(beta):
         delta = beta * (lt - med_t[g])
-        k2 = _Ratio(g, lt, ls - delta, V, G, by_t).at(one)[0]
+        k2 = _Ratio(g, lt, ls - delta, V, G, by_t, location=location).at(one)[0]
         Oadj = np.bincount(g, weights=Oc * np.exp(delta), minlength=G).astype(np.float64)
         alt = float(combine(k2, Wg[None, :], Oadj[None, :], Wk[None, :], Nk[None, :])[0].sum())
     else:
