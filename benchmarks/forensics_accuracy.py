@@ -7,8 +7,9 @@
    truth (added ballots + switched votes), with the runs whose 95 % interval holds the
    truth, and the interval's mean width (in % of the truth, or of the leader's votes where
    the truth is 0); ``excess_sampling`` is ``excess`` with the former sampling-only interval
-   (± 1.96 bootstrap sd), ``excess_median`` ``excess`` with the former reading of the
-   reference sets (median and lower-half spread instead of mean and spread) and ``excess_sqrt`` the alternative extrapolation (linear in √q)
+   (± 1.96 bootstrap sd), ``excess_former`` the former estimate (session 6: reference
+   sets read by median and lower-half spread, each region extrapolated on its own line;
+   ``excess(st, location="median", extrapolation="region")``) and ``excess_sqrt`` the alternative extrapolation (linear in √q)
    that enters the interval. Error = estimate / truth − 1, or estimate / leader's votes where the truth is 0
    (``clean``, ``corr``); the correlation shift is ``corr`` − ``clean`` on the same seeds,
    in % of the leader's votes.
@@ -76,7 +77,7 @@ PUBLISHED = {
 
 METHODS = (
     "excess",
-    "excess_median",
+    "excess_former",
     "excess_sampling",
     "excess_sqrt",
     "shpilkin",
@@ -120,13 +121,13 @@ class Run:
 def one_run(st: Stations, truth: dict[str, Any], boot: int, seed: int) -> Run:
     T = float(truth["excess_votes"])
     e = excess(st, boot=boot, rng_seed=seed)
-    em = excess(st, boot=boot, rng_seed=seed, location="median")
+    em = excess(st, boot=boot, rng_seed=seed, location="median", extrapolation="region")
     r = sh.shpilkin(st, boot=boot, rng_seed=seed)
     z = 1.959963984540054
     est = {
         "excess": (e.votes, e.ci_low, e.ci_high),
-        # the former reading of the reference sets (median and lower-half spread)
-        "excess_median": (em.votes, em.ci_low, em.ci_high),
+        # the former estimate (median and lower-half spread, each region on its own line)
+        "excess_former": (em.votes, em.ci_low, em.ci_high),
         # the former interval (sampling only) and the alternative extrapolation's reading
         "excess_sampling": (e.votes, e.votes - z * e.sd, e.votes + z * e.sd),
         "excess_sqrt": (
@@ -264,8 +265,14 @@ def real(a: argparse.Namespace) -> None:
             f"{e.votes_sqrt / M:.2f} ± {e.t_sqrt * e.u_sqrt / M:.2f}; "
             f"excess cpu {cpu:.2f} s"
         )
+        er = excess(st, boot=0, location="median", extrapolation="region")
         print(
-            f"  former reading (median and lower-half spread of the reference sets): "
+            f"  former estimate (median reading, each region on its own line; session 6): "
+            f"{er.votes / M:.2f}; mean reading on the regions' own lines "
+            f"{e.votes_region_lines / M:.2f}; pooled factor {e.pooled_factor:.3f}"
+        )
+        print(
+            f"  median reading (median and lower-half spread of the reference sets): "
             f"{em.votes / M:.2f} ({em.ci_low / M:.2f}-{em.ci_high / M:.2f}), sd sampling "
             f"{em.sd / M:.3f}, extrapolation {em.u_extrapolation / M:.3f}; cpu {cpu_m:.2f} s "
             f"(mean/median cpu ratio {cpu / cpu_m:.2f}, same run; shared machine)"

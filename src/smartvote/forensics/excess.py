@@ -152,6 +152,7 @@ class Excess:
     location: str = "mean"  # reading of the reference sets (LOCATIONS)
     extrapolation: str = "pooled"  # EXTRAPOLATIONS
     pooled_factor: float = float("nan")  # γ: contamination slope per excess vote
+    votes_region_lines: float = float("nan")  # each region extrapolated on its own line
 
     def to_dict(self, leader_votes: float | None = None) -> dict[str, Any]:
         by_region = []
@@ -230,6 +231,18 @@ class Excess:
                 "the extreme corner (turnout and share >= 95%) scaled from their registered "
                 "voters"
             ),
+            "extrapolation": {
+                "kind": self.extrapolation,
+                "pooled_factor": self.pooled_factor,
+                "votes_region_lines": self.votes_region_lines,
+                "reading": (
+                    "'pooled' (the estimate): each region's contamination slope of the "
+                    "reference ratio on the set's size taken proportional to its excess, "
+                    "the factor pooled over the regions (least squares through the origin); "
+                    "'votes_region_lines': each region extrapolated on its own line (the "
+                    "former estimate, about twice as noisy on clean simulations)"
+                ),
+            },
             "regions_falsified_as_whole": [
                 self.region_names[g] for g in np.flatnonzero(self.whole)
             ],
@@ -771,4 +784,7 @@ def excess(
         location=location,
         extrapolation=extrapolation,
         pooled_factor=float(pooled_factor(K, Wg[None, :], Og[None, :], own)[0]),
+        votes_region_lines=float(
+            combine(_k_line(K), Wg[None, :], Og[None, :], Wk[None, :], Nk[None, :])[0].sum()
+        ),
     )
