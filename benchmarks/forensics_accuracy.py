@@ -272,7 +272,7 @@ def real(a: argparse.Namespace) -> None:
             f"{e.votes_region_lines / M:.2f}; pooled factor {e.pooled_factor:.3f}"
         )
         print(
-            f"  median reading (median and lower-half spread of the reference sets): "
+            f"  median reading with the pooled slope (median and lower-half spread of the sets): "
             f"{em.votes / M:.2f} ({em.ci_low / M:.2f}-{em.ci_high / M:.2f}), sd sampling "
             f"{em.sd / M:.3f}, extrapolation {em.u_extrapolation / M:.3f}; cpu {cpu_m:.2f} s "
             f"(mean/median cpu ratio {cpu / cpu_m:.2f}, same run; shared machine)"
