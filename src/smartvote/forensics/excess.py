@@ -67,8 +67,9 @@ freedom:
   classification of regions and the membership of the reference sets are kept fixed),
   ``boot`` replicates chosen for precision (51: Monte Carlo error of the sd ≈ 10 %);
 * the extrapolation's lack of fit: the national excess read with each set's ratio
-  should lie on the line whose intercept is the estimate; the residual standard error of
-  that intercept (2 degrees of freedom);
+  should lie on a line to an empty set (whose intercept was the estimate with each
+  region on its own line; the pooled slope reads the same extrapolation with less
+  noise); the residual standard error of that intercept (2 degrees of freedom);
 * prediction for regions falsified as a whole: their ratio is the national mean of the
   others', i.e. a prediction of an unseen region's ``k``, whose error includes the
   between-region variance τ² of the true ratio (method of moments, the regions' own
