@@ -7,7 +7,9 @@
    truth (added ballots + switched votes), with the runs whose 95 % interval holds the
    truth, and the interval's mean width (in % of the truth, or of the leader's votes where
    the truth is 0); ``excess_sampling`` is ``excess`` with the former sampling-only interval
-   (± 1.96 bootstrap sd) and ``excess_sqrt`` the alternative extrapolation (linear in √q)
+   (± 1.96 bootstrap sd), ``excess_former`` the former estimate (session 6: reference
+   sets read by median and lower-half spread, each region extrapolated on its own line;
+   ``excess(st, location="median", extrapolation="region")``) and ``excess_sqrt`` the alternative extrapolation (linear in √q)
    that enters the interval. Error = estimate / truth − 1, or estimate / leader's votes where the truth is 0
    (``clean``, ``corr``); the correlation shift is ``corr`` − ``clean`` on the same seeds,
    in % of the leader's votes.
@@ -73,7 +75,14 @@ PUBLISHED = {
     "2021": "13.8-14.1",
 }
 
-METHODS = ("excess", "excess_sampling", "excess_sqrt", "shpilkin", "regions_summed")
+METHODS = (
+    "excess",
+    "excess_former",
+    "excess_sampling",
+    "excess_sqrt",
+    "shpilkin",
+    "regions_summed",
+)
 
 
 def seeds(text: str) -> list[int]:
@@ -112,10 +121,13 @@ class Run:
 def one_run(st: Stations, truth: dict[str, Any], boot: int, seed: int) -> Run:
     T = float(truth["excess_votes"])
     e = excess(st, boot=boot, rng_seed=seed)
+    em = excess(st, boot=boot, rng_seed=seed, location="median", extrapolation="region")
     r = sh.shpilkin(st, boot=boot, rng_seed=seed)
     z = 1.959963984540054
     est = {
         "excess": (e.votes, e.ci_low, e.ci_high),
+        # the former estimate (median and lower-half spread, each region on its own line)
+        "excess_former": (em.votes, em.ci_low, em.ci_high),
         # the former interval (sampling only) and the alternative extrapolation's reading
         "excess_sampling": (e.votes, e.votes - z * e.sd, e.votes + z * e.sd),
         "excess_sqrt": (
@@ -226,6 +238,9 @@ def real(a: argparse.Namespace) -> None:
         c0 = time.process_time()
         e = excess(st, boot=a.boot)
         cpu = time.process_time() - c0
+        c0 = time.process_time()
+        em = excess(st, boot=a.boot, location="median")
+        cpu_m = time.process_time() - c0
         e0 = excess(st, boot=a.boot, corner_rule=False)
         r = sh.shpilkin(st, boot=a.boot)
         whole = [st.region_names[g] for g in np.flatnonzero(e.whole)]
@@ -249,6 +264,18 @@ def real(a: argparse.Namespace) -> None:
             f"combined {e.u / M:.3f}, df {e.df:.0f}, t {e.t_quantile:.2f}; √q reading "
             f"{e.votes_sqrt / M:.2f} ± {e.t_sqrt * e.u_sqrt / M:.2f}; "
             f"excess cpu {cpu:.2f} s"
+        )
+        er = excess(st, boot=0, location="median", extrapolation="region")
+        print(
+            f"  former estimate (median reading, each region on its own line; session 6): "
+            f"{er.votes / M:.2f}; mean reading on the regions' own lines "
+            f"{e.votes_region_lines / M:.2f}; pooled factor {e.pooled_factor:.3f}"
+        )
+        print(
+            f"  median reading with the pooled slope (median and lower-half spread of the sets): "
+            f"{em.votes / M:.2f} ({em.ci_low / M:.2f}-{em.ci_high / M:.2f}), sd sampling "
+            f"{em.sd / M:.3f}, extrapolation {em.u_extrapolation / M:.3f}; cpu {cpu_m:.2f} s "
+            f"(mean/median cpu ratio {cpu / cpu_m:.2f}, same run; shared machine)"
         )
         sens = e.sensitivity()
         print(

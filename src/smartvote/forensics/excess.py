@@ -9,13 +9,34 @@ tracker's simulations showed each to fail on its own (docs/5-forensics.md):
   the leader's clean votes in a region are ``k·ΣO`` with ``k = E[s]/E[1 − s]``, and
   ``E[s]`` can be read off *any* set of stations chosen on turnout alone. Reference sets
   are the region's lowest-turnout 15, 25, 35 and 50 % of stations (stuffing moves stations
-  out of them) and ``E[s]`` is estimated robustly in each: median and lower-half spread of
-  the empirical logit share ``log((W + ½)/(O + ½))``, minus its counting noise at the
-  set's median share, integrated over the logit-normal.
+  out of them) and ``E[s]`` is estimated in each from the mean and spread of the empirical
+  logit share ``log((W + ½)/(O + ½))``, minus its counting noise at the set's mean share,
+  integrated over the logit-normal. (Session 7: the former robust reading, median and
+  lower-half spread, ``location="median"``, was the main source of the estimate's noise
+  on clean elections — the median's efficiency is 64 % of the mean's and the half-sample
+  spread adds its own noise, both multiplied by about 2.2 in the extrapolation below —
+  and its −0.15 % bias; stuffed stations left in a set pull the mean up more than the
+  median, but the extrapolation removes that as it removes their effect on the set's
+  size: measured on scenarios A, B and ballot packs, the mean reading was as close to
+  the truth or closer, docs/5-forensics.md.)
   Stuffed stations that stay in a set make its ``k`` too high, more so the larger the set,
-  while without fraud ``k`` does not depend on the set: so ``k`` is the least-squares line
-  through the four sets extrapolated to an empty set (measured: this removes the
-  10–15 % low bias of a single 30 % set, at the price of about twice its variance). The
+  while without fraud ``k`` does not depend on the set: so ``k`` is extrapolated to an
+  empty set along the sets' least-squares slope (measured: this removes the 10–15 % low
+  bias of a single 30 % set). Each region on its own line (``extrapolation="region"``,
+  the estimate until session 6) multiplies the sets' noise by 2–3 and was the main part
+  of the estimate's noise on clean elections (sd 0.45–0.6 % of the leader's votes at
+  40,000 stations). The slope is therefore pooled (``"pooled"``, the estimate): stuffed
+  stations left in a region's sets are in proportion to its stuffing, so its slope in
+  votes, ``O_g·b_g``, is taken as ``γ·x_g`` with ``x_g = W_g − k_g(50 %)·O_g`` its excess
+  read with the largest set, and γ is the least-squares fit through the origin over the
+  regions that are their own reference; a region's excess is then ``(1 + γ/2)·x_g``. On a
+  clean election the ``x_g`` are noise and γ·Σx_g is about 1/√regions of the per-region
+  lines' noise (measured sd 0.18–0.22 % of the leader's votes, docs/5-forensics.md);
+  under fraud the proportional model was as close to the truth or closer in every
+  scenario. It assumes the contamination proportional to the region's excess: a
+  region-specific turnout–share relation that tilts its sets without fraud is spread
+  over all regions instead of kept in that one (on the real files the pooled estimate is
+  3–19 % below the regions' own lines, JSON ``extrapolation.votes_region_lines``). The
   region's excess is ``ΣW − k·ΣO`` over *all* its stations, so stuffing that leaves a
   station below any turnout peak is still counted (the per-region Shpilkin sum misses it);
 * **regions falsified as a whole**: when a region's whole distribution sits at a turnout
@@ -46,8 +67,9 @@ freedom:
   classification of regions and the membership of the reference sets are kept fixed),
   ``boot`` replicates chosen for precision (51: Monte Carlo error of the sd ≈ 10 %);
 * the extrapolation's lack of fit: the national excess read with each set's ratio
-  should lie on the line whose intercept is the estimate; the residual standard error of
-  that intercept (2 degrees of freedom);
+  should lie on a line to an empty set (whose intercept was the estimate with each
+  region on its own line; the pooled slope reads the same extrapolation with less
+  noise); the residual standard error of that intercept (2 degrees of freedom);
 * prediction for regions falsified as a whole: their ratio is the national mean of the
   others', i.e. a prediction of an unseen region's ``k``, whose error includes the
   between-region variance τ² of the true ratio (method of moments, the regions' own
@@ -142,6 +164,10 @@ class Excess:
     sd_sqrt: float = float("nan")
     u_sqrt: float = float("nan")
     t_sqrt: float = float("nan")
+    location: str = "mean"  # reading of the reference sets (LOCATIONS)
+    extrapolation: str = "pooled"  # EXTRAPOLATIONS
+    pooled_factor: float = float("nan")  # γ: contamination slope per excess vote
+    votes_region_lines: float = float("nan")  # each region extrapolated on its own line
 
     def to_dict(self, leader_votes: float | None = None) -> dict[str, Any]:
         by_region = []
@@ -213,12 +239,25 @@ class Excess:
             },
             "method": (
                 "smartvote best estimate: per region ΣW − k·ΣO with k = E[s]/E[1−s] read "
-                "robustly off the region's lowest-turnout 15/25/35/50 % of stations and "
+                f"off the {_LOC_TEXT[self.location]} of the empirical logit share in the "
+                "region's lowest-turnout 15/25/35/50 % of stations and "
                 "extrapolated to an empty set; "
                 "regions falsified as a whole scaled with the national ratio; stations in "
                 "the extreme corner (turnout and share >= 95%) scaled from their registered "
                 "voters"
             ),
+            "extrapolation": {
+                "kind": self.extrapolation,
+                "pooled_factor": self.pooled_factor,
+                "votes_region_lines": self.votes_region_lines,
+                "reading": (
+                    "'pooled' (the estimate): each region's contamination slope of the "
+                    "reference ratio on the set's size taken proportional to its excess, "
+                    "the factor pooled over the regions (least squares through the origin); "
+                    "'votes_region_lines': each region extrapolated on its own line (the "
+                    "former estimate, about twice as noisy on clean simulations)"
+                ),
+            },
             "regions_falsified_as_whole": [
                 self.region_names[g] for g in np.flatnonzero(self.whole)
             ],
@@ -310,6 +349,11 @@ def _logit(p: FloatA) -> FloatA:
     return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
 
 
+#: Readings of the reference sets' location and spread: ``mean`` (the estimate: mean and
+#: spread of the empirical logit) and ``median`` (median and lower-half spread, the former
+#: robust reading, kept for comparison).
+LOCATIONS = ("mean", "median")
+_LOC_TEXT = {"mean": "mean and spread", "median": "median and lower-half spread"}
 #: Reference sets (lowest-turnout shares of a region's stations) whose ratios are
 #: extrapolated to an empty set, and the least-squares weights of the intercept.
 REF_QUANTILES = np.array([0.15, 0.25, 0.35, 0.5])
@@ -338,11 +382,15 @@ class _Ratio:
         G: int,
         by_t: tuple[IntA, IntA, IntA] | None = None,
         by_s: tuple[IntA, IntA, IntA] | None = None,
+        location: str = "mean",
     ) -> None:
         """``by_t``/``by_s``: :func:`_sorted` of (g, lt) and (g, ls) when already computed.
         A set's stations in (region, share) order are the whole order filtered (a stable
         sort of a subset), so only two sorts are needed for all the sets."""
+        if location not in LOCATIONS:
+            raise ValueError(f"location must be one of {LOCATIONS}, not {location!r}")
         self.G = G
+        self.location = location
         one = np.ones((1, g.size))
         ot, ct, st_ = by_t if by_t is not None else _sorted(g, lt, G)
         os_ = (by_s if by_s is not None else _sorted(g, ls, G))[0]
@@ -361,12 +409,22 @@ class _Ratio:
         ks = []
         for i, gi, xs, nv, counts, starts in self.sets:
             ws = w[:, i]
-            mu = _wq(xs, gi, counts, starts, ws, 0.5)
-            d = xs[None, :] - mu[:, gi]
-            lo = ws * (d < 0)
-            den = row_sums(gi, G, lo)
+            if self.location == "mean":
+                # Mean and full spread of the empirical logit (the efficient reading, see
+                # module doc): one weighted sum each, no quantile.
+                den = row_sums(gi, G, ws)
+                mu = np.divide(
+                    row_sums(gi, G, ws * xs), den, out=np.full((R, G), np.nan), where=den > 0
+                )
+                d = xs[None, :] - mu[:, gi]
+                lo = ws
+            else:  # the former robust reading: median and lower-half spread
+                mu = _wq(xs, gi, counts, starts, ws, 0.5)
+                d = xs[None, :] - mu[:, gi]
+                lo = ws * (d < 0)
+                den = row_sums(gi, G, lo)
             # Counting noise of a station's empirical logit, 1/(V·s + ½) + 1/(V·(1 − s) + ½),
-            # taken at the set's median share s: at the station's own observed share (the
+            # taken at the set's centre share s: at the station's own observed share (the
             # former rule) it is biased, the more so in small stations, which made k change
             # with the set's size on clean simulations (docs/5-forensics.md).
             m = (1.0 / (1.0 + np.exp(-mu)))[:, gi]
@@ -381,6 +439,48 @@ class _Ratio:
         K = np.asarray(ks, dtype=np.float64)
         k0 = np.tensordot(_INTERCEPT, K, axes=1)
         return np.asarray(np.maximum(k0, 0.0), dtype=np.float64), K
+
+
+EXTRAPOLATIONS = ("pooled", "region")
+_SLOPE = np.linalg.pinv(_A)[1]
+_SLOPE_SQRT = np.linalg.pinv(_A_SQRT)[1]
+
+
+def pooled_factor(K: FloatA, Wr: FloatA, Or: FloatA, use: BoolA, sqrt: bool = False) -> FloatA:
+    """γ per weight row (R,): least squares through the origin, over the ``use`` regions,
+    of ``O_g·b_g`` (the region's reference ratio's slope on the set's size q, or √q, in
+    votes) on ``x_g = W_g − k_g(50 %)·O_g`` (its excess read with the largest set's ratio).
+    See :func:`pooled_k`."""
+    b = np.tensordot(_SLOPE_SQRT if sqrt else _SLOPE, K, axes=1)
+    x = Wr - K[-1] * Or
+    y = Or * b
+    m = use[None, :] & np.isfinite(x) & np.isfinite(y) & (Or > 0)
+    xm, ym = np.where(m, x, 0.0), np.where(m, y, 0.0)
+    sxx = (xm * xm).sum(axis=1)
+    return np.asarray(
+        np.divide((xm * ym).sum(axis=1), sxx, out=np.zeros(sxx.shape), where=sxx > 0),
+        dtype=np.float64,
+    )
+
+
+def pooled_k(K: FloatA, Wr: FloatA, Or: FloatA, use: BoolA, sqrt: bool = False) -> FloatA:
+    """Reference ratios (R, G) extrapolated to an empty set with a contamination slope
+    proportional to the region's excess (see module doc): ``k_g = k_g(50 %) − γ·d·x_g/O_g``
+    with ``x_g = W_g − k_g(50 %)·O_g``, ``d`` the largest set's distance to an empty one
+    (0.5, or √0.5 for the √q reading) and γ = :func:`pooled_factor` pooled over the ``use``
+    regions, so that a region's excess is ``(1 + γ·d)·x_g``."""
+    d = float((_A_SQRT if sqrt else _A)[-1, 1])
+    gam = pooled_factor(K, Wr, Or, use, sqrt)
+    kf = K[-1]
+    x = Wr - kf * Or
+    adj = np.divide(x, Or, out=np.full(x.shape, np.nan), where=Or > 0)
+    return np.asarray(np.maximum(kf - gam[:, None] * d * adj, 0.0), dtype=np.float64)
+
+
+def _k_line(K: FloatA) -> FloatA:
+    """Reference ratios (Q, R, G) extrapolated to an empty set linearly in q, each region
+    on its own line (R, G): the former estimate, ``extrapolation="region"``."""
+    return np.asarray(np.maximum(np.tensordot(_INTERCEPT, K, axes=1), 0.0), dtype=np.float64)
 
 
 def _k_sqrt(K: FloatA) -> FloatA:
@@ -504,11 +604,21 @@ def _robust_z(x: FloatA) -> FloatA:
 
 
 def excess(
-    st: Stations, *, boot: int = BOOT, rng_seed: int = 0, corner_rule: bool = True
+    st: Stations,
+    *,
+    boot: int = BOOT,
+    rng_seed: int = 0,
+    corner_rule: bool = True,
+    location: str = "mean",
+    extrapolation: str = "pooled",
 ) -> Excess:
     """Best estimate of the leader's falsified votes in ``st`` (see module doc);
     ``corner_rule=False`` scales the extreme corner with k·O like every other station
-    (the former reading, kept for comparison)."""
+    ``location="median"`` reads the reference sets by their median and lower-half
+    spread and ``extrapolation="region"`` extrapolates each region's own line through its
+    sets (the former readings, kept for comparison)."""
+    if extrapolation not in EXTRAPOLATIONS:
+        raise ValueError(f"extrapolation must be one of {EXTRAPOLATIONS}, not {extrapolation!r}")
     G = max(1, len(st.region_names))
     g = st.region
     V = np.maximum(st.valid, 1).astype(float)
@@ -520,9 +630,8 @@ def excess(
     W, O = st.W.astype(float), st.O.astype(float)  # noqa: E741 - METHODS.md notation
     one = np.ones((1, st.n))  # station quantiles (voter weights were measured noisier)
     by_t, by_s = _sorted(g, lt, G), _sorted(g, ls, G)
-    ratio = _Ratio(g, lt, ls, V, G, by_t, by_s)
-    k0, K = ratio.at(one)
-    k = k0[0]
+    ratio = _Ratio(g, lt, ls, V, G, by_t, by_s, location)
+    K = ratio.at(one)[1]
     # Clean centres for the whole-region rule: turnout among the region's low-share half,
     # share among its low-turnout half (stuffing moves stations out of both).
     (ot, ct, st_), (os_, cs, ss) = by_t, by_s
@@ -565,6 +674,14 @@ def excess(
     Nk = np.bincount(g, weights=np.where(corner, st.N.astype(float), 0.0), minlength=G).astype(
         np.float64
     )
+    own = present & ~whole  # regions that are their own reference
+
+    def kfun(KK: FloatA, Wr: FloatA, Or: FloatA, sqrt: bool = False) -> FloatA:
+        if extrapolation == "region":
+            return _k_sqrt(KK) if sqrt else _k_line(KK)
+        return pooled_k(KK, Wr, Or, own, sqrt)
+
+    k = kfun(K, Wg[None, :], Og[None, :])[0]
 
     def combine(
         kk: FloatA, Wr: FloatA, Or: FloatA, Wkr: FloatA, Nkr: FloatA
@@ -583,16 +700,17 @@ def excess(
     if boot > 1:
         rng = np.random.default_rng(rng_seed)
         for w in poisson_weights(st.n, boot, rng, chunk=16):
-            kb, Kb = ratio.at(w)
-            kreps.append(kb)
+            Kb = ratio.at(w)[1]
 
             def gs(v: FloatA, w: FloatA = w) -> FloatA:
                 return grouped_sums(g, G, w, v)
 
             Nv = st.N.astype(float)
             sums = (gs(Wc), gs(Oc), gs(np.where(corner, W, 0.0)), gs(np.where(corner, Nv, 0.0)))
+            kb = kfun(Kb, sums[0], sums[1])
+            kreps.append(kb)
             reps.append(combine(kb, *sums)[0])
-            sreps.append(combine(_k_sqrt(Kb), *sums)[0].sum(axis=1))
+            sreps.append(combine(kfun(Kb, sums[0], sums[1], True), *sums)[0].sum(axis=1))
     rep = np.concatenate(reps) if reps else np.zeros((0, G))
     kbs = np.concatenate(kreps) if kreps else np.zeros((0, G))
     sd_r = rep.std(axis=0, ddof=1) if rep.shape[0] > 1 else np.full(G, np.nan)
@@ -620,7 +738,8 @@ def excess(
     u, df, tq = combined_uncertainty(sd, rep.shape[0] - 1, u_ext, u_whole, m_tau - 1)
     # The alternative extrapolation (linear in √q) with its own uncertainty: the interval
     # is the union of the two readings' intervals (see module doc).
-    tot_s = float(combine(_k_sqrt(K), Wg[None, :], Og[None, :], Wk[None, :], Nk[None, :])[0].sum())
+    k_s = kfun(K, Wg[None, :], Og[None, :], True)
+    tot_s = float(combine(k_s, Wg[None, :], Og[None, :], Wk[None, :], Nk[None, :])[0].sum())
     sd_s = (
         float(np.concatenate(sreps).std(ddof=1))
         if len(sreps) and rep.shape[0] > 1
@@ -635,8 +754,9 @@ def excess(
     beta, beta_se, m = core_slope(g, lt, ls, lt <= med_t[g], Og, present & ~whole, G)
     if np.isfinite(beta):
         delta = beta * (lt - med_t[g])
-        k2 = _Ratio(g, lt, ls - delta, V, G, by_t).at(one)[0]
+        K2 = _Ratio(g, lt, ls - delta, V, G, by_t, location=location).at(one)[1]
         Oadj = np.bincount(g, weights=Oc * np.exp(delta), minlength=G).astype(np.float64)
+        k2 = kfun(K2, Wg[None, :], Oadj[None, :])
         alt = float(combine(k2, Wg[None, :], Oadj[None, :], Wk[None, :], Nk[None, :])[0].sum())
     else:
         alt = float("nan")
@@ -676,4 +796,10 @@ def excess(
         region_names=list(st.region_names) or ["all"],
         note=note,
         corner_stations=int(corner.sum()),
+        location=location,
+        extrapolation=extrapolation,
+        pooled_factor=float(pooled_factor(K, Wg[None, :], Og[None, :], own)[0]),
+        votes_region_lines=float(
+            combine(_k_line(K), Wg[None, :], Og[None, :], Wk[None, :], Nk[None, :])[0].sum()
+        ),
     )
