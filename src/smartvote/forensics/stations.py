@@ -16,12 +16,16 @@ embedded as a download in the HTML report.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from smartvote.forensics._frame import Stations
 from smartvote.forensics.integer import IntegerTest
 from smartvote.forensics.shpilkin import GroupShpilkin
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXTREME = 0.95
 
