@@ -35,7 +35,7 @@ from smartvote.forensics.digits import digit_tests
 from smartvote.forensics.excess import Excess, excess
 from smartvote.forensics.klimek import Klimek, klimek
 from smartvote.forensics.spikes import Spikes, spikes
-from smartvote.forensics.stations import station_list
+from smartvote.forensics.stations import listed, station_list
 from smartvote.jsonio import clean
 
 if TYPE_CHECKING:
@@ -88,11 +88,22 @@ class ForensicsResult:
     spikes: Spikes | None
     digits: dict[str, Any]
     electronic: dict[str, Any]
-    station_list: pd.DataFrame
+    #: Rows of the station list, and the function that builds it (:attr:`station_list`).
+    station_rows: int
+    list_stations: Callable[[], pd.DataFrame]
     fingerprint: fp.Fingerprint
     timings: dict[str, float] = field(default_factory=dict)
     #: CPU seconds of the thread that ran each method (``timings_cpu_s``).
     cpu: dict[str, float] = field(default_factory=dict)
+    _station_list: pd.DataFrame | None = None
+
+    @property
+    def station_list(self) -> pd.DataFrame:
+        """The station list (:func:`~smartvote.forensics.stations.station_list`), built on
+        first use: the JSON needs only its length, so ``--json`` alone never builds it."""
+        if self._station_list is None:
+            self._station_list = self.list_stations()
+        return self._station_list
 
     def regions_table(self) -> list[dict[str, Any]]:
         st, reg = self.stations, self.regional
@@ -198,7 +209,7 @@ class ForensicsResult:
                 "regions": self.regions_table(),
                 "districts": self.districts_table(),
                 "electronic": self.electronic,
-                "station_list": {"rows": len(self.station_list)},
+                "station_list": {"rows": self.station_rows},
                 "timings_s": self.timings,
                 "timings_cpu_s": self.cpu,
             }
@@ -353,7 +364,7 @@ def _run(
         shp, districts = done["shpilkin"]
         integ: it.IntegerTest = done["integer"]
         regional = shp.regional
-        lst = timed("station_list", lambda: station_list(st, integ, regional))
+        rows = timed("station_list", lambda: listed(st, integ, regional))
         kl: Klimek | None = done.get("klimek")
         spk: Spikes | None = done.get("spikes")
     finally:
@@ -366,7 +377,22 @@ def _run(
     timings["total"] = round(time.perf_counter() - t_all, 3)
     cpu["total"] = round(sum(cpu.values()), 3)
     return ForensicsResult(
-        election, st, exc, shp, regional, districts, integ, kl, spk, dig, el, lst, fpr, timings, cpu
+        election,
+        st,
+        exc,
+        shp,
+        regional,
+        districts,
+        integ,
+        kl,
+        spk,
+        dig,
+        el,
+        rows,
+        lambda: station_list(st, integ, regional),
+        fpr,
+        timings,
+        cpu,
     )
 
 
