@@ -59,6 +59,12 @@ def forensics(
         reading = _read_in_thread(p, election) if p.is_file() else None
         from smartvote.forensics.suite import Options, run_read, run_store
 
+        if reading is not None and not reading.done():
+            # Still reading (Arrow's parse leaves this thread idle): load pandas now, which
+            # the electronic comparison and the station list need once the methods run,
+            # instead of on this process's share of them.
+            import pandas  # noqa: F401
+
     opts = Options(monte_carlo=1000 if monte_carlo else 0, rng_seed=seed)
     if reading is not None:
         res = run_read(reading.result(), opts)

@@ -292,7 +292,10 @@ def _run(
         return shp, districts
 
     def el_job() -> dict[str, Any]:
-        from smartvote.forensics.electronic import electronic
+        from smartvote.gcpause import no_gc
+
+        with no_gc():  # the comparison's module loads pandas (its objects are no garbage)
+            from smartvote.forensics.electronic import electronic
 
         return electronic(frame(), channel_votes() if callable(channel_votes) else channel_votes)
 
