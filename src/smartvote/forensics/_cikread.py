@@ -21,6 +21,7 @@ test_cikread.py`` checks that both give the same stations and the same JSON.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,9 @@ class FileStations:
     frame: Callable[[], pd.DataFrame]
     #: Candidate votes by district and channel; None when the file has no electronic unit.
     channel_votes: Callable[[], pd.DataFrame] | None
+    #: Wall and CPU seconds (this thread) from the parsed table to the stations
+    #: (``timings_s.prepare``).
+    took: tuple[float, float] = (0.0, 0.0)
 
 
 def read_stations(
@@ -101,6 +105,7 @@ def _read(p: Path, election: str | None, lim: Limits) -> FileStations | None:
     table = arrow_table(p, header, lim)
     if table is None or table.num_rows == 0:
         return None
+    t0, c0 = time.perf_counter(), time.thread_time()
     n = table.num_rows
     roles = classify_columns(header)
     kind = detect_kind(roles, header)
@@ -197,7 +202,8 @@ def _read(p: Path, election: str | None, lim: Limits) -> FileStations | None:
         dist = ids.district.to_numpy(zero_copy_only=False)
         return channel_votes_from_matrix(race, dist, electronic, votes, cands)
 
-    return FileStations(name, race, st, frame, channel_votes if electronic.any() else None)
+    took = (time.perf_counter() - t0, time.thread_time() - c0)
+    return FileStations(name, race, st, frame, channel_votes if electronic.any() else None, took)
 
 
 def _counts(col: pa.ChunkedArray) -> FloatA | None:
