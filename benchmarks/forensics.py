@@ -299,34 +299,46 @@ def stages_child(path: Path) -> None:
     import sys
 
     # The imports of the command, in a fresh interpreter (this script has loaded numpy and
-    # the suite already).
+    # the suite already): the file reader without pandas where the tree has it.
     probe = (
-        "import time; t, c = time.perf_counter(), time.process_time(); "
-        "import smartvote.cli.forensics, smartvote.forensics.suite, smartvote.io.detect; "
-        "print(time.perf_counter() - t, time.process_time() - c)"
+        "import sys, time; t, c = time.perf_counter(), time.process_time(); "
+        "import smartvote.cli.forensics, smartvote.forensics.suite\n"
+        "try:\n import smartvote.forensics._cikread\n"
+        "except ImportError:\n import smartvote.io.detect\n"
+        "print(time.perf_counter() - t, time.process_time() - c, 'pandas' in sys.modules)"
     )
     imp = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
-    t_imp, c_imp = (float(x) for x in imp.stdout.split())
+    t_imp, c_imp, pandas_loaded = imp.stdout.split()
+    t_imp, c_imp = float(t_imp), float(c_imp)
     from smartvote.forensics import suite
-    from smartvote.io.detect import read_any
 
     mark("start")
+    opts = suite.Options(workers=1)
+    try:  # the command's reader: station arrays straight from Arrow, no pandas
+        from smartvote.forensics._cikread import read_stations
 
-    e = read_any(path)
-    mark("read file")
-    frame = suite.station_frame(e)
-    mark("station frame")
-    from smartvote.forensics._file import channel_votes_from_batch
+        fs = read_stations(path)
+        assert fs is not None, f"{path}: the pandas-free reader declined"
+        mark("read stations (no pandas)")
+        import pandas  # noqa: F401 - the command loads it beside the methods
 
-    cv = channel_votes_from_batch(e, str(frame["race"].iloc[0]))
-    mark("channel votes")
-    res = suite.run_suite(
-        frame, election=e.election, channel_votes=cv, options=suite.Options(workers=1)
-    )
+        mark("import pandas")
+        res = suite.run_stations(fs, opts)
+    except ImportError:  # a --before tree without it: the election type, then its frame
+        from smartvote.forensics._file import channel_votes_from_batch
+        from smartvote.io.detect import read_any
+
+        e = read_any(path)
+        mark("read file")
+        frame = suite.station_frame(e)
+        mark("station frame")
+        cv = channel_votes_from_batch(e, str(frame["race"].iloc[0]))
+        mark("channel votes")
+        res = suite.run_suite(frame, election=e.election, channel_votes=cv, options=opts)
     mark("suite")
     res.to_dict()
     mark("to JSON")
-    parts = [f"imports {t_imp:.2f}/{c_imp:.2f}"] + [
+    parts = [f"imports {t_imp:.2f}/{c_imp:.2f} (pandas loaded: {pandas_loaded})"] + [
         f"{b[0]} {b[1] - a[1]:.2f}/{b[2] - a[2]:.2f}" for a, b in itertools.pairwise(marks)
     ]
     print(f"[2021 stages] source {suite.__file__}")

@@ -57,11 +57,17 @@ def forensics(
         # A file is read in a thread while this one imports the methods (SciPy, the
         # suite): Arrow parses the CSV without the GIL, so the two overlap on a second core.
         reading = _read_in_thread(p, election) if p.is_file() else None
-        from smartvote.forensics.suite import Options, run_election, run_store
+        from smartvote.forensics.suite import Options, run_read, run_store
+
+        if reading is not None and not reading.done():
+            # Still reading (Arrow's parse leaves this thread idle): load pandas now, which
+            # the electronic comparison and the station list need once the methods run,
+            # instead of on this process's share of them.
+            import pandas  # noqa: F401
 
     opts = Options(monte_carlo=1000 if monte_carlo else 0, rng_seed=seed)
     if reading is not None:
-        res = run_election(reading.result(), opts)
+        res = run_read(reading.result(), opts)
     elif ("/" in target or p.suffix.lower() in (".csv", ".zip", ".parquet", ".pq")) and (
         not p.exists()
     ):
@@ -158,9 +164,10 @@ def _exit_now() -> None:
 
 
 def _read_in_thread(path: Path, election: str | None) -> Future[Any]:
-    """:func:`smartvote.io.detect.read_any` of a file in a daemon thread (not a pool's
-    worker, which interpreter exit would wait for, holding up Ctrl-C); the future's
-    ``result()`` returns the election or raises the reader's error in the caller."""
+    """:func:`smartvote.forensics._cikread.read_file` of a file in a daemon thread (not a
+    pool's worker, which interpreter exit would wait for, holding up Ctrl-C); the future's
+    ``result()`` returns the stations (or the election) or raises the reader's error in
+    the caller."""
     import threading
     from concurrent.futures import Future
 
@@ -168,9 +175,9 @@ def _read_in_thread(path: Path, election: str | None) -> Future[Any]:
 
     def run() -> None:
         try:
-            from smartvote.io.detect import read_any
+            from smartvote.forensics._cikread import read_file
 
-            fut.set_result(read_any(path, election=election))
+            fut.set_result(read_file(path, election))
         except BaseException as e:  # re-raised in the caller's thread by result()
             fut.set_exception(e)
 

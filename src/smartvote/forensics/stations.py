@@ -16,20 +16,25 @@ embedded as a download in the HTML report.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from smartvote.forensics._frame import Stations
 from smartvote.forensics.integer import IntegerTest
 from smartvote.forensics.shpilkin import GroupShpilkin
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 EXTREME = 0.95
 
 
-def station_list(
-    st: Stations, integer: IntegerTest, regional: GroupShpilkin, min_excess: float = 50.0
-) -> pd.DataFrame:
-    """Stations with at least one signal (see module doc), most excess votes first."""
+def _signals(
+    st: Stations, integer: IntegerTest, regional: GroupShpilkin, min_excess: float
+) -> tuple[np.ndarray, ...]:
+    """Per station: integer turnout, integer result, extreme, excess votes, and whether
+    any of them puts it on the list."""
     t, v = st.t, st.v
     it = np.zeros(st.n, dtype=bool)
     iv = np.zeros(st.n, dtype=bool)
@@ -39,6 +44,23 @@ def station_list(
     peak = regional.peak[st.region] / 100.0
     k = regional.k[st.region]
     ex = np.where(t > peak + 0.01, np.maximum(st.W - k * st.O, 0.0), 0.0)
+    keep = it | iv | extreme | (ex >= max(min_excess, 1.0))
+    return it, iv, extreme, ex, keep
+
+
+def listed(
+    st: Stations, integer: IntegerTest, regional: GroupShpilkin, min_excess: float = 50.0
+) -> int:
+    """How many stations :func:`station_list` lists (without building the table)."""
+    return int(_signals(st, integer, regional, min_excess)[-1].sum())
+
+
+def station_list(
+    st: Stations, integer: IntegerTest, regional: GroupShpilkin, min_excess: float = 50.0
+) -> pd.DataFrame:
+    """Stations with at least one signal (see module doc), most excess votes first."""
+    it, iv, extreme, ex, keep = _signals(st, integer, regional, min_excess)
+    t, v = st.t, st.v
     df = st.frame.copy()
     df["registered"] = st.N
     df["ballots"] = st.B
@@ -50,6 +72,5 @@ def station_list(
     df["integer_result"] = iv
     df["extreme"] = extreme
     df["excess_votes"] = np.round(ex).astype(np.int64)
-    keep = it | iv | extreme | (ex >= max(min_excess, 1.0))
     out = df[keep].sort_values(["excess_votes", "turnout_pct"], ascending=False, kind="stable")
     return out.reset_index(drop=True)

@@ -25,23 +25,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from smartvote.csvsafe import spreadsheet_safe
 from smartvote.forensics import _fork
 from smartvote.forensics import fingerprint as fp
 from smartvote.forensics import integer as it
 from smartvote.forensics import shpilkin as sh
 from smartvote.forensics._frame import Stations, choose_race, prepare
 from smartvote.forensics.digits import digit_tests
-from smartvote.forensics.electronic import electronic
 from smartvote.forensics.excess import Excess, excess
 from smartvote.forensics.klimek import Klimek, klimek
 from smartvote.forensics.spikes import Spikes, spikes
-from smartvote.forensics.stations import station_list
+from smartvote.forensics.stations import listed, station_list
 from smartvote.jsonio import clean
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from smartvote.forensics._cikread import FileStations
     from smartvote.io.election import Election
 
 
@@ -88,11 +88,22 @@ class ForensicsResult:
     spikes: Spikes | None
     digits: dict[str, Any]
     electronic: dict[str, Any]
-    station_list: pd.DataFrame
+    #: Rows of the station list, and the function that builds it (:attr:`station_list`).
+    station_rows: int
+    list_stations: Callable[[], pd.DataFrame]
     fingerprint: fp.Fingerprint
     timings: dict[str, float] = field(default_factory=dict)
     #: CPU seconds of the thread that ran each method (``timings_cpu_s``).
     cpu: dict[str, float] = field(default_factory=dict)
+    _station_list: pd.DataFrame | None = None
+
+    @property
+    def station_list(self) -> pd.DataFrame:
+        """The station list (:func:`~smartvote.forensics.stations.station_list`), built on
+        first use: the JSON needs only its length, so ``--json`` alone never builds it."""
+        if self._station_list is None:
+            self._station_list = self.list_stations()
+        return self._station_list
 
     def regions_table(self) -> list[dict[str, Any]]:
         st, reg = self.stations, self.regional
@@ -140,15 +151,13 @@ class ForensicsResult:
         G = len(st.district_names)
         cnt = np.bincount(st.district, minlength=G)
         N = np.bincount(st.district, weights=st.N.astype(float), minlength=G)
-        reg = (
-            pd.Series(np.asarray(st.region_names, dtype=object)[st.region])
-            .groupby(st.district)
-            .first()
-        )
+        # the region of each district's first station ("" for a district without any)
+        seen, first = np.unique(st.district, return_index=True)
+        reg = dict(zip(seen.tolist(), st.region[first].tolist(), strict=True))
         return [
             {
                 "district": st.district_names[g],
-                "region": str(reg.get(g, "")),
+                "region": st.region_names[reg[g]] if g in reg else "",
                 "stations": int(cnt[g]),
                 "registered": int(N[g]),
                 "turnout": _f(d.official_turnout[g]),
@@ -200,7 +209,7 @@ class ForensicsResult:
                 "regions": self.regions_table(),
                 "districts": self.districts_table(),
                 "electronic": self.electronic,
-                "station_list": {"rows": len(self.station_list)},
+                "station_list": {"rows": self.station_rows},
                 "timings_s": self.timings,
                 "timings_cpu_s": self.cpu,
             }
@@ -221,9 +230,37 @@ def run_suite(
 ) -> ForensicsResult:
     """Every method on the station frame (see module doc). ``channel_votes`` may be a
     function that computes them: it is then called beside the other methods."""
+    t0, c0 = time.perf_counter(), time.thread_time()
+    frame = choose_race(frame)
+    st = prepare(frame)
+    took = (time.perf_counter() - t0, time.thread_time() - c0)
+    return _run(st, election, lambda: frame, channel_votes, options or Options(), took, t0)
+
+
+def run_stations(fs: FileStations, options: Options | None = None) -> ForensicsResult:
+    """Every method on the stations of a file read without pandas
+    (:func:`smartvote.forensics._cikread.read_stations`): the same numbers as
+    :func:`run_election` on the same file."""
     o = options or Options()
-    timings: dict[str, float] = {}
-    cpu: dict[str, float] = {}
+    return _run(fs.stations, fs.election, fs.frame, fs.channel_votes, o, fs.took)
+
+
+def _run(
+    st: Stations,
+    election: str,
+    frame: Callable[[], pd.DataFrame],
+    channel_votes: pd.DataFrame | Callable[[], pd.DataFrame | None] | None,
+    o: Options,
+    took: tuple[float, float] = (0.0, 0.0),
+    t_all: float | None = None,
+) -> ForensicsResult:
+    """The methods on the stations; ``frame()`` gives the station frame of every row for
+    the electronic comparison (pandas, loaded then); ``took`` the wall and CPU seconds of
+    preparing the stations (``timings_s.prepare``), and ``t_all`` when the suite began
+    (``timings_s.total``; default now: a file's stations were made in the reading thread,
+    beside the imports)."""
+    timings: dict[str, float] = {"prepare": round(took[0], 3)}
+    cpu: dict[str, float] = {"prepare": round(took[1], 3)}
 
     def timed(name: str, fn: Callable[[], Any]) -> Any:
         """``fn()``, its wall time in ``timings`` and the CPU time of the thread that ran
@@ -234,9 +271,7 @@ def run_suite(
         cpu[name] = round(time.thread_time() - c0, 3)
         return r
 
-    t_all = time.perf_counter()
-    frame = choose_race(frame)
-    st = timed("prepare", lambda: prepare(frame))
+    t_all = time.perf_counter() if t_all is None else t_all
 
     kl_job = lambda: klimek(st, boot=o.klimek_boot, rng_seed=o.rng_seed)  # noqa: E731
     sp_job = lambda: spikes(st, resamples=o.spike_resamples, rng_seed=o.rng_seed)  # noqa: E731
@@ -260,9 +295,13 @@ def run_suite(
         )
         return shp, districts
 
-    el_job = lambda: electronic(  # noqa: E731
-        frame, channel_votes() if callable(channel_votes) else channel_votes
-    )
+    def el_job() -> dict[str, Any]:
+        from smartvote.gcpause import no_gc
+
+        with no_gc():  # the comparison's module loads pandas (its objects are no garbage)
+            from smartvote.forensics.electronic import electronic
+
+        return electronic(frame(), channel_votes() if callable(channel_votes) else channel_votes)
 
     # The heavy methods are independent, each with its own random generator, so every
     # number is the same wherever it runs. On two cores they are shared between this
@@ -332,7 +371,7 @@ def run_suite(
         shp, districts = done["shpilkin"]
         integ: it.IntegerTest = done["integer"]
         regional = shp.regional
-        lst = timed("station_list", lambda: station_list(st, integ, regional))
+        rows = timed("station_list", lambda: listed(st, integ, regional))
         kl: Klimek | None = done.get("klimek")
         spk: Spikes | None = done.get("spikes")
     finally:
@@ -345,7 +384,22 @@ def run_suite(
     timings["total"] = round(time.perf_counter() - t_all, 3)
     cpu["total"] = round(sum(cpu.values()), 3)
     return ForensicsResult(
-        election, st, exc, shp, regional, districts, integ, kl, spk, dig, el, lst, fpr, timings, cpu
+        election,
+        st,
+        exc,
+        shp,
+        regional,
+        districts,
+        integ,
+        kl,
+        spk,
+        dig,
+        el,
+        rows,
+        lambda: station_list(st, integ, regional),
+        fpr,
+        timings,
+        cpu,
     )
 
 
@@ -383,15 +437,27 @@ def run_store(
 def run_file(
     path: str | Path, election: str | None = None, options: Options | None = None
 ) -> ForensicsResult:
-    """The suite on a file, read straight into the election type (no DuckDB store)."""
-    from smartvote.io.detect import read_any
+    """The suite on a file, no DuckDB store: a CIK protocol table read straight into
+    station arrays (:func:`~smartvote.forensics._cikread.read_stations`), any other file
+    (or one that reader declines) into the election type."""
+    from smartvote.forensics._cikread import read_file
 
-    return run_election(read_any(path, election=election), options)
+    return run_read(read_file(path, election), options)
+
+
+def run_read(read: FileStations | Election, options: Options | None = None) -> ForensicsResult:
+    """The suite on what :func:`smartvote.forensics._cikread.read_file` returned."""
+    from smartvote.forensics._cikread import FileStations
+
+    if isinstance(read, FileStations):
+        return run_stations(read, options)
+    return run_election(read, options)
 
 
 def forensics_demo(db_path: str | Path, election: str, report_path: str | Path) -> dict[str, Any]:
     """For ``smartvote demo``: run the suite on a stored election, write the HTML report
     (and the station list beside it as CSV); return the JSON with the paths."""
+    from smartvote.csvsafe import spreadsheet_safe
     from smartvote.report.forensics import write_report
 
     res = run_store(db_path, election)
@@ -412,6 +478,8 @@ __all__ = [
     "prepare",
     "run_election",
     "run_file",
+    "run_read",
+    "run_stations",
     "run_store",
     "run_suite",
     "station_frame",

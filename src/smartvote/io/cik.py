@@ -16,107 +16,32 @@ side (station numbers, pseudo-stations, unit ids) lives in :mod:`smartvote.io.ci
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
 from smartvote.io.cik_ids import PSEUDO_STATION_REGISTERED as PSEUDO_STATION_REGISTERED
 from smartvote.io.cik_ids import Ids, electronic_mask, only_value, read_ids, unit_ids
-from smartvote.io.columns import PROTOCOL_LINES
-from smartvote.io.election import Election, row_sums
+from smartvote.io.cik_table import ID_COLUMNS as ID_COLUMNS
+from smartvote.io.cik_table import (
+    MAX_COUNT,
+    RANGE_DETAIL,
+    arrow_table,
+    candidate_names,
+    election_name,
+    first_column_by_role,
+    require_registered,
+    unit_lines,
+)
+from smartvote.io.cik_table import classify_columns as classify_columns
+from smartvote.io.cik_table import detect_kind as detect_kind
+from smartvote.io.cik_table import looks_like_cik as looks_like_cik
+from smartvote.io.election import Election
 from smartvote.io.files import Limits, diagnose, open_text_bytes, read_header
-from smartvote.names import norm_name, party_key, party_label, strip_ballot_number
-
-#: Largest count accepted: every integer up to it is exact in float64 (the readers' working
-#: type) and in the store's BIGINT. Larger values, ``inf`` and ``1e23`` are input errors.
-MAX_COUNT = 2**53 - 1
-_RANGE_DETAIL = f"protocol lines and votes must be finite and at most {MAX_COUNT:,}"
-
-ID_COLUMNS = ("level", "name", "region", "oik", "tik", "uik")
-
-
-def _k(header: str) -> str:
-    return norm_name(header)
-
-
-# Ordered: the first matching rule classifies a column. Absentee certificates first.
-_LINE_RULES: list[tuple[str, Callable[[str], bool]]] = [
-    ("absentee", lambda h: "открепительн" in h),
-    (
-        "registered",
-        lambda h: bool(
-            re.search(r"(избирателей|участников голосования),? (внесенных|включенных)", h)
-        ),
-    ),
-    ("not_counted", lambda h: "не учтенных" in h and "бюллетен" in h),
-    ("received", lambda h: "бюллетен" in h and "получен" in h),
-    ("early", lambda h: "бюллетен" in h and "выданных" in h and "досрочно" in h),
-    ("outside", lambda h: "бюллетен" in h and "выданных" in h and "вне помещени" in h),
-    (
-        "at_station",
-        lambda h: (
-            "бюллетен" in h and "выданных" in h and ("в помещени" in h or "в день голосования" in h)
-        ),
-    ),
-    ("issued_total", lambda h: "бюллетен" in h and "выданных" in h),
-    ("cancelled", lambda h: "погашенных" in h and "бюллетен" in h),
-    ("portable", lambda h: "бюллетен" in h and "переносных" in h),
-    ("stationary", lambda h: "бюллетен" in h and "стационарных" in h),
-    ("found_total", lambda h: "бюллетен" in h and "ящиках" in h),
-    ("invalid", lambda h: "недействительных" in h),
-    ("valid", lambda h: "действительных" in h),
-    ("lost", lambda h: "утраченных" in h and "бюллетен" in h),
-]
-
-
-def classify_columns(header: list[str]) -> dict[str, str]:
-    """Map each column to an id role, a protocol line, ``extra``, ``url`` or ``choice``."""
-    roles: dict[str, str] = {}
-    taken: set[str] = set()
-    for col in header:
-        h = _k(col)
-        if h in ID_COLUMNS:
-            roles[col] = h
-            continue
-        if h == "url":
-            roles[col] = "url"
-            continue
-        role = "choice"
-        if h.startswith("число"):
-            role = "extra"
-            for name, test in _LINE_RULES:
-                if test(h):
-                    role = name if name != "absentee" else "extra"
-                    break
-            if role in taken:
-                role = "extra"
-        if role not in ("choice", "extra"):
-            taken.add(role)
-        roles[col] = role
-    return roles
-
-
-def detect_kind(roles: dict[str, str], header: list[str]) -> str:
-    """Election kind from the choice columns: ``duma``, ``president`` or ``referendum``."""
-    choices = [c for c in header if roles[c] == "choice"]
-    if {_k(c) for c in choices} >= {"да", "нет"}:
-        return "referendum"
-    numbered = sum(strip_ballot_number(c)[0] is not None for c in choices)
-    if "oik" in roles.values() or (choices and numbered == len(choices)):
-        return "duma"
-    return "president"
-
-
-def looks_like_cik(header: list[str]) -> bool:
-    roles = classify_columns(header)
-    return "registered" in roles.values() and any(r == "choice" for r in roles.values())
+from smartvote.names import norm_name, party_key
 
 
 def _const(value: str, n: int) -> pd.Categorical:
@@ -145,7 +70,7 @@ def _numeric(df: pd.DataFrame, col: str, file: str) -> np.ndarray:
             mask, rule, "protocol lines and votes must be non-negative whole numbers", file, col, s
         ):
             raise InputError(p)
-    if p := Problem.first(arr > MAX_COUNT, "range", _RANGE_DETAIL, file, col, s):
+    if p := Problem.first(arr > MAX_COUNT, "range", RANGE_DETAIL, file, col, s):
         raise InputError(p)  # also catches inf: NaN (a blank) compares False
     return arr
 
@@ -175,10 +100,10 @@ def read_cik_frame(
     """
     header = [str(c) for c in df.columns]
     roles = classify_columns(header)
-    _require_registered(roles, file)
+    require_registered(roles, file)
     kind = kind or detect_kind(roles, header)
-    election = _election_name(file, election, kind)
-    by_role = _first_column_by_role(roles)
+    election = election_name(file, election, kind)
+    by_role = first_column_by_role(roles)
     n = len(df)
     ids = read_ids(df, by_role)
     nums = _protocol_numbers(df, by_role, file)
@@ -194,7 +119,7 @@ def read_cik_frame(
             )
             return _flag_copies(b, df, copies, line)
     race = f"{election}/list" if kind == "duma" else f"{election}/{kind}"
-    units = _units_frame(election, race, file, ids, unit_a, electronic, _unit_lines(nums, n), line)
+    units = _units_frame(election, race, file, ids, unit_a, electronic, unit_lines(nums, n), line)
     choice_cols = [c for c in header if roles[c] == "choice"]
     votes = _vote_matrix(df, choice_cols, file)
     candidates = _candidates_frame(election, race, kind, choice_cols, votes)
@@ -213,60 +138,6 @@ def read_cik_frame(
     )
 
 
-def _require_registered(roles: dict[str, str], file: str) -> None:
-    """Reject a header without a registered-voters line: it is not a CIK protocol table.
-
-    Every later step (turnout, the pseudo-station rule) needs that line, so its absence is
-    reported on the header row (row 1) before anything else is read.
-    """
-    if "registered" not in roles.values():
-        raise InputError(
-            Problem(
-                rule="cik_header",
-                detail="no registered-voters line (Число избирателей, внесенных/включенных в список…)",
-                file=file,
-                row=1,
-            )
-        )
-
-
-def _election_name(file: str, election: str | None, kind: str) -> str:
-    """The election name: as given, else the file's stem, else ``KIND-YEAR`` from the name.
-
-    A stem that starts with a year (``2021.csv.zip``) is not a name by itself, so the kind
-    is prefixed (``duma-2021``); a file name with no year at all cannot be named and the
-    caller must pass ``--election``.
-    """
-    stem = Path(file).name.split(".")[0]
-    if election is None and not re.match(r"^(19|20)\d\d", stem):
-        election = stem
-    if election is None:
-        m = re.search(r"(19|20)\d\d", Path(file).name)
-        if not m:
-            raise InputError(
-                Problem(
-                    rule="election_name",
-                    detail="cannot derive an election name from the file name; pass --election",
-                    file=file,
-                )
-            )
-        election = f"{kind}-{m.group(0)}"
-    return election
-
-
-def _first_column_by_role(roles: dict[str, str]) -> dict[str, str]:
-    """Role → the first column holding it (ids, ``url`` and protocol lines; not choices/extras).
-
-    :func:`classify_columns` already demotes a repeated protocol line to ``extra``; the
-    first-wins rule here also settles a repeated id column.
-    """
-    by_role: dict[str, str] = {}
-    for col, role in roles.items():
-        if role not in ("choice", "extra"):
-            by_role.setdefault(role, col)
-    return by_role
-
-
 def _protocol_numbers(
     df: pd.DataFrame, by_role: dict[str, str], file: str
 ) -> dict[str, np.ndarray]:
@@ -279,35 +150,6 @@ def _protocol_numbers(
         role: _numeric(df, col, file)
         for role, col in by_role.items()
         if role not in ID_COLUMNS and role != "url"
-    }
-
-
-def _unit_lines(nums: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
-    """The units' protocol-line columns (float64, NaN = blank), in the stored order.
-
-    Ballots issued is the sum of its parts (early, at the station, outside) when the file
-    splits it, else the total line; ballots found likewise from portable + stationary
-    boxes; valid, when the file lacks the line, is found − invalid. A line the file does
-    not have is blank.
-    """
-    blank = np.full(n, np.nan)
-
-    def get(role: str) -> np.ndarray:
-        return nums.get(role, blank)
-
-    split = [nums[r] for r in ("early", "at_station", "outside") if r in nums]
-    ballots = row_sums(np.column_stack(split)) if split else get("issued_total")
-    boxes = [nums[r] for r in ("portable", "stationary") if r in nums]
-    found = row_sums(np.column_stack(boxes)) if boxes else get("found_total")
-    invalid = get("invalid")
-    valid = get("valid") if "valid" in nums else found - invalid
-    return {
-        "registered": nums["registered"],
-        "ballots": ballots,
-        "found": found,
-        "valid": valid,
-        "invalid": invalid,
-        **{r: get(r) for r in PROTOCOL_LINES},
     }
 
 
@@ -362,18 +204,7 @@ def _candidates_frame(
     next position. The regime is unknown in a bare protocol: the national leader (most
     votes) is assumed, and can be changed with ``ingest --regime NAME``.
     """
-    names: list[str] = []
-    parties: list[str] = []
-    positions: list[int] = []
-    for c in choice_cols:
-        pos, label = strip_ballot_number(c)
-        if kind == "duma":
-            names.append(party_label(c))
-            parties.append(party_label(c))
-        else:
-            names.append(label)
-            parties.append("")
-        positions.append(pos if pos is not None else len(positions) + 1)
+    names, parties, positions = candidate_names(kind, choice_cols)
     k = len(choice_cols)
     totals = np.nansum(votes, axis=0)
     leader = int(np.argmax(totals)) if k else -1
@@ -515,30 +346,7 @@ def read_cik(
 
 
 def _read_arrow(p: Path, header: list[str], limits: Limits) -> pd.DataFrame | None:
-    """The table through ``pyarrow.csv``, or None to let the slow path read it (and explain)."""
-    if len(set(header)) != len(header):
-        return None
-    roles = classify_columns(header)
-    text = [c for c in header if roles[c] in (*ID_COLUMNS, "url")]
-    convert = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in text},
-        null_values=[""],  # only an empty cell is blank, never the text `nan`, `NA`, `null`
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-        timestamp_parsers=[],
-    )
-    try:
-        with open_text_bytes(p, limits) as fh:
-            table = pacsv.read_csv(
-                fh,
-                read_options=pacsv.ReadOptions(block_size=4 << 20),
-                convert_options=convert,
-            )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        return None
-    if table.column_names != header:
-        return None
-    for col in table.columns:  # Arrow parses the text `nan` as a number: the slow path names it
-        if pa.types.is_floating(col.type) and pc.any(pc.is_nan(col)).as_py():
-            return None
-    return table.to_pandas()
+    """The table through ``pyarrow.csv`` (:func:`~smartvote.io.cik_table.arrow_table`), or
+    None to let the slow path read it (and explain)."""
+    table = arrow_table(p, header, limits)
+    return None if table is None else table.to_pandas()

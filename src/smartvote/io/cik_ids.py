@@ -9,12 +9,16 @@ whole columns: no Python loop or per-row string over the ~100 000 stations of a 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from smartvote.io.arrowbuf import bools, ints, text, texts, to_bools, to_ints
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: No real polling station serves this many voters; rows above it are pseudo-stations.
 PSEUDO_STATION_REGISTERED = 50_000
@@ -31,18 +35,18 @@ class Ids(NamedTuple):
     has_station_cols: bool  # the table has a ``uik`` or ``tik`` column (not by-region)
 
 
-def read_ids(df: pd.DataFrame, by_role: dict[str, str]) -> Ids:
+def read_ids(df: pd.DataFrame | pa.Table, by_role: dict[str, str]) -> Ids:
     """The identifier columns as Arrow strings, with station and district numbers extracted.
 
     A missing id column reads as all-empty, so every later step sees the same shape
-    whichever header variant the file uses.
+    whichever header variant the file uses. ``df`` may be the Arrow table itself.
     """
     n = len(df)
 
     def ident(role: str) -> pa.Array:
         col = by_role.get(role)
         if col is None:
-            return pa.array([""] * n, type=pa.string())
+            return texts("", n)
         return text_column(df[col], trim=role != "url")
 
     return Ids(
@@ -55,14 +59,15 @@ def read_ids(df: pd.DataFrame, by_role: dict[str, str]) -> Ids:
     )
 
 
-def text_column(s: pd.Series, trim: bool = True) -> pa.Array:
-    """A column as an Arrow string array with nulls as empty strings (stripped if ``trim``)."""
-    arr = pa.array(s, from_pandas=True)
+def text_column(s: pd.Series | pa.ChunkedArray, trim: bool = True) -> pa.Array:
+    """A column (pandas or Arrow) as an Arrow string array with nulls as empty strings
+    (stripped if ``trim``)."""
+    arr = s if isinstance(s, pa.ChunkedArray) else pa.array(s, from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
-    arr = pc.fill_null(arr, "")
+    arr = pc.fill_null(arr, text("")) if arr.null_count else arr
     return pc.utf8_trim_whitespace(arr) if trim else arr
 
 
@@ -70,7 +75,7 @@ def station_number(uik: pa.Array) -> pa.Array:
     """``УИК №123`` → ``123`` (the common spelling sliced off; any other through a regex)."""
     prefix = "УИК №"
     plain = pc.starts_with(uik, prefix)
-    if pc.all(pc.or_(plain, pc.equal(uik, ""))).as_py() is not False:
+    if pc.all(pc.or_(plain, pc.equal(uik, text("")))).as_py() is not False:
         cut = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(uik, len(prefix)))
         return pc.if_else(plain, cut, uik)
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(uik, r"^\s*УИК\s*№?\s*", ""))
@@ -79,7 +84,7 @@ def station_number(uik: pa.Array) -> pa.Array:
 def district_number(oik: pa.Array) -> pa.Array:
     """The digits of a district label (``ОИК №39`` → ``39``)."""
     cut = pc.replace_substring(oik, "ОИК №", "")
-    if pc.all(pc.or_(pc.utf8_is_digit(cut), pc.equal(cut, ""))).as_py() is not False:
+    if pc.all(pc.or_(pc.utf8_is_digit(cut), pc.equal(cut, text("")))).as_py() is not False:
         return cut
     return pc.replace_substring_regex(oik, r"\D+", "")
 
@@ -96,7 +101,7 @@ def electronic_mask(ids: Ids, registered: np.ndarray) -> np.ndarray:
         names_electronic(ids.tik)
         | (np.nan_to_num(registered) > PSEUDO_STATION_REGISTERED)
         | (not has)
-        | (np.asarray(pc.equal(ids.station, "").to_numpy(zero_copy_only=False)) & has)
+        | (to_bools(pc.equal(ids.station, text(""))) & has)
     )
 
 
@@ -104,9 +109,7 @@ def names_electronic(tik: pa.Array) -> np.ndarray:
     """Rows whose territorial commission is named as electronic voting (matched per name)."""
     codes = tik.dictionary_encode()
     hit = pc.match_substring(pc.utf8_lower(codes.dictionary), "электронн")
-    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)[
-        codes.indices.to_numpy(zero_copy_only=False)
-    ]
+    return to_bools(hit)[to_ints(codes.indices)]
 
 
 def unit_ids(
@@ -125,17 +128,20 @@ def unit_ids(
     the rows that needed ``#ROW`` (None when none did).
     """
     join = pc.binary_join_element_wise
-    unit = join(region, station, "/")
+    unit = join(region, station, text("/"))
     if electronic.any():
         # the electronic rows' positions: not `rows` (the file lines used for #ROW below)
-        at = pa.array(np.flatnonzero(electronic))
+        at = ints(np.flatnonzero(electronic))
         r, d, s = region.take(at), district.take(at), station.take(at)
-        dash_district = pc.if_else(pc.equal(d, ""), "", join("-", d, ""))
-        dash_station = pc.if_else(pc.equal(s, ""), "", join("-", s, ""))
-        e_id = join(r, "/ДЭГ", dash_district, dash_station, "")
-        unit = pc.replace_with_mask(unit, pa.array(electronic), e_id)
+        empty, dash = text(""), text("-")
+        dash_district = pc.if_else(pc.equal(d, empty), empty, join(dash, d, empty))
+        dash_station = pc.if_else(pc.equal(s, empty), empty, join(dash, s, empty))
+        e_id = join(r, text("/ДЭГ"), dash_district, dash_station, empty)
+        unit = pc.replace_with_mask(unit, bools(electronic), e_id)
     if len(pc.unique(unit)) == len(unit):
         return unit, None
+    import pandas as pd  # only a file with repeated station numbers gets here
+
     dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))
     unit = pc.if_else(pa.array(dup), join(unit, tik, "@"), unit)
     dup = np.asarray(pd.Series(unit, dtype="str").duplicated(keep=False))

@@ -134,3 +134,12 @@ EXTRA_COLUMNS: dict[str, str] = {
     LINE: "string",
     VALUE: "Int64",
 }
+
+
+#: The columns that make a file the tidy results format (any case, spaces trimmed).
+TIDY_REQUIRED = (RACE, UNIT, CANDIDATE, "votes")
+
+
+def looks_like_tidy(columns: list[str]) -> bool:
+    """Whether a header is the tidy results format's (it has :data:`TIDY_REQUIRED`)."""
+    return set(TIDY_REQUIRED) <= {c.strip().lower() for c in columns}

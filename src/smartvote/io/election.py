@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from smartvote.io.cik_table import row_sums as row_sums
 from smartvote.io.columns import (
     CANDIDATE_COLUMNS,
     EXTRA_COLUMNS,
@@ -218,12 +219,6 @@ def _stored_matrix(
 
 
 _NO_RESULTS = pd.DataFrame(columns=list(RESULT_COLUMNS))
-
-
-def row_sums(matrix: np.ndarray) -> np.ndarray:
-    """Sum of each row, blanks (NaN) as 0; NaN where every value of the row is blank."""
-    blank = np.isnan(matrix).all(axis=1)
-    return np.where(blank, np.nan, np.nansum(matrix, axis=1))
 
 
 def _long(b: Election) -> pd.DataFrame:

@@ -16,8 +16,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from smartvote.errors import InputError, Problem
-from smartvote.io.cik import MAX_COUNT
-from smartvote.io.columns import FOUND, PROTOCOL_LINES
+from smartvote.io.cik_table import MAX_COUNT
+from smartvote.io.columns import FOUND, PROTOCOL_LINES, TIDY_REQUIRED
+from smartvote.io.columns import looks_like_tidy as looks_like_tidy
 from smartvote.io.election import Election
 from smartvote.io.files import (
     Limits,
@@ -30,14 +31,10 @@ from smartvote.io.files import (
 from smartvote.io.values import parse_bool
 from smartvote.names import norm_name, party_key
 
-REQUIRED = ("race", "unit", "candidate", "votes")
+REQUIRED = TIDY_REQUIRED
 TOTALS = ("registered", "ballots", "valid", "invalid")
 #: Further protocol lines a tidy file may carry (same names as the store's units table).
 PROTOCOL = (FOUND, *PROTOCOL_LINES)
-
-
-def looks_like_tidy(columns: list[str]) -> bool:
-    return set(REQUIRED) <= {c.strip().lower() for c in columns}
 
 
 def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:
