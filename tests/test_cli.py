@@ -147,3 +147,16 @@ def test_forensics_missing_file_is_not_found() -> None:
     r = runner.invoke(app, ["forensics", "/no/such/file.csv", "--json"])
     assert r.exit_code == 2
     assert json.loads(r.stdout)["error"][0]["rule"] == "exists"
+
+
+def test_simulate_refuses_districts_left_without_a_station(tmp_path: Path) -> None:
+    """100 stations over 40 districts leave some district empty: exit 2 with the rule and
+    the way out, not an IndexError (it crashed before); with fewer districts it runs."""
+    args = ["simulate", "--out", str(tmp_path), "--stations", "100", "--json"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2, r.output
+    err = json.loads(r.stdout)["error"][0]
+    assert err["rule"] == "stations" and "without a station" in err["detail"]
+    assert not any(tmp_path.iterdir())
+    r = runner.invoke(app, [*args, "--districts", "2", "--regions", "2"])
+    assert r.exit_code == 0, r.output

@@ -594,6 +594,19 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
     geo = _geography(cfg, rng)
     P = len(PARTIES)
     nd = int(geo.district.max()) + 1
+    no_station = nd - int(np.unique(geo.district).size)
+    if cfg.smd and no_station:
+        from smartvote.errors import Problem, SmartvoteError
+
+        raise SmartvoteError(
+            Problem(
+                "stations",
+                f"{cfg.stations} stations leave {no_station} of the {max(cfg.districts, cfg.regions)} "
+                "single-member districts without a station (stations fall in districts at "
+                "random): use more stations, or fewer --districts",
+                value=str(cfg.stations),
+            )
+        )
     swing = rng.normal(0, cfg.previous_swing_sd, P)
     prev = _clean_election(cfg, geo, rng, swing=swing)
     clean = _clean_election(cfg, geo, rng, swing=None, prior=prev)

@@ -38,3 +38,35 @@ def test_file_read_in_the_thread_gives_the_suite_result(sim_dir: Path) -> None:
         assert got[k] == want[k]
     assert got["shpilkin"]["excess_votes"] == want["shpilkin"]["excess_votes"]
     assert got["integer"]["observed"] == want["integer"]["observed"]
+
+
+def _constituency_totals(path: Path) -> None:
+    """Results by constituency with registered voters but no ballots cast (the layout of a
+    first-past-the-post results table such as ../shared/data/uk_ge2019/actual_2019.csv)."""
+    rows = ["race,unit,candidate,party,votes,region,registered,regime"]
+    for i in range(3):
+        rows += [
+            f"c{i},c{i},A,A,{300 + i},North,1000,True",
+            f"c{i},c{i},B,B,{200 + i},North,1000,False",
+        ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_file_without_station_protocols_is_refused(tmp_path: Path) -> None:
+    """No row has ballots found: exit 2 naming the rule and why every row was left out
+    (it crashed inside the excess estimate before)."""
+    f = tmp_path / "totals.csv"
+    _constituency_totals(f)
+    r = runner.invoke(app, ["forensics", str(f), "--json"])
+    assert r.exit_code == 2, r.output
+    err = json.loads(r.stdout)["error"][0]
+    assert err["rule"] == "stations"
+    assert "of 3 counting units" in err["detail"] and "missing or zero found: 3" in err["detail"]
+
+
+def test_uk_constituency_results_are_refused(shared_data: Path) -> None:
+    f = shared_data / "uk_ge2019" / "actual_2019.csv"
+    r = runner.invoke(app, ["forensics", str(f), "--json"])
+    assert r.exit_code == 2, r.output
+    err = json.loads(r.stdout)["error"][0]
+    assert err["rule"] == "stations" and "missing or zero found: 632" in err["detail"]

@@ -245,6 +245,26 @@ def run_stations(fs: FileStations, options: Options | None = None) -> ForensicsR
     return _run(fs.stations, fs.election, fs.frame, fs.channel_votes, o, fs.took)
 
 
+def _require_stations(st: Stations, election: str) -> None:
+    """Refuse (exit 2) an input none of whose rows is an ordinary polling station, naming
+    why each row was left out, instead of crashing inside a method or printing a suite of
+    empty results (a file of constituency totals without ballots cast, for instance)."""
+    if st.n > 0:
+        return
+    from smartvote.errors import InputError, Problem
+
+    why = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in st.excluded.items() if v)
+    raise InputError(
+        Problem(
+            "stations",
+            f"no ordinary polling station to test: of {st.totals['units']} counting units, "
+            f"none has registered voters, ballots found and the leader's votes "
+            f"({why or 'no rows'}); forensics needs station-level protocols",
+            election or None,
+        )
+    )
+
+
 def _run(
     st: Stations,
     election: str,
@@ -259,6 +279,7 @@ def _run(
     preparing the stations (``timings_s.prepare``), and ``t_all`` when the suite began
     (``timings_s.total``; default now: a file's stations were made in the reading thread,
     beside the imports)."""
+    _require_stations(st, election)
     timings: dict[str, float] = {"prepare": round(took[0], 3)}
     cpu: dict[str, float] = {"prepare": round(took[1], 3)}
 
