@@ -18,7 +18,7 @@ import pytest
 from scipy.special import ndtr
 from tests.forensics.conftest import sim_stations
 
-from smartvote.forensics._frame import FloatA
+from smartvote.forensics._frame import FloatA, from_arrays
 from smartvote.forensics.excess import excess, weighted_quantile
 
 A = {"stuffing_share": 0.2, "stuffing_intensity": 0.3, "stuffing_region_sd": 0.8}
@@ -393,3 +393,25 @@ def test_extreme_fraud_error_and_coverage() -> None:
         assert abs(new.votes - T) < abs(old.votes - T)
         hits += new.ci_low <= T <= new.ci_high
     assert hits >= 3, hits
+
+
+def test_region_without_other_votes_outside_the_corner_keeps_its_own_ratio() -> None:
+    """A region whose every station is in the extreme corner (turnout and share ≥ 95 %)
+    has no other-party votes left outside it, so the pooled slope's correction x_g/O_g is
+    undefined. With fewer than 8 regions it is still its own reference (``note``): its
+    ratio must come from its own reference sets, as under ``extrapolation="region"``,
+    not collapse to 0, which would count every one of its leader's votes as falsified."""
+    rng = np.random.default_rng(5)
+    n_ord, n_corner = 600, 40
+    N = np.full(n_ord + n_corner, 1000)
+    B = np.concatenate([rng.binomial(1000, 0.5, n_ord), np.full(n_corner, 970)])
+    W = np.concatenate([rng.binomial(B[:n_ord], 0.4), np.full(n_corner, 960)])
+    region = np.concatenate([np.arange(n_ord) % 3, np.full(n_corner, 3)])
+    st = from_arrays(N, B, B, W, region=region)
+    ex = excess(st, boot=0)
+    row = next(r for r in ex.to_dict()["by_region"] if r["region"] == "3")
+    line = excess(st, boot=0, extrapolation="region")
+    row_line = next(r for r in line.to_dict()["by_region"] if r["region"] == "3")
+    assert np.isfinite(row["reference_ratio"]) and row["reference_ratio"] > 10
+    assert row["votes"] == pytest.approx(row_line["votes"], rel=1e-9)
+    assert row["votes"] < 0.05 * W[n_ord:].sum()

@@ -468,13 +468,19 @@ def pooled_k(K: FloatA, Wr: FloatA, Or: FloatA, use: BoolA, sqrt: bool = False) 
     proportional to the region's excess (see module doc): ``k_g = k_g(50 %) − γ·d·x_g/O_g``
     with ``x_g = W_g − k_g(50 %)·O_g``, ``d`` the largest set's distance to an empty one
     (0.5, or √0.5 for the √q reading) and γ = :func:`pooled_factor` pooled over the ``use``
-    regions, so that a region's excess is ``(1 + γ·d)·x_g``."""
+    regions, so that a region's excess is ``(1 + γ·d)·x_g``. A region without other
+    votes outside the extreme corner (``O_g = 0``: every station in the corner) has no
+    x_g/O_g: it keeps its own line (``extrapolation="region"``) instead of a ratio of 0,
+    which would count all of its leader's votes as falsified."""
     d = float((_A_SQRT if sqrt else _A)[-1, 1])
     gam = pooled_factor(K, Wr, Or, use, sqrt)
     kf = K[-1]
     x = Wr - kf * Or
-    adj = np.divide(x, Or, out=np.full(x.shape, np.nan), where=Or > 0)
-    return np.asarray(np.maximum(kf - gam[:, None] * d * adj, 0.0), dtype=np.float64)
+    adj = np.divide(x, Or, out=np.zeros(x.shape), where=Or > 0)
+    k = np.maximum(kf - gam[:, None] * d * adj, 0.0)
+    if not (Or > 0).all():
+        k = np.where(Or > 0, k, _k_sqrt(K) if sqrt else _k_line(K))
+    return np.asarray(k, dtype=np.float64)
 
 
 def _k_line(K: FloatA) -> FloatA:
