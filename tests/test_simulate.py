@@ -103,3 +103,14 @@ def test_stuffing_heavier_in_some_regions() -> None:
     share = (ts["fraud"] == "stuffing").groupby(ts["region"]).mean()
     assert (ts["fraud"] == "stuffing").sum() == 1200
     assert share.max() > 2 * share.min()
+
+
+def test_refuses_when_the_last_district_has_no_station() -> None:
+    """Stations fall in districts at random: with 25 stations in 5 districts, seed 40
+    leaves the highest-numbered district empty and every other one filled. That must be
+    refused like any other empty district (it returned 4 districts for 5 before), and the
+    message must count every empty district of those drawn."""
+    from smartvote.errors import SmartvoteError
+
+    with pytest.raises(SmartvoteError, match="leave 1 of the 5 single-member districts"):
+        simulate(stations=25, districts=5, regions=1, seed=40)

@@ -217,6 +217,7 @@ class _Geo:
     size: np.ndarray  # registered voters
     region_names: list[str]
     station_no: np.ndarray
+    districts: int = 0  # districts drawn (each region at least one), with or without a station
 
 
 def _geography(cfg: SimConfig, rng: np.random.Generator) -> _Geo:
@@ -240,7 +241,7 @@ def _geography(cfg: SimConfig, rng: np.random.Generator) -> _Geo:
         m = region == r
         station_no[m] = np.arange(1, m.sum() + 1) + 100 * (r + 1)
     names = [f"Регион {r + 1:02d}" for r in range(k)]
-    return _Geo(region, district, size, names, station_no)
+    return _Geo(region, district, size, names, station_no, int(per.sum()))
 
 
 def _clean_election(
@@ -594,14 +595,15 @@ def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
     geo = _geography(cfg, rng)
     P = len(PARTIES)
     nd = int(geo.district.max()) + 1
-    no_station = nd - int(np.unique(geo.district).size)
+    # every district drawn, the highest-numbered one included (geo.district.max() misses it)
+    no_station = max(geo.districts, nd) - int(np.unique(geo.district).size)
     if cfg.smd and no_station:
         from smartvote.errors import Problem, SmartvoteError
 
         raise SmartvoteError(
             Problem(
                 "stations",
-                f"{cfg.stations} stations leave {no_station} of the {max(cfg.districts, cfg.regions)} "
+                f"{cfg.stations} stations leave {no_station} of the {max(geo.districts, nd)} "
                 "single-member districts without a station (stations fall in districts at "
                 "random): use more stations, or fewer --districts",
                 value=str(cfg.stations),
