@@ -70,3 +70,22 @@ def test_uk_constituency_results_are_refused(shared_data: Path) -> None:
     assert r.exit_code == 2, r.output
     err = json.loads(r.stdout)["error"][0]
     assert err["rule"] == "stations" and "missing or zero found: 632" in err["detail"]
+
+
+def test_protocols_without_ballots_issued_say_so(tmp_path: Path) -> None:
+    """A CIK table with no ballots-issued line leaves every row out as "inconsistent
+    leader votes" (ballots issued blank); the refusal must name that line, not only
+    registered voters, ballots found and the leader's votes (which are all there)."""
+    f = tmp_path / "x-2026.csv"
+    head = (
+        "region,tik,uik,Число избирателей внесенных в список,"
+        "Число действительных избирательных бюллетеней,"
+        "Число недействительных избирательных бюллетеней,1. Ann,2. Bob"
+    )
+    rows = [f"R,T,УИК №{i},{900 + i},{300 + i},3,{200 + i},{100 + i}" for i in range(1, 31)]
+    f.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    r = runner.invoke(app, ["forensics", str(f), "--json"])
+    assert r.exit_code == 2, r.output
+    err = json.loads(r.stdout)["error"][0]
+    assert err["rule"] == "stations" and "inconsistent leader votes: 30" in err["detail"]
+    assert "ballots issued" in err["detail"]

@@ -258,8 +258,9 @@ def _require_stations(st: Stations, election: str) -> None:
         Problem(
             "stations",
             f"no ordinary polling station to test: of {st.totals['units']} counting units, "
-            f"none has registered voters, ballots found and the leader's votes "
-            f"({why or 'no rows'}); forensics needs station-level protocols",
+            f"none has registered voters, ballots found, ballots issued and the leader's "
+            f"votes within them ({why or 'no rows'}; a blank ballots-issued line counts as "
+            f"inconsistent leader votes); forensics needs station-level protocols",
             election or None,
         )
     )
