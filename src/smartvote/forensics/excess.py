@@ -241,7 +241,14 @@ class Excess:
                 "smartvote best estimate: per region ΣW − k·ΣO with k = E[s]/E[1−s] read "
                 f"off the {_LOC_TEXT[self.location]} of the empirical logit share in the "
                 "region's lowest-turnout 15/25/35/50 % of stations and "
-                "extrapolated to an empty set; "
+                "extrapolated to an empty set ("
+                + (
+                    "contamination slope pooled over regions, proportional to each "
+                    "region's excess: 'extrapolation'"
+                    if self.extrapolation == "pooled"
+                    else "each region on its own line"
+                )
+                + "); "
                 "regions falsified as a whole scaled with the national ratio; stations in "
                 "the extreme corner (turnout and share >= 95%) scaled from their registered "
                 "voters"
