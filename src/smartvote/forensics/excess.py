@@ -36,7 +36,7 @@ tracker's simulations showed each to fail on its own (docs/5-forensics.md):
   scenario. It assumes the contamination proportional to the region's excess: a
   region-specific turnout–share relation that tilts its sets without fraud is spread
   over all regions instead of kept in that one (on the real files the pooled estimate is
-  3–19 % below the regions' own lines, JSON ``extrapolation.votes_region_lines``). The
+  3–16 % below the regions' own lines, JSON ``extrapolation.votes_region_lines``). The
   region's excess is ``ΣW − k·ΣO`` over *all* its stations, so stuffing that leaves a
   station below any turnout peak is still counted (the per-region Shpilkin sum misses it);
 * **regions falsified as a whole**: when a region's whole distribution sits at a turnout
@@ -77,7 +77,8 @@ freedom:
 
 The extrapolation itself is a modelling choice: stuffed stations that stay in the
 lowest-turnout sets contaminate ``k`` in a way a line in ``q`` does not remove (measured:
-the estimate runs 5 % low under scattered stuffing and 8 % low under ballot packs).
+the estimate runs 3 % low under scattered stuffing and 8 % low under ballot packs,
+session 7).
 A line in ``√q`` (contamination growing faster in the smallest sets) is as defensible
 and was unbiased on the same simulations, but about 1.5 times noisier (on clean
 elections up to 1.5 % of the leader's votes, over the issue's 1 % false-alarm bound), so
