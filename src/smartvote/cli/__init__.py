@@ -33,5 +33,11 @@ __all__ = ["STEPS", "app", "main"]
 
 
 def main() -> None:
-    """The ``smartvote`` entry point."""
+    """The ``smartvote`` entry point. The file of ``smartvote forensics FILE`` starts
+    loading before Typer parses the command line (:mod:`smartvote.cli.prefetch`)."""
+    import sys
+
+    from smartvote.cli import prefetch
+
+    prefetch.begin(sys.argv[1:])
     app()

@@ -11,6 +11,7 @@ import typer
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+from smartvote.cli import prefetch
 from smartvote.cli.base import DbOpt, JsonOpt, app, console, db_path, emit_json, out
 from smartvote.cli.options import non_negative
 
@@ -56,7 +57,10 @@ def forensics(
     with no_gc():
         # A file is read in a thread while this one imports the methods (SciPy, the
         # suite): Arrow parses the CSV without the GIL, so the two overlap on a second core.
-        reading = _read_in_thread(p, election) if p.is_file() else None
+        # The read usually began before Typer parsed the command line (:mod:`prefetch`).
+        reading = prefetch.take(target, election)
+        if reading is None and p.is_file():
+            reading = read_in_thread(p, election)
         from smartvote.forensics.suite import Options, run_read, run_store
 
         if reading is not None and not reading.done():
@@ -163,7 +167,7 @@ def _exit_now() -> None:
     os._exit(0)
 
 
-def _read_in_thread(path: Path, election: str | None) -> Future[Any]:
+def read_in_thread(path: Path, election: str | None) -> Future[Any]:
     """:func:`smartvote.forensics._cikread.read_file` of a file in a daemon thread (not a
     pool's worker, which interpreter exit would wait for, holding up Ctrl-C); the future's
     ``result()`` returns the stations (or the election) or raises the reader's error in

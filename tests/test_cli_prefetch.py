@@ -1,0 +1,127 @@
+"""The early read of ``smartvote forensics FILE`` (:mod:`smartvote.cli.prefetch`): its
+plain reading of the command line knows the command's real options, hands a read over
+only for the same file and election, and the entry point gives the same JSON with it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+
+from smartvote.cli import app, main, prefetch
+
+
+def _forensics_command() -> Any:
+    """The Click command Typer builds (Typer's vendored Click or Click itself, by version)."""
+    return typer.main.get_command(app).commands["forensics"]  # type: ignore[attr-defined]
+
+
+def test_option_names_are_the_commands() -> None:
+    """A new option of the command must be taught to the plain reading (else a value
+    would be taken for the target)."""
+    values, flags = set(), set()
+    for p in _forensics_command().params:
+        if p.param_type_name == "option":
+            names = set(p.opts) | set(p.secondary_opts)
+            (flags if p.is_flag else values).update(names)
+    assert values == set(prefetch.VALUE_OPTIONS)
+    assert flags == set(prefetch.FLAG_OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("args", "want"),
+    [
+        (["forensics", "f.csv", "--json"], ("f.csv", None)),
+        (["forensics", "--json", "f.csv"], ("f.csv", None)),
+        (["forensics", "--db", "x.duckdb", "f.csv"], ("f.csv", None)),
+        (["forensics", "f.csv", "--election", "e1", "--seed", "3"], ("f.csv", "e1")),
+        (["forensics", "--election=e2", "--report=r.html", "f.csv"], ("f.csv", "e2")),
+        (["forensics", "--monte-carlo", "--", "-odd.csv"], ("-odd.csv", None)),
+        (["forensics", "--help"], None),
+        (["forensics", "f.csv", "--jsn"], None),
+        (["forensics", "f.csv", "g.csv"], None),
+        (["forensics", "--election"], None),
+        (["forensics", "--json=1", "f.csv"], None),
+        (["forensics"], None),
+        (["recommend", "f.csv"], None),
+        ([], None),
+    ],
+)
+def test_plain_reading_of_the_command_line(
+    args: list[str], want: tuple[str, str | None] | None
+) -> None:
+    assert prefetch.forensics_target(args) == want
+
+
+def test_read_is_handed_over_only_for_the_same_file_and_election(sim_dir: Path) -> None:
+    from smartvote.forensics._cikread import read_file
+
+    f = str(sim_dir / "sim-2026.csv")
+    assert prefetch.begin(["forensics", f, "--json"])
+    fut = prefetch.take(f, None)
+    assert fut is not None
+    got, want = fut.result(), read_file(f)
+    assert got.election == want.election  # type: ignore[union-attr]
+    assert got.stations.n == want.stations.n  # type: ignore[union-attr]
+
+    assert prefetch.begin(["forensics", f, "--election", "other"])
+    assert prefetch.take(f, None) is None  # Typer read another election: not this read
+    assert prefetch.take(f, "other") is None  # and every early read is dropped once taken
+
+    assert not prefetch.begin(["forensics", str(sim_dir / "missing.csv")])
+    assert not prefetch.begin(["ingest", f])
+
+
+def test_entry_point_gives_the_same_json(
+    sim_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``main()`` (the console script: early read) and the Typer app alone (no early read)
+    print the same JSON, timings aside; the early read was taken."""
+    from typer.testing import CliRunner
+
+    f = str(sim_dir / "sim-2026.csv")
+    taken: list[bool] = []
+    real_take = prefetch.take
+
+    def spy(target: str, election: str | None) -> object:
+        fut = real_take(target, election)
+        taken.append(fut is not None)
+        return fut
+
+    monkeypatch.setattr(prefetch, "take", spy)
+    monkeypatch.setattr(sys, "argv", ["smartvote", "forensics", f, "--json", "--seed", "2"])
+    with pytest.raises(SystemExit) as e:
+        main()
+    assert e.value.code == 0
+    got = json.loads(capsys.readouterr().out)
+    assert taken == [True]
+
+    r = CliRunner().invoke(app, ["forensics", f, "--json", "--seed", "2"])
+    assert r.exit_code == 0, r.output
+    want = json.loads(r.stdout)
+    assert taken == [True, False]
+    for d in (got, want):
+        d.pop("timings_s")
+        d.pop("timings_cpu_s")
+    assert got == want
+
+
+def test_entry_point_bad_file_keeps_its_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An input error found by the early read is raised by the command as before: exit 2,
+    file, row and rule."""
+    f = tmp_path / "bad.csv"
+    head = 'level,region,tik,uik,"Число избирателей, внесенных в список",Партия А,Партия Б'
+    f.write_text(f"{head}\nЦИК,R1,T1,УИК №1,100,30,20\nЦИК,R1,T1,УИК №2,сто,30,20\n")
+    monkeypatch.setattr(sys, "argv", ["smartvote", "forensics", str(f), "--json"])
+    with pytest.raises(SystemExit) as e:
+        main()
+    assert e.value.code == 2
+    err = json.loads(capsys.readouterr().out)["error"][0]
+    assert err["file"].endswith("bad.csv")
+    assert err["row"] == 3
