@@ -6,10 +6,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-fast lint typecheck bench clean browser test-lowest lock
 
+# Bytecode of the package's own modules, as pip writes it for a regular install: an
+# editable install leaves it to the interpreter, which skips it where PYTHONDONTWRITEBYTECODE
+# is set (then every command recompiles the modules it imports: 0.15-0.2 s of
+# `smartvote forensics FILE`). Files changed later are compiled in memory as usual.
+BYTECODE = $(BIN)/python -m compileall -q src >/dev/null
+
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BYTECODE)
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -50,6 +57,7 @@ lock: $(STAMP)
 	$(BIN)/python requirements/lock.py
 
 bench: $(STAMP)
+	@$(BYTECODE)
 	@for f in benchmarks/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
