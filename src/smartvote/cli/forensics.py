@@ -63,12 +63,12 @@ def forensics(
             reading = read_in_thread(p, election)
         from smartvote.forensics.suite import Options, run_read, run_store
 
-        if (report is not None or stations is not None) and reading is not None:
-            if not reading.done():
-                # Still reading (Arrow's parse leaves this thread idle): load pandas now,
-                # which the station list of the report and the CSV needs once the methods
-                # have run. The JSON alone needs no pandas.
-                import pandas  # noqa: F401
+        wants_list = report is not None or stations is not None
+        if wants_list and reading is not None and not reading.done():
+            # Still reading (Arrow's parse leaves this thread idle): load pandas now, which
+            # the station list of the report and the CSV needs once the methods have run.
+            # The JSON alone needs no pandas.
+            import pandas  # noqa: F401
 
     opts = Options(monte_carlo=1000 if monte_carlo else 0, rng_seed=seed)
     if reading is not None:
