@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -199,6 +200,7 @@ def _read(p: Path, election: str | None, lim: Limits) -> FileStations | None:
             }
         )
 
+    @cache
     def units() -> Units:
         key = pc.if_else(pc.equal(ids.district, text("")), text(race), ids.district)
         dc, dn = _codes(key)

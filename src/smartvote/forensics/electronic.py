@@ -24,19 +24,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from smartvote.forensics._frame import BoolA, FloatA, IntA
 
 if TYPE_CHECKING:
     import pandas as pd
 
-_CHANNELS = ("paper", "electronic")
-
 
 @dataclass(frozen=True, slots=True)
 class Units:
-    """Every counting unit of the race (electronic ones included), as arrays.
+    """The counting units of a race (electronic ones included), as arrays: only the
+    districts with an electronic unit enter the comparison, so the units of the others
+    may be left out.
 
     ``district`` codes each unit's district key (its district, or its race where the
     district is blank) into ``district_names``; ``region`` codes its region into
@@ -182,19 +181,17 @@ def _winners(cv: ChannelVotes, districts: set[str]) -> dict[str, dict[str, Any]]
 
 
 def _dense(
-    dc: IntA, D: int, cc: IntA, C: int, channel: npt.NDArray[Any], votes: FloatA
+    dc: IntA, D: int, cc: IntA, C: int, channel: IntA, votes: FloatA
 ) -> tuple[FloatA, FloatA, BoolA]:
     """Paper and electronic sums and presence per (district, candidate) of vote lines
-    given as codes, channel names and votes (NaN as 0)."""
+    given as codes, channel (0 paper, 1 electronic, −1 another) and votes."""
     cell = dc * C + cc
     present = np.zeros(D * C, dtype=bool)
     present[cell] = True
-    sums = []
-    for name in _CHANNELS:
-        m = channel == name
-        v = np.bincount(cell[m], weights=votes[m], minlength=D * C)
-        sums.append(v.astype(np.float64, copy=False).reshape(D, C))
-    return sums[0], sums[1], present.reshape(D, C)
+    ok = channel >= 0
+    sums = np.bincount(2 * cell[ok] + channel[ok], weights=votes[ok], minlength=2 * D * C)
+    v: FloatA = sums.astype(np.float64, copy=False).reshape(D, C, 2)
+    return v[:, :, 0], v[:, :, 1], present.reshape(D, C)
 
 
 def channel_votes_from_matrix(
@@ -222,7 +219,7 @@ def channel_votes_from_matrix(
     order = sorted(range(C), key=candidates.__getitem__)
     rank = np.empty(C, dtype=np.int64)
     rank[order] = np.arange(C)
-    ch = np.where(electronic[rows][i], "electronic", "paper")
+    ch = electronic[rows][i].astype(np.int64)
     paper, elec, present = _dense(remap[district[rows][i]], D, rank[j], C, ch, m[i, j])
     return _trimmed(
         [district_names[g] for g in kept.tolist()],
@@ -251,14 +248,16 @@ def _trimmed(
 def units_from_frame(frame: pd.DataFrame) -> Units:
     """:class:`Units` of a station frame (``Store.stations``: columns ``channel``,
     ``district``, ``race``, ``region`` and the counts; a frame without ``channel`` has no
-    electronic unit). Unreadable counts are blank."""
+    electronic unit), those of the districts with an electronic unit only (none when
+    there is none). Unreadable counts are blank."""
     import pandas as pd
 
-    n = len(frame)
     if "channel" in frame.columns:
         is_el = (frame["channel"] == "electronic").to_numpy(dtype=bool, na_value=False)
     else:
-        is_el = np.zeros(n, dtype=bool)
+        is_el = np.zeros(len(frame), dtype=bool)
+    if not is_el.any():
+        frame, is_el = frame.iloc[:0], is_el[:0]
     key = (
         frame["district"].fillna("").astype(str)
         if "district" in frame.columns
@@ -266,11 +265,14 @@ def units_from_frame(frame: pd.DataFrame) -> Units:
     )
     if "race" in frame.columns:
         key = key.where(key != "", frame["race"].astype(str))
-    dc, dn = pd.factorize(key.to_numpy(dtype=object), sort=True)
+    keys = key.to_numpy(dtype=object)
+    rows = pd.Index(keys).isin(keys[is_el])
+    frame, keys, is_el = frame[rows], keys[rows], is_el[rows]
+    dc, dn = pd.factorize(keys, sort=True)
     if "region" in frame.columns:
         rc, rn = pd.factorize(frame["region"].to_numpy(dtype=object), sort=True)
     else:
-        rc, rn = np.full(n, -1, dtype=np.int64), []
+        rc, rn = np.full(len(frame), -1, dtype=np.int64), []
 
     def numbers(c: str) -> FloatA:
         return pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -302,7 +304,8 @@ def channel_votes_from_frame(cv: pd.DataFrame) -> ChannelVotes | None:
     dc, dn = pd.factorize(cv["district"].astype(str).to_numpy(dtype=object)[ok], sort=True)
     cc, cn = pd.factorize(cv["candidate"].to_numpy(dtype=object)[ok], sort=True)
     votes = pd.to_numeric(cv["votes"], errors="coerce").to_numpy(dtype=np.float64)[ok]
-    ch = cv["channel"].to_numpy(dtype=object)[ok]
+    name = cv["channel"].to_numpy(dtype=object)[ok]
+    ch = np.where(name == "paper", 0, np.where(name == "electronic", 1, -1))
     paper, elec, present = _dense(
         dc.astype(np.int64), len(dn), cc.astype(np.int64), len(cn), ch, _zeroed(votes)
     )
