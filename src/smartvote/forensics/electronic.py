@@ -265,12 +265,14 @@ def units_from_frame(frame: pd.DataFrame) -> Units:
     )
     if "race" in frame.columns:
         key = key.where(key != "", frame["race"].astype(str))
-    keys = key.to_numpy(dtype=object)
-    rows = pd.Index(keys).isin(keys[is_el])
-    frame, keys, is_el = frame[rows], keys[rows], is_el[rows]
-    dc, dn = pd.factorize(keys, sort=True)
+    dc, dn = pd.factorize(key.to_numpy(dtype=object))
+    el_g = np.zeros(len(dn), dtype=bool)
+    el_g[dc[is_el]] = True
+    if not el_g.all():
+        rows = el_g[dc]
+        frame, dc, is_el = frame[rows], dc[rows], is_el[rows]  # names kept, some unused
     if "region" in frame.columns:
-        rc, rn = pd.factorize(frame["region"].to_numpy(dtype=object), sort=True)
+        rc, rn = pd.factorize(frame["region"].to_numpy(dtype=object))
     else:
         rc, rn = np.full(len(frame), -1, dtype=np.int64), []
 
