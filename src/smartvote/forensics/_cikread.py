@@ -7,9 +7,9 @@ frames: :func:`smartvote.io.cik.read_cik_frame`), turn it into the station frame
 pandas and 0.45–0.55 s of data-frame work before the methods could start. Every method
 works on numpy arrays, so :func:`read_stations` builds :class:`Stations` from the Arrow
 table with the same functions and rules (header roles, protocol lines, identifiers,
-electronic pseudo-stations, unit ids, leader, exclusions); the data frames that only the
-electronic comparison and the station list need are built on first use, once pandas is
-loaded beside the methods.
+electronic pseudo-stations, unit ids, leader, exclusions), and the electronic
+comparison's arrays from the same columns; the data frame that only the station list
+needs is built on first use (``--stations``, ``--report``), with pandas.
 
 It reads only the plain case and declines (returns ``None``) whatever it does not settle
 itself, so that the full reader reads the file instead, with its errors: a header that is
@@ -61,7 +61,8 @@ if TYPE_CHECKING:
 @dataclass(slots=True)
 class FileStations:
     """What the suite needs of a file: its stations, and the electronic comparison's
-    inputs (built with pandas on first call)."""
+    inputs (numpy arrays, built on first call; the station frame, with pandas, only for
+    whoever asks for it)."""
 
     election: str
     race: str

@@ -32,7 +32,13 @@ from smartvote.forensics import integer as it
 from smartvote.forensics import shpilkin as sh
 from smartvote.forensics._frame import Stations, choose_race, prepare
 from smartvote.forensics.digits import digit_tests
-from smartvote.forensics.electronic import ChannelVotes, Units, electronic
+from smartvote.forensics.electronic import (
+    ChannelVotes,
+    Units,
+    channel_votes_from_frame,
+    electronic,
+    units_from_frame,
+)
 from smartvote.forensics.excess import Excess, excess
 from smartvote.forensics.klimek import Klimek, klimek
 from smartvote.forensics.spikes import Spikes, spikes
@@ -237,9 +243,7 @@ def run_suite(
     took = (time.perf_counter() - t0, time.thread_time() - c0)
 
     def el_inputs() -> tuple[Units, ChannelVotes | None]:
-        """The electronic comparison's arrays from the frames (pandas loaded here)."""
-        from smartvote.forensics.electronic import channel_votes_from_frame, units_from_frame
-
+        """The electronic comparison's arrays from the frames (converted at this edge)."""
         cv = channel_votes() if callable(channel_votes) else channel_votes
         return units_from_frame(frame), (channel_votes_from_frame(cv) if cv is not None else None)
 
@@ -285,9 +289,10 @@ def _run(
     took: tuple[float, float] = (0.0, 0.0),
     t_all: float | None = None,
 ) -> ForensicsResult:
-    """The methods on the stations; ``el_inputs()`` gives every unit and the candidate
-    votes by district and channel for the electronic comparison; ``took`` the wall and CPU seconds of
-    preparing the stations (``timings_s.prepare``), and ``t_all`` when the suite began
+    """The methods on the stations; ``el_inputs()`` gives the units and the candidate
+    votes by district and channel for the electronic comparison (arrays); ``took`` the
+    wall and CPU seconds of preparing the stations (``timings_s.prepare``), and ``t_all``
+    when the suite began
     (``timings_s.total``; default now: a file's stations were made in the reading thread,
     beside the imports)."""
     _require_stations(st, election)
