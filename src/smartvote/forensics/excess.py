@@ -113,7 +113,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr, stdtrit  # normal cdf, Student's t quantile (no scipy.stats)
 
-from smartvote.forensics._boot import grouped_sums, poisson_weights, row_sums
+from smartvote.forensics._boot import paired_sums, poisson_weights, row_sums
 from smartvote.forensics._frame import BoolA, FloatA, IntA, Stations
 
 Z_TURNOUT = 4.0
@@ -746,12 +746,7 @@ def excess(
         for w in poisson_weights(st.n, boot, rng, chunk=16):
             Kb = ratio.at(w)[1]
             wk = w[:, ic]
-            sums = (
-                grouped_sums(g, G, w, Wc),
-                grouped_sums(g, G, w, Oc),
-                grouped_sums(gk, G, wk, Wkv),
-                grouped_sums(gk, G, wk, Nkv),
-            )
+            sums = (*paired_sums(g, G, w, Wc, Oc), *paired_sums(gk, G, wk, Wkv, Nkv))
             kb = kfun(Kb, sums[0], sums[1])
             kreps.append(kb)
             reps.append(combine(kb, *sums)[0])
