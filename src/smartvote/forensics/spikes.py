@@ -313,18 +313,20 @@ def resample_hists(
     step = np.diff(table[0])
     nf = n.astype(np.float64)
     reps = np.empty((S, GRID + 1))
-    sd, q = np.empty(n.size), np.empty(n.size)
+    # work arrays reused by every replicate; the draws fill them (``out=``) from the same
+    # stream, in the same order, as fresh arrays would
+    sd, mu, u, z = (np.empty(n.size) for _ in range(4))
     for s in range(S):
-        p = draw_mixture(table, rng.random(n.size), step)
-        np.multiply(nf, p, out=sd)
-        np.subtract(1.0, p, out=q)
-        sd *= q  # n·p·(1 − p)
+        rng.random(out=u)
+        p = draw_mixture(table, u, step)
+        np.multiply(nf, p, out=mu)  # n·p, the count's mean
+        np.subtract(1.0, p, out=sd)
+        sd *= mu  # n·p·(1 − p)
         exact = np.flatnonzero(sd < NORMAL_MIN_VAR)
         p_exact = p[exact]
         np.sqrt(sd, out=sd)
-        sd *= rng.standard_normal(n.size)
-        x = np.multiply(nf, p, out=p)
-        x += sd
+        sd *= rng.standard_normal(out=z)
+        x = np.add(mu, sd, out=p)
         np.rint(x, out=x)
         np.clip(x, 0.0, nf, out=x)
         x[exact] = rng.binomial(n[exact], p_exact)
