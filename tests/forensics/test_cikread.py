@@ -1,6 +1,6 @@
 """The pandas-free reader of ``forensics FILE`` (:mod:`smartvote.forensics._cikread`) gives
 exactly the stations of the full reader (``read_any`` → station frame → ``prepare``), the
-same frames for the electronic comparison, and declines whatever it does not read itself,
+same frames and arrays for the electronic comparison, and declines whatever it does not read itself,
 so that the full reader raises its errors unchanged."""
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from tests.conftest import FEDERAL_FILES
+from tests.forensics.test_electronic import assert_same_votes
 
 from smartvote.errors import InputError
 from smartvote.forensics._cikread import FileStations, read_file, read_stations
 from smartvote.forensics._file import channel_votes_from_batch
 from smartvote.forensics._frame import Stations, prepare
+from smartvote.forensics.electronic import Units, channel_votes_from_frame, units_from_frame
 from smartvote.forensics.suite import run_file, station_frame
 from smartvote.io.detect import read_any
 
@@ -40,12 +42,27 @@ def _assert_same(path: Path) -> FileStations:
     assert fs.race == str(frame["race"].iloc[0])
     has_el = bool((frame["channel"] == "electronic").any())
     assert (fs.channel_votes is not None) == has_el
+    _assert_same_units(fs.units(), units_from_frame(frame))
     if fs.channel_votes is not None:
-        pd.testing.assert_frame_equal(
-            fs.channel_votes().reset_index(drop=True),
-            channel_votes_from_batch(e, fs.race).reset_index(drop=True),
-        )
+        cv = channel_votes_from_frame(channel_votes_from_batch(e, fs.race))
+        assert cv is not None
+        assert_same_votes(fs.channel_votes(), cv)
     return fs
+
+
+def _assert_same_units(u: Units, ref: Units) -> None:
+    """The units of the districts with an electronic unit (all that the comparison uses,
+    and all that a frame's units hold) are the same, in the same order."""
+    el = np.zeros(len(u.district_names), dtype=bool)
+    el[u.district[u.electronic]] = True
+    rows = el[u.district]
+    for a in ("electronic", "registered", "ballots", "valid", "leader_votes"):
+        np.testing.assert_array_equal(getattr(u, a)[rows], getattr(ref, a), err_msg=a)
+    names = np.asarray(u.district_names, dtype=object)
+    ref_names = np.asarray(ref.district_names, dtype=object)
+    assert (names[u.district[rows]] == ref_names[ref.district]).all()
+    regions = np.asarray([*ref.region_names, ""], dtype=object)  # missing read as ""
+    assert (np.asarray(u.region_names, dtype=object)[u.region[rows]] == regions[ref.region]).all()
 
 
 def test_simulated_file_reads_alike(sim_dir: Path) -> None:

@@ -7,9 +7,9 @@ frames: :func:`smartvote.io.cik.read_cik_frame`), turn it into the station frame
 pandas and 0.45–0.55 s of data-frame work before the methods could start. Every method
 works on numpy arrays, so :func:`read_stations` builds :class:`Stations` from the Arrow
 table with the same functions and rules (header roles, protocol lines, identifiers,
-electronic pseudo-stations, unit ids, leader, exclusions); the data frames that only the
-electronic comparison and the station list need are built on first use, once pandas is
-loaded beside the methods.
+electronic pseudo-stations, unit ids, leader, exclusions), and the electronic
+comparison's arrays from the same columns; the data frame that only the station list
+needs is built on first use (``--stations``, ``--report``), with pandas.
 
 It reads only the plain case and declines (returns ``None``) whatever it does not settle
 itself, so that the full reader reads the file instead, with its errors: a header that is
@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ import pyarrow.compute as pc
 
 from smartvote.errors import InputError
 from smartvote.forensics._frame import FloatA, IntA, Stations, included, stations
+from smartvote.forensics.electronic import ChannelVotes, Units, channel_votes_from_matrix
 from smartvote.io.arrowbuf import bools, text, to_floats, to_ints
 from smartvote.io.cik_ids import electronic_mask, read_ids, unit_ids
 from smartvote.io.cik_table import (
@@ -59,15 +61,18 @@ if TYPE_CHECKING:
 @dataclass(slots=True)
 class FileStations:
     """What the suite needs of a file: its stations, and the electronic comparison's
-    inputs (built with pandas on first call)."""
+    inputs (numpy arrays, built on first call; the station frame, with pandas, only for
+    whoever asks for it)."""
 
     election: str
     race: str
     stations: Stations
     #: The station frame of every row (:func:`~smartvote.forensics._file.stations_from_batch`).
     frame: Callable[[], pd.DataFrame]
+    #: Every row as the electronic comparison's units (no pandas).
+    units: Callable[[], Units]
     #: Candidate votes by district and channel; None when the file has no electronic unit.
-    channel_votes: Callable[[], pd.DataFrame] | None
+    channel_votes: Callable[[], ChannelVotes] | None
     #: Wall and CPU seconds (this thread) from the parsed table to the stations
     #: (``timings_s.prepare``).
     took: tuple[float, float] = (0.0, 0.0)
@@ -196,14 +201,21 @@ def _read(p: Path, election: str | None, lim: Limits) -> FileStations | None:
             }
         )
 
-    def channel_votes() -> pd.DataFrame:
-        from smartvote.forensics._file import channel_votes_from_matrix
+    @cache
+    def units() -> Units:
+        key = pc.if_else(pc.equal(ids.district, text("")), text(race), ids.district)
+        dc, dn = _codes(key)
+        rc, rn = _codes(ids.region)
+        reg, bal, val = lines["registered"], lines["ballots"], lines["valid"]
+        return Units(electronic, dc, dn, rc, rn, reg, bal, val, leader_votes)
 
-        dist = ids.district.to_numpy(zero_copy_only=False)
-        return channel_votes_from_matrix(race, dist, electronic, votes, cands)
+    def channel_votes() -> ChannelVotes:
+        u = units()
+        return channel_votes_from_matrix(u.district, u.district_names, electronic, votes, cands)
 
     took = (time.perf_counter() - t0, time.thread_time() - c0)
-    return FileStations(name, race, st, frame, channel_votes if electronic.any() else None, took)
+    cv = channel_votes if electronic.any() else None
+    return FileStations(name, race, st, frame, units, cv, took)
 
 
 def _counts(col: pa.ChunkedArray) -> FloatA | None:

@@ -147,30 +147,3 @@ def channel_votes_from_batch(b: Any, race: str) -> pd.DataFrame:
     r = r[r["race"] == race].merge(u, on=["race", "unit"])
     out = r.groupby(["district", "channel", "candidate"], as_index=False)["votes"].sum()
     return out[["district", "channel", "candidate", "votes"]]
-
-
-def channel_votes_from_matrix(
-    race: str,
-    district: np.ndarray,
-    electronic: np.ndarray,
-    matrix: np.ndarray,
-    candidates: list[str],
-) -> pd.DataFrame:
-    """:func:`channel_votes_from_batch` for one race given as arrays: every unit's
-    district ("" for none: the race), whether it is electronic, and its votes (units ×
-    candidates, NaN where blank). The same groups (a candidate's blank cells left out)
-    and sums, in the same order."""
-    dist = np.where(district == "", race, district).astype(object)
-    rows = np.isin(dist, np.unique(dist[electronic]))
-    m = matrix[rows]
-    i, j = np.nonzero(~np.isnan(m))
-    r = pd.DataFrame(
-        {
-            "district": dist[rows][i],
-            "channel": np.where(electronic[rows], "electronic", "paper").astype(object)[i],
-            "candidate": np.asarray(candidates, dtype=object)[j],
-            "votes": m[i, j],
-        }
-    )
-    out = r.groupby(["district", "channel", "candidate"], as_index=False)["votes"].sum()
-    return out[["district", "channel", "candidate", "votes"]]

@@ -10,75 +10,89 @@ channel is wrong, since e-voters are a self-selected group.
 
 Assumptions: the district column identifies the electronic unit's district (for the 2021
 Duma file the pseudo-stations carry it); paper = every other station of that district.
+
+The comparison works on numpy arrays (:class:`Units`, :class:`ChannelVotes`), so that
+``smartvote forensics FILE --json`` never loads pandas for it: a CIK file's reader builds
+them from Arrow (:mod:`smartvote.forensics._cikread`, :func:`channel_votes_from_matrix`),
+and callers holding data frames (the store, any other file) convert at their edge with
+:func:`units_from_frame` and :func:`channel_votes_from_frame`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from smartvote.forensics._frame import FloatA, IntA
+from smartvote.forensics._frame import BoolA, FloatA, IntA
 
-_NUM = ("registered", "ballots", "valid", "leader_votes")
-_CHANNELS = ("paper", "electronic")
-
-
-def _numbers(col: pd.Series) -> FloatA:
-    """A count column as float64, unreadable and missing values as 0."""
-    return pd.to_numeric(col, errors="coerce").fillna(0).to_numpy(dtype=np.float64)
+if TYPE_CHECKING:
+    import pandas as pd
 
 
-def _firsts(codes: IntA, values: pd.Series, G: int) -> list[str]:
-    """The first non-missing value of each group ``0 … G−1`` (``""`` when none)."""
-    ok = np.flatnonzero(values.notna().to_numpy(dtype=bool))
-    u, at = np.unique(codes[ok], return_index=True)
-    out = [""] * G
-    for g, v in zip(u.tolist(), values.to_numpy()[ok[at]].tolist(), strict=True):
-        out[g] = str(v)
-    return out
+@dataclass(frozen=True, slots=True)
+class Units:
+    """The counting units of a race (electronic ones included), as arrays: only the
+    districts with an electronic unit enter the comparison, so the units of the others
+    may be left out.
+
+    ``district`` codes each unit's district key (its district, or its race where the
+    district is blank) into ``district_names``; ``region`` codes its region into
+    ``region_names`` (−1 where missing). The counts are NaN where blank or unreadable
+    (counted as 0)."""
+
+    electronic: BoolA
+    district: IntA
+    district_names: list[str]
+    region: IntA
+    region_names: list[str]
+    registered: FloatA
+    ballots: FloatA
+    valid: FloatA
+    leader_votes: FloatA
 
 
-def electronic(frame: pd.DataFrame, channel_votes: pd.DataFrame | None = None) -> dict[str, Any]:
-    """Per-district comparison from the raw station frame (``Store.stations``) and, when
-    given, candidate votes by (district, channel, candidate) for winners and shares.
+@dataclass(frozen=True, slots=True)
+class ChannelVotes:
+    """Candidate votes summed by district and channel, as dense tables.
 
-    Sums by district and channel with one ``bincount`` over the factorized district key
-    (integer counts, so the sums are exact in any order)."""
-    if "channel" not in frame.columns:
-        return {"present": False, "districts": []}
-    is_el = (frame["channel"] == "electronic").to_numpy(dtype=bool, na_value=False)
+    ``paper`` and ``electronic`` are (district × candidate) sums, blank cells as 0;
+    ``present`` marks the (district, candidate) pairs with at least one vote line (blank
+    or not, in any channel). Districts and candidates are in name order (code points),
+    each with at least one present pair."""
+
+    districts: list[str]
+    candidates: list[str]
+    paper: FloatA
+    electronic: FloatA
+    present: BoolA
+
+
+def electronic(units: Units, channel_votes: ChannelVotes | None = None) -> dict[str, Any]:
+    """Per-district comparison of the units and, when given, the candidate votes by
+    district and channel for winners and shares.
+
+    Sums by district and channel with one ``bincount`` over the district codes (integer
+    counts, so the sums are exact in any order)."""
+    is_el = units.electronic
     if not is_el.any():
         return {"present": False, "districts": []}
-    key = (
-        frame["district"].fillna("").astype(str)
-        if "district" in frame.columns
-        else pd.Series("", index=frame.index)
-    )
-    if "race" in frame.columns:
-        key = key.where(key != "", frame["race"].astype(str))
-    codes, names = pd.factorize(key.to_numpy(dtype=object))
-    G = len(names)
+    codes = units.district
+    G = len(units.district_names)
     el_g = np.zeros(G, dtype=bool)
     el_g[codes[is_el]] = True
     rows = np.flatnonzero(el_g[codes])
     cell = 2 * codes[rows] + is_el[rows]  # (district, channel): paper 0, electronic 1
     sums = {
-        c: np.bincount(cell, weights=_numbers(frame[c])[rows], minlength=2 * G).reshape(G, 2)
-        for c in _NUM
+        c: np.bincount(cell, weights=_zeroed(getattr(units, c)[rows]), minlength=2 * G).reshape(
+            G, 2
+        )
+        for c in ("registered", "ballots", "valid", "leader_votes")
     }
-    region = (
-        _firsts(codes[rows], frame["region"].iloc[rows], G)
-        if "region" in frame.columns
-        else [""] * G
-    )
-    el_names = {str(names[g]): int(g) for g in np.flatnonzero(el_g)}
-    winners = (
-        _winners(channel_votes, set(el_names))
-        if channel_votes is not None and not channel_votes.empty
-        else {}
-    )
+    region = _firsts(codes[rows], units.region[rows], units.region_names, G)
+    el_names = {units.district_names[g]: int(g) for g in np.flatnonzero(el_g)}
+    winners = _winners(channel_votes, set(el_names)) if channel_votes is not None else {}
 
     def ratio(num: str, den: str, g: int, ch: int) -> float:
         d = float(sums[den][g, ch])
@@ -116,49 +130,46 @@ def electronic(frame: pd.DataFrame, channel_votes: pd.DataFrame | None = None) -
     }
 
 
-def _winners(channel_votes: pd.DataFrame, districts: set[str]) -> dict[str, dict[str, Any]]:
+def _zeroed(x: FloatA) -> FloatA:
+    """Counts with blanks (NaN) as 0."""
+    return np.where(np.isnan(x), 0.0, x)
+
+
+def _firsts(codes: IntA, region: IntA, names: list[str], G: int) -> list[str]:
+    """The first non-missing region (code ≥ 0) of each group ``0 … G−1`` (``""`` when
+    none)."""
+    ok = np.flatnonzero(region >= 0)
+    u, at = np.unique(codes[ok], return_index=True)
+    out = [""] * G
+    for g, r in zip(u.tolist(), region[ok[at]].tolist(), strict=True):
+        out[g] = names[r]
+    return out
+
+
+def _winners(cv: ChannelVotes, districts: set[str]) -> dict[str, dict[str, Any]]:
     """Winner on paper, electronically and officially (both), and the eight leading
     candidates' shares, for each district of ``districts`` in the candidate votes."""
-    cv = channel_votes
-    dist = cv["district"].astype(str)
-    ok = (
-        dist.isin(districts).to_numpy(dtype=bool)
-        & cv["candidate"].notna().to_numpy(dtype=bool)
-        & cv["channel"].notna().to_numpy(dtype=bool)
-    )
-    if not ok.any():
-        return {}
-    dc, dn = pd.factorize(dist.to_numpy(dtype=object)[ok], sort=True)
-    cc, cn = pd.factorize(cv["candidate"].to_numpy(dtype=object)[ok], sort=True)
-    ch = cv["channel"].to_numpy(dtype=object)[ok]
-    votes = pd.to_numeric(cv["votes"], errors="coerce").to_numpy(dtype=np.float64)[ok]
-    votes = np.where(np.isnan(votes), 0.0, votes)
-    D, C = len(dn), len(cn)
-    present = np.zeros(D * C, dtype=bool)
-    present[dc * C + cc] = True
-    by_channel = []
-    for name in _CHANNELS:
-        m = ch == name
-        v = np.bincount((dc * C + cc)[m], weights=votes[m], minlength=D * C)
-        by_channel.append(v.reshape(D, C))
-    paper, elec = by_channel
-    total = paper + elec
+    total = cv.paper + cv.electronic
     out: dict[str, dict[str, Any]] = {}
-    for d in range(D):
-        cand = np.flatnonzero(present[d * C : (d + 1) * C])  # in name order
-        cols = {"paper": paper[d, cand], "electronic": elec[d, cand], "total": total[d, cand]}
+    for d, name in enumerate(cv.districts):
+        if name not in districts:
+            continue
+        cand = np.flatnonzero(cv.present[d])  # in name order
+        cols = {"paper": cv.paper[d, cand], "electronic": cv.electronic[d, cand]}
+        cols["total"] = total[d, cand]
         shares = {}
         for k, v in cols.items():
             tot = float(v.sum())
             shares[k] = v / tot if tot else v * 0.0
         top = np.argsort(-cols["total"], kind="stable")[:8]
-        out[str(dn[d])] = {
-            "winner_paper": str(cn[cand[np.argmax(cols["paper"])]]),
-            "winner_electronic": str(cn[cand[np.argmax(cols["electronic"])]]),
-            "winner_official": str(cn[cand[np.argmax(cols["total"])]]),
+        cn = [cv.candidates[i] for i in cand.tolist()]
+        out[name] = {
+            "winner_paper": cn[int(np.argmax(cols["paper"]))],
+            "winner_electronic": cn[int(np.argmax(cols["electronic"]))],
+            "winner_official": cn[int(np.argmax(cols["total"]))],
             "candidates": [
                 {
-                    "candidate": str(cn[cand[i]]),
+                    "candidate": cn[i],
                     "paper_share": float(shares["paper"][i]),
                     "electronic_share": float(shares["electronic"][i]),
                     "official_share": float(shares["total"][i]),
@@ -167,3 +178,137 @@ def _winners(channel_votes: pd.DataFrame, districts: set[str]) -> dict[str, dict
             ],
         }
     return out
+
+
+def _dense(
+    dc: IntA, D: int, cc: IntA, C: int, channel: IntA, votes: FloatA
+) -> tuple[FloatA, FloatA, BoolA]:
+    """Paper and electronic sums and presence per (district, candidate) of vote lines
+    given as codes, channel (0 paper, 1 electronic, −1 another) and votes."""
+    cell = dc * C + cc
+    present = np.zeros(D * C, dtype=bool)
+    present[cell] = True
+    ok = channel >= 0
+    sums = np.bincount(2 * cell[ok] + channel[ok], weights=votes[ok], minlength=2 * D * C)
+    v: FloatA = sums.astype(np.float64, copy=False).reshape(D, C, 2)
+    return v[:, :, 0], v[:, :, 1], present.reshape(D, C)
+
+
+def channel_votes_from_matrix(
+    district: IntA,
+    district_names: list[str],
+    electronic: BoolA,
+    matrix: FloatA,
+    candidates: list[str],
+) -> ChannelVotes:
+    """The candidate votes of the districts with an electronic unit, given every unit's
+    district code (as :attr:`Units.district`), whether it is electronic, its votes (units ×
+    candidates, NaN where blank) and the candidates' names (distinct): the same sums and
+    presence as :func:`channel_votes_from_frame` of the store's aggregate (a candidate's
+    blank cells left out)."""
+    G = len(district_names)
+    el_g = np.zeros(G, dtype=bool)
+    el_g[district[electronic]] = True
+    rows = np.flatnonzero(el_g[district])
+    kept = np.flatnonzero(el_g)  # sorted names stay sorted
+    remap = np.full(G, -1, dtype=np.int64)
+    remap[kept] = np.arange(kept.size)
+    D, C = kept.size, len(candidates)
+    m = matrix[rows]
+    i, j = np.nonzero(~np.isnan(m))
+    order = sorted(range(C), key=candidates.__getitem__)
+    rank = np.empty(C, dtype=np.int64)
+    rank[order] = np.arange(C)
+    ch = electronic[rows][i].astype(np.int64)
+    paper, elec, present = _dense(remap[district[rows][i]], D, rank[j], C, ch, m[i, j])
+    return _trimmed(
+        [district_names[g] for g in kept.tolist()],
+        [candidates[c] for c in order],
+        paper,
+        elec,
+        present,
+    )
+
+
+def _trimmed(
+    districts: list[str], candidates: list[str], paper: FloatA, elec: FloatA, present: BoolA
+) -> ChannelVotes:
+    """The tables without the districts and candidates that have no vote line."""
+    d = np.flatnonzero(present.any(axis=1))
+    c = np.flatnonzero(present.any(axis=0))
+    return ChannelVotes(
+        [districts[k] for k in d.tolist()],
+        [candidates[k] for k in c.tolist()],
+        paper[np.ix_(d, c)],
+        elec[np.ix_(d, c)],
+        present[np.ix_(d, c)],
+    )
+
+
+def units_from_frame(frame: pd.DataFrame) -> Units:
+    """:class:`Units` of a station frame (``Store.stations``: columns ``channel``,
+    ``district``, ``race``, ``region`` and the counts; a frame without ``channel`` has no
+    electronic unit), those of the districts with an electronic unit only (none when
+    there is none). Unreadable counts are blank."""
+    import pandas as pd
+
+    if "channel" in frame.columns:
+        is_el = (frame["channel"] == "electronic").to_numpy(dtype=bool, na_value=False)
+    else:
+        is_el = np.zeros(len(frame), dtype=bool)
+    if not is_el.any():
+        frame, is_el = frame.iloc[:0], is_el[:0]
+    key = (
+        frame["district"].fillna("").astype(str)
+        if "district" in frame.columns
+        else pd.Series("", index=frame.index)
+    )
+    if "race" in frame.columns:
+        key = key.where(key != "", frame["race"].astype(str))
+    dc, dn = pd.factorize(key.to_numpy(dtype=object))
+    el_g = np.zeros(len(dn), dtype=bool)
+    el_g[dc[is_el]] = True
+    if not el_g.all():
+        rows = el_g[dc]
+        frame, dc, is_el = frame[rows], dc[rows], is_el[rows]  # names kept, some unused
+    if "region" in frame.columns:
+        rc, rn = pd.factorize(frame["region"].to_numpy(dtype=object))
+    else:
+        rc, rn = np.full(len(frame), -1, dtype=np.int64), []
+
+    def numbers(c: str) -> FloatA:
+        return pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+    return Units(
+        is_el,
+        dc.astype(np.int64),
+        [str(x) for x in dn],
+        rc.astype(np.int64),
+        [str(x) for x in rn],
+        numbers("registered"),
+        numbers("ballots"),
+        numbers("valid"),
+        numbers("leader_votes"),
+    )
+
+
+def channel_votes_from_frame(cv: pd.DataFrame) -> ChannelVotes | None:
+    """:class:`ChannelVotes` of candidate votes by (district, channel, candidate) in a
+    frame (columns ``district``, ``channel``, ``candidate``, ``votes``; lines without a
+    candidate or channel left out, unreadable votes as 0); None when there is none."""
+    import pandas as pd
+
+    if cv.empty:
+        return None
+    ok = cv["candidate"].notna().to_numpy(dtype=bool) & cv["channel"].notna().to_numpy(dtype=bool)
+    if not ok.any():
+        return None
+    dc, dn = pd.factorize(cv["district"].astype(str).to_numpy(dtype=object)[ok], sort=True)
+    cc, cn = pd.factorize(cv["candidate"].to_numpy(dtype=object)[ok], sort=True)
+    votes = pd.to_numeric(cv["votes"], errors="coerce").to_numpy(dtype=np.float64)[ok]
+    name = cv["channel"].to_numpy(dtype=object)[ok]
+    ch = np.where(name == "paper", 0, np.where(name == "electronic", 1, -1))
+    paper, elec, present = _dense(
+        dc.astype(np.int64), len(dn), cc.astype(np.int64), len(cn), ch, _zeroed(votes)
+    )
+    return ChannelVotes([str(x) for x in dn], [str(x) for x in cn], paper, elec, present)

@@ -113,7 +113,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr, stdtrit  # normal cdf, Student's t quantile (no scipy.stats)
 
-from smartvote.forensics._boot import grouped_sums, poisson_weights, row_sums
+from smartvote.forensics._boot import paired_sums, poisson_weights, row_sums
 from smartvote.forensics._frame import BoolA, FloatA, IntA, Stations
 
 Z_TURNOUT = 4.0
@@ -324,7 +324,11 @@ class Excess:
 
 def _sorted(g: IntA, x: FloatA, G: int) -> tuple[IntA, IntA, IntA]:
     """Order of ``x`` within groups, group sizes and start offsets (for :func:`_wq`)."""
-    order = np.lexsort((x, g))
+    # The permutation of np.lexsort((x, g)): stably by x, then stably by group (small
+    # integers: a radix sort), so ties keep the stations' order in both.
+    by_x = np.argsort(x, kind="stable")
+    gk = g[by_x].astype(np.int16 if G < 2**15 else np.int64)
+    order = by_x[np.argsort(gk, kind="stable")]
     counts = np.bincount(g, minlength=G)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     return order, counts, starts
@@ -411,35 +415,57 @@ class _Ratio:
             self.sets.append((i, g[i], ls[i], valid[i], counts, starts))
 
     def at(self, w: FloatA) -> tuple[FloatA, FloatA]:
-        """(extrapolated k, k for every reference set): arrays (R, G) and (Q, R, G)."""
+        """(extrapolated k, k for every reference set): arrays (R, G) and (Q, R, G).
+
+        The per-station terms are computed in two buffers of the largest set's size
+        (``out=`` arguments, the same operations in the same order as the formulas in
+        the comments, so the same numbers), not in a fresh array per operation."""
         G = self.G
         R = w.shape[0]
         ks = []
+        big = max((s[0].size for s in self.sets), default=0)
+        buf_a, buf_b = np.empty(R * big), np.empty(R * big)
         for i, gi, xs, nv, counts, starts in self.sets:
             ws = w[:, i]
+            a = buf_a[: R * i.size].reshape(R, i.size)
+            b = buf_b[: R * i.size].reshape(R, i.size)
             if self.location == "mean":
                 # Mean and full spread of the empirical logit (the efficient reading, see
                 # module doc): one weighted sum each, no quantile.
                 den = row_sums(gi, G, ws)
                 mu = np.divide(
-                    row_sums(gi, G, ws * xs), den, out=np.full((R, G), np.nan), where=den > 0
+                    row_sums(gi, G, np.multiply(ws, xs, out=a)),
+                    den,
+                    out=np.full((R, G), np.nan),
+                    where=den > 0,
                 )
-                d = xs[None, :] - mu[:, gi]
                 lo = ws
             else:  # the former robust reading: median and lower-half spread
                 mu = _wq(xs, gi, counts, starts, ws, 0.5)
-                d = xs[None, :] - mu[:, gi]
-                lo = ws * (d < 0)
+                lo = ws * (xs[None, :] < mu[:, gi])  # d < 0
                 den = row_sums(gi, G, lo)
             # Counting noise of a station's empirical logit, 1/(V·s + ½) + 1/(V·(1 − s) + ½),
             # taken at the set's centre share s: at the station's own observed share (the
             # former rule) it is biased, the more so in small stations, which made k change
             # with the set's size on clean simulations (docs/5-forensics.md).
-            m = (1.0 / (1.0 + np.exp(-mu)))[:, gi]
-            nz = 1.0 / (nv[None, :] * m + 0.5) + 1.0 / (nv[None, :] * (1.0 - m) + 0.5)
-            var = np.divide(
-                row_sums(gi, G, lo * (d**2 - nz)), den, out=np.zeros((R, G)), where=den > 0
-            )
+            m = 1.0 / (1.0 + np.exp(-mu))  # (R, G): s per region, then per station
+            # nz = 1/(V·m + ½) + 1/(V·(1 − m) + ½) in a, in place.
+            np.take(m, gi, axis=1, out=a)
+            a *= nv
+            a += 0.5
+            np.divide(1.0, a, out=a)
+            np.take(1.0 - m, gi, axis=1, out=b)
+            b *= nv
+            b += 0.5
+            np.divide(1.0, b, out=b)
+            a += b
+            # lo·(d² − nz) with d = xs − mu (per station) in b.
+            np.take(mu, gi, axis=1, out=b)
+            np.subtract(xs, b, out=b)
+            np.square(b, out=b)
+            b -= a
+            b *= lo
+            var = np.divide(row_sums(gi, G, b), den, out=np.zeros((R, G)), where=den > 0)
             sd = np.sqrt(np.maximum(var, 1e-4))
             z = mu[:, :, None] + sd[:, :, None] * _GH_X[None, None, :]
             es = (1.0 / (1.0 + np.exp(-z)) * _GH_W).sum(axis=-1)
@@ -713,14 +739,14 @@ def excess(
     reps, kreps, sreps = [], [], []
     if boot > 1:
         rng = np.random.default_rng(rng_seed)
+        # The corner's sums over its own stations only: whole numbers (votes times
+        # Poisson counts), so exact, the same as over every station with zeros elsewhere.
+        ic = np.flatnonzero(corner)
+        gk, Wkv, Nkv = g[ic], W[ic], st.N[ic].astype(float)
         for w in poisson_weights(st.n, boot, rng, chunk=16):
             Kb = ratio.at(w)[1]
-
-            def gs(v: FloatA, w: FloatA = w) -> FloatA:
-                return grouped_sums(g, G, w, v)
-
-            Nv = st.N.astype(float)
-            sums = (gs(Wc), gs(Oc), gs(np.where(corner, W, 0.0)), gs(np.where(corner, Nv, 0.0)))
+            wk = w[:, ic]
+            sums = (*paired_sums(g, G, w, Wc, Oc), *paired_sums(gk, G, wk, Wkv, Nkv))
             kb = kfun(Kb, sums[0], sums[1])
             kreps.append(kb)
             reps.append(combine(kb, *sums)[0])

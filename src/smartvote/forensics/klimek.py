@@ -632,11 +632,13 @@ class _Model:
             pos = pos & reach
         at = np.flatnonzero(pos)
         # A and T on the bins that enter the sum: the same values as the full rows there.
-        A = ep[ufe][:, at]
-        A -= P[ufe][:, at]
+        # (each read as one gather of the rows and bins, no intermediate full rows)
+        rf, rt = np.ix_(ufe, at), np.ix_(utop, at)
+        A = ep[rf]
+        A -= P[rf]
         A += cp[-1][at]
-        T = P[utop][:, at]
-        T -= cp[utop][:, at]
+        T = P[rt]
+        T -= cp[rt]
         G, K = ife.size, at.size
         # Lower bounds: the distance between the pooled histograms (whole numbers
         # pooled, so exact; then normalised as the distance does).

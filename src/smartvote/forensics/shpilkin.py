@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from smartvote.forensics._boot import grouped_sums, poisson_weights
+from smartvote.forensics._boot import grouped_sums, paired_sums, poisson_weights
 from smartvote.forensics._frame import BoolA, FloatA, IntA, Stations
 
 BINS = 101  # turnout 0, 1, …, 100 %
@@ -206,7 +206,7 @@ def published(st: Stations, *, boot: int = 51, rng_seed: int = 0) -> Published:
     if boot > 1:
         rng = np.random.default_rng(rng_seed)
         for w in poisson_weights(st.n, boot, rng):
-            Lb, Ob = grouped_sums(b, BINS, w, W), grouped_sums(b, BINS, w, Ov)
+            Lb, Ob = paired_sums(b, BINS, w, W, Ov)
             reps.append(published_at(Lb, Ob, clean_peak(Ob))[0])
     r = np.concatenate(reps) if reps else np.zeros(0)
     sd = float(r.std(ddof=1)) if r.size > 1 else float("nan")
@@ -271,11 +271,12 @@ def by_group(
     def sums(w: FloatA | None) -> tuple[FloatA, FloatA, FloatA, FloatA]:
         ww = np.ones((1, st.n)) if w is None else w
         r = ww.shape[0]
-        L = grouped_sums(idx, G * BINS, ww, W).reshape(r * G, BINS)
-        Oc = grouped_sums(idx, G * BINS, ww, Ov).reshape(r * G, BINS)
-        Nc = grouped_sums(idx, G * BINS, ww, Nv).reshape(r * G, BINS)
-        B = grouped_sums(groups, G, ww, Bv).ravel()
-        return L, Oc, Nc, B
+        # Whole numbers: paired_sums gives exactly the four separate sums (B per group as
+        # the sum of its bins).
+        L, Oc = paired_sums(idx, G * BINS, ww, W, Ov)
+        Nc, Bc = paired_sums(idx, G * BINS, ww, Nv, Bv)
+        B = Bc.reshape(r * G, BINS).sum(axis=1)
+        return L.reshape(r * G, BINS), Oc.reshape(r * G, BINS), Nc.reshape(r * G, BINS), B
 
     L, Oc, Nc, B = sums(None)
     N = Nc.sum(axis=1)
@@ -337,10 +338,11 @@ def _replicates(st: Stations, G: int, boot: int, rng_seed: int) -> dict[str, Flo
     out: dict[str, list[FloatA]] = {"regional": [], "low": [], "pooled": [], "published": []}
     for w in poisson_weights(st.n, boot, rng):
         r = w.shape[0]
-        L = grouped_sums(idx, G * BINS, w, W).reshape(r, G, BINS)
-        Oc = grouped_sums(idx, G * BINS, w, Ov).reshape(r, G, BINS)
-        Nc = grouped_sums(idx, G * BINS, w, Nv).reshape(r, G, BINS)
-        B = grouped_sums(st.region, G, w, Bv)
+        # Whole numbers: paired_sums gives exactly the four separate sums (B per region as
+        # the sum of its bins).
+        L, Oc = (x.reshape(r, G, BINS) for x in paired_sums(idx, G * BINS, w, W, Ov))
+        Nc, Bc = (x.reshape(r, G, BINS) for x in paired_sums(idx, G * BINS, w, Nv, Bv))
+        B = Bc.sum(axis=2)
         Nt = Nc.sum(axis=2)
         off = np.divide(B, Nt, out=np.zeros_like(B), where=Nt > 0).ravel()
         L2, O2, N2 = L.reshape(r * G, BINS), Oc.reshape(r * G, BINS), Nc.reshape(r * G, BINS)

@@ -133,7 +133,10 @@ def _rozenas_one(x: IntA, n: IntA, S: int, rng: np.random.Generator) -> dict[str
     pq = coarse_probabilities(x, n)
     # Cumulative over the denominators 2..MAX_DENOM (columns 0 and 1 are 0, so the sums
     # are those of np.cumsum(pq, axis=1)), denominator by denominator, live stations.
-    cum_t = np.cumsum(np.ascontiguousarray(pq[:, 2:].T), axis=0)
+    # (np.cumsum over the first axis, row after row: the same sums, a contiguous pass each)
+    cum_t = np.ascontiguousarray(pq[:, 2:].T)
+    for r in range(1, cum_t.shape[0]):
+        cum_t[r] += cum_t[r - 1]
     live = np.flatnonzero(cum_t[-1] > 0)
     cum_t = cum_t[:, live]
     any_l = cum_t[-1]
@@ -287,9 +290,9 @@ def draw_mixture(table: FloatA, u: FloatA, step: FloatA | None = None) -> FloatA
         v = u[tail] * M
         k = np.minimum(v.astype(np.intp), M - 1)
         v -= k
-        R = table[np.where(j[tail] == 0, 1, 2)]
-        lo = R[np.arange(tail.size), k]
-        p[tail] = lo + v * (R[np.arange(tail.size), k + 1] - lo)
+        row = np.where(j[tail] == 0, 1, 2)  # each point's row, read at two columns only
+        lo = table[row, k]
+        p[tail] = lo + v * (table[row, k + 1] - lo)
     return p
 
 
@@ -313,18 +316,20 @@ def resample_hists(
     step = np.diff(table[0])
     nf = n.astype(np.float64)
     reps = np.empty((S, GRID + 1))
-    sd, q = np.empty(n.size), np.empty(n.size)
+    # work arrays reused by every replicate; the draws fill them (``out=``) from the same
+    # stream, in the same order, as fresh arrays would
+    sd, mu, u, z = (np.empty(n.size) for _ in range(4))
     for s in range(S):
-        p = draw_mixture(table, rng.random(n.size), step)
-        np.multiply(nf, p, out=sd)
-        np.subtract(1.0, p, out=q)
-        sd *= q  # n·p·(1 − p)
+        rng.random(out=u)
+        p = draw_mixture(table, u, step)
+        np.multiply(nf, p, out=mu)  # n·p, the count's mean
+        np.subtract(1.0, p, out=sd)
+        sd *= mu  # n·p·(1 − p)
         exact = np.flatnonzero(sd < NORMAL_MIN_VAR)
         p_exact = p[exact]
         np.sqrt(sd, out=sd)
-        sd *= rng.standard_normal(n.size)
-        x = np.multiply(nf, p, out=p)
-        x += sd
+        sd *= rng.standard_normal(out=z)
+        x = np.add(mu, sd, out=p)
         np.rint(x, out=x)
         np.clip(x, 0.0, nf, out=x)
         x[exact] = rng.binomial(n[exact], p_exact)
@@ -393,9 +398,16 @@ def fit_mixture(x: IntA, n: IntA, K: int = 3, iters: int = 20) -> tuple[FloatA, 
         r /= tot
         rs = _seq_sum(r) + 1e-12
         w = rs / rs.sum()
-        m = np.clip(_seq_sum(r * f) / rs, 1e-3, 1 - 1e-3)
-        var_f = _seq_sum(r * (f - m[:, None]) ** 2) / rs
-        noise = _seq_sum(r * (m * (1 - m))[:, None] / nf) / rs
+        # the weighted sums' terms in one work array (ll, no longer needed), the same
+        # operations in the same order as r·f, r·(f − m)² and r·m(1 − m)/n
+        m = np.clip(_seq_sum(np.multiply(r, f, out=ll)) / rs, 1e-3, 1 - 1e-3)
+        np.subtract(f, m[:, None], out=ll)
+        np.square(ll, out=ll)
+        ll *= r
+        var_f = _seq_sum(ll) / rs
+        np.multiply(r, (m * (1 - m))[:, None], out=ll)
+        ll /= nf
+        noise = _seq_sum(ll) / rs
         var_p = np.maximum(var_f - noise, 1e-6)
         phi = np.clip(m * (1 - m) / var_p - 1, 0.5, 1e5)
     return w, m, phi

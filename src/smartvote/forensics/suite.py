@@ -32,6 +32,13 @@ from smartvote.forensics import integer as it
 from smartvote.forensics import shpilkin as sh
 from smartvote.forensics._frame import Stations, choose_race, prepare
 from smartvote.forensics.digits import digit_tests
+from smartvote.forensics.electronic import (
+    ChannelVotes,
+    Units,
+    channel_votes_from_frame,
+    electronic,
+    units_from_frame,
+)
 from smartvote.forensics.excess import Excess, excess
 from smartvote.forensics.klimek import Klimek, klimek
 from smartvote.forensics.spikes import Spikes, spikes
@@ -234,7 +241,13 @@ def run_suite(
     frame = choose_race(frame)
     st = prepare(frame)
     took = (time.perf_counter() - t0, time.thread_time() - c0)
-    return _run(st, election, lambda: frame, channel_votes, options or Options(), took, t0)
+
+    def el_inputs() -> tuple[Units, ChannelVotes | None]:
+        """The electronic comparison's arrays from the frames (converted at this edge)."""
+        cv = channel_votes() if callable(channel_votes) else channel_votes
+        return units_from_frame(frame), (channel_votes_from_frame(cv) if cv is not None else None)
+
+    return _run(st, election, el_inputs, options or Options(), took, t0)
 
 
 def run_stations(fs: FileStations, options: Options | None = None) -> ForensicsResult:
@@ -242,7 +255,9 @@ def run_stations(fs: FileStations, options: Options | None = None) -> ForensicsR
     (:func:`smartvote.forensics._cikread.read_stations`): the same numbers as
     :func:`run_election` on the same file."""
     o = options or Options()
-    return _run(fs.stations, fs.election, fs.frame, fs.channel_votes, o, fs.took)
+    cv = fs.channel_votes
+    el_inputs = lambda: (fs.units(), cv() if cv is not None else None)  # noqa: E731
+    return _run(fs.stations, fs.election, el_inputs, o, fs.took)
 
 
 def _require_stations(st: Stations, election: str) -> None:
@@ -269,15 +284,15 @@ def _require_stations(st: Stations, election: str) -> None:
 def _run(
     st: Stations,
     election: str,
-    frame: Callable[[], pd.DataFrame],
-    channel_votes: pd.DataFrame | Callable[[], pd.DataFrame | None] | None,
+    el_inputs: Callable[[], tuple[Units, ChannelVotes | None]],
     o: Options,
     took: tuple[float, float] = (0.0, 0.0),
     t_all: float | None = None,
 ) -> ForensicsResult:
-    """The methods on the stations; ``frame()`` gives the station frame of every row for
-    the electronic comparison (pandas, loaded then); ``took`` the wall and CPU seconds of
-    preparing the stations (``timings_s.prepare``), and ``t_all`` when the suite began
+    """The methods on the stations; ``el_inputs()`` gives the units and the candidate
+    votes by district and channel for the electronic comparison (arrays); ``took`` the
+    wall and CPU seconds of preparing the stations (``timings_s.prepare``), and ``t_all``
+    when the suite began
     (``timings_s.total``; default now: a file's stations were made in the reading thread,
     beside the imports)."""
     _require_stations(st, election)
@@ -318,12 +333,7 @@ def _run(
         return shp, districts
 
     def el_job() -> dict[str, Any]:
-        from smartvote.gcpause import no_gc
-
-        with no_gc():  # the comparison's module loads pandas (its objects are no garbage)
-            from smartvote.forensics.electronic import electronic
-
-        return electronic(frame(), channel_votes() if callable(channel_votes) else channel_votes)
+        return electronic(*el_inputs())
 
     # The heavy methods are independent, each with its own random generator, so every
     # number is the same wherever it runs. On two cores they are shared between this
