@@ -125,3 +125,52 @@ def test_entry_point_bad_file_keeps_its_error(
     err = json.loads(capsys.readouterr().out)["error"][0]
     assert err["file"].endswith("bad.csv")
     assert err["row"] == 3
+
+
+_NO_PANDAS = (
+    "import sys; sys.modules['pandas'] = None\n"  # any `import pandas` now raises ImportError
+    "from smartvote.cli import main\n"
+    "sys.argv = ['smartvote', 'forensics', sys.argv[1], '--json']\n"
+    "main()\n"
+)
+
+
+def _json_without_pandas(path: Path) -> dict[str, object]:
+    import subprocess
+
+    r = subprocess.run(
+        [sys.executable, "-c", _NO_PANDAS, str(path)], capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    d: dict[str, object] = json.loads(r.stdout)
+    return d
+
+
+def _same_json(got: dict[str, object], path: Path) -> None:
+    from typer.testing import CliRunner
+
+    r = CliRunner().invoke(app, ["forensics", str(path), "--json"])
+    assert r.exit_code == 0, r.output
+    want = json.loads(r.stdout)
+    for d in (got, want):
+        d.pop("timings_s")
+        d.pop("timings_cpu_s")
+    assert got == want
+
+
+def test_json_of_a_file_needs_no_pandas(sim_dir: Path) -> None:
+    """``smartvote forensics FILE --json`` runs with pandas made unimportable (0.35 s of
+    imports it no longer pays) and prints the same JSON as with it."""
+    f = sim_dir / "sim-2026.csv"
+    _same_json(_json_without_pandas(f), f)
+
+
+def test_json_of_a_national_file_with_electronic_units_needs_no_pandas(
+    shared_data: Path,
+) -> None:
+    """The same on the 2021 Duma file, whose electronic units feed the electronic
+    comparison."""
+    f = shared_data / "ru_federal_precincts" / "2021.csv.zip"
+    got = _json_without_pandas(f)
+    assert got["electronic"]["present"]  # type: ignore[index]
+    _same_json(got, f)
