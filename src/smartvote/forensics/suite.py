@@ -321,16 +321,16 @@ def _run(
     )
     ex_job = lambda: excess(st, boot=o.excess_boot, rng_seed=o.rng_seed + 11)  # noqa: E731
 
-    def shpilkin_job() -> tuple[sh.Shpilkin, sh.GroupShpilkin]:
-        shp = sh.shpilkin(st, boot=o.shpilkin_boot, rng_seed=o.rng_seed)
-        districts = sh.by_group(
+    sh_job = lambda: sh.shpilkin(st, boot=o.shpilkin_boot, rng_seed=o.rng_seed)  # noqa: E731
+
+    def sh_districts_job() -> sh.GroupShpilkin:
+        return sh.by_group(
             st,
             st.district,
             max(1, len(st.district_names)),
             boot=o.shpilkin_boot,
             rng_seed=o.rng_seed + 7,
         )
-        return shp, districts
 
     def el_job() -> dict[str, Any]:
         return electronic(*el_inputs())
@@ -338,26 +338,30 @@ def _run(
     # The heavy methods are independent, each with its own random generator, so every
     # number is the same wherever it runs. On two cores they are shared between this
     # process and a forked child (:mod:`_fork`: its own interpreter lock, so the two cores
-    # really work at once), each taking the next unclaimed method when it is free, in
-    # the order of their measured CPU (on the 2021 file, 90,788 stations: Klimek 0.96 s,
-    # spike test 0.91, `excess` 0.54, integer 0.73, Shpilkin 0.24, after the electronic
-    # comparison 0.25 in this process: two halves within 0.05 s). Where
-    # fork is not available the Klimek fit, the spike test and the integer test run in
-    # worker threads (numpy releases the GIL in its random draws and array loops, about
-    # 1.35x on two cores).
+    # really work at once), each taking the next unclaimed method when it is free, longest
+    # first by their measured CPU (on the 2021 file, 96,325 stations, session 8: Klimek
+    # 1.0 s, spike test 1.0, `excess` 0.52, integer 0.44, Shpilkin national 0.17 and by
+    # district 0.14, after the electronic comparison's 0.03 in this process). Shpilkin's
+    # two parts are two jobs so that the last ones are short and the halves end within
+    # about 0.1 s. Where fork is not available the Klimek fit, the spike test and the
+    # integer test run in worker threads (numpy releases the GIL in its random draws and
+    # array loops, about 1.35x on two cores).
     big = st.n >= 50
-    shared: list[tuple[str, Callable[[], Any]]] = [
-        ("klimek", kl_job),
-        ("spikes", sp_job),
-        ("excess", ex_job),
-        ("integer", it_job),
-        ("shpilkin", shpilkin_job),
-    ]
+    jobs: dict[str, Callable[[], Any]] = {
+        "klimek": kl_job,
+        "spikes": sp_job,
+        "excess": ex_job,
+        "integer": it_job,
+        "shpilkin": sh_job,
+        "shpilkin_districts": sh_districts_job,
+    }
+    order = list(jobs)
     if st.n > SUBSAMPLED_ABOVE:
         # The Klimek fit and the spike test stop growing here (their subsample) while
         # ``excess`` keeps growing faster than the stations (at 1,000,000 about 15 s of
         # CPU, more than all the others together): it goes first, the rest beside it.
-        shared = [shared[2], shared[3], shared[4], shared[0], shared[1]]
+        order = ["excess", "integer", "shpilkin", "shpilkin_districts", "klimek", "spikes"]
+    shared = [(name, jobs[name]) for name in order]
     done: dict[str, Any] = {}
     claims = _fork.Claims(len(shared)) if o.workers > 1 and big and o.fork else None
 
@@ -391,7 +395,8 @@ def _run(
             done.update(got)
         else:
             done["excess"] = timed("excess", ex_job)
-            done["shpilkin"] = timed("shpilkin", shpilkin_job)
+            done["shpilkin"] = timed("shpilkin", sh_job)
+            done["shpilkin_districts"] = timed("shpilkin_districts", sh_districts_job)
             dig = timed("digits", lambda: digit_tests(st))
             fpr = timed("fingerprint", lambda: fp.fingerprint(st))
             done["integer"] = f_it.result() if f_it is not None else timed("integer", it_job)
@@ -400,7 +405,8 @@ def _run(
             elif big:
                 done["klimek"], done["spikes"] = timed("klimek", kl_job), timed("spikes", sp_job)
         exc: Excess = done["excess"]
-        shp, districts = done["shpilkin"]
+        shp: sh.Shpilkin = done["shpilkin"]
+        districts: sh.GroupShpilkin = done["shpilkin_districts"]
         integ: it.IntegerTest = done["integer"]
         regional = shp.regional
         rows = timed("station_list", lambda: listed(st, integ, regional))
