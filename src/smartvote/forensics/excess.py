@@ -413,28 +413,47 @@ class _Ratio:
             counts = np.bincount(g[i], minlength=G)
             starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
             self.sets.append((i, g[i], ls[i], valid[i], counts, starts))
+        # A replicate reads the weights of the largest set once (stations in random order:
+        # the costly gather), and each set's weights from those (a subset, in order: a
+        # near-sequential read): the same values as ``w[:, i]``.
+        self._big = max(range(len(self.sets)), key=lambda j: self.sets[j][0].size)
+        at_big = np.full(g.size, -1, dtype=np.int64)
+        big_i = self.sets[self._big][0]
+        at_big[big_i] = np.arange(big_i.size)
+        self._in_big = [at_big[s[0]] for s in self.sets]
+        if any(x.size and int(x.min()) < 0 for x in self._in_big):  # not nested: gather each
+            self._in_big = [None] * len(self.sets)
+        # Per-region values spread over a set's stations as runs (its stations are in
+        # region order): np.repeat, the same values as a gather by region, several times
+        # faster.
+        self._runs = all(bool(np.all(s[1][1:] >= s[1][:-1])) for s in self.sets)
 
     def at(self, w: FloatA) -> tuple[FloatA, FloatA]:
         """(extrapolated k, k for every reference set): arrays (R, G) and (Q, R, G).
 
-        The per-station terms are computed in two buffers of the largest set's size
-        (``out=`` arguments, the same operations in the same order as the formulas in
-        the comments, so the same numbers), not in a fresh array per operation."""
+        The per-station terms are computed in place (``out=`` arguments, the same
+        operations in the same order as the formulas in the comments, so the same
+        numbers), not in a fresh array per operation."""
         G = self.G
         R = w.shape[0]
         ks = []
+        w_big = w[:, self.sets[self._big][0]] if self.sets else w
         big = max((s[0].size for s in self.sets), default=0)
-        buf_a, buf_b = np.empty(R * big), np.empty(R * big)
-        for i, gi, xs, nv, counts, starts in self.sets:
-            ws = w[:, i]
-            a = buf_a[: R * i.size].reshape(R, i.size)
-            b = buf_b[: R * i.size].reshape(R, i.size)
+        buf = np.empty(R * big)  # for ws·xs, reused by every set
+
+        def spread(v: FloatA, gi: IntA, counts: IntA) -> FloatA:
+            """``v[:, gi]`` (per region, to the set's stations), a new array."""
+            out: FloatA = np.repeat(v, counts, axis=1) if self._runs else v[:, gi]
+            return out
+
+        for (i, gi, xs, nv, counts, starts), sub in zip(self.sets, self._in_big, strict=True):
+            ws = w[:, i] if sub is None else w_big[:, sub]
             if self.location == "mean":
                 # Mean and full spread of the empirical logit (the efficient reading, see
                 # module doc): one weighted sum each, no quantile.
                 den = row_sums(gi, G, ws)
                 mu = np.divide(
-                    row_sums(gi, G, np.multiply(ws, xs, out=a)),
+                    row_sums(gi, G, np.multiply(ws, xs, out=buf[: R * i.size].reshape(R, -1))),
                     den,
                     out=np.full((R, G), np.nan),
                     where=den > 0,
@@ -450,17 +469,17 @@ class _Ratio:
             # with the set's size on clean simulations (docs/5-forensics.md).
             m = 1.0 / (1.0 + np.exp(-mu))  # (R, G): s per region, then per station
             # nz = 1/(V·m + ½) + 1/(V·(1 − m) + ½) in a, in place.
-            np.take(m, gi, axis=1, out=a)
+            a = spread(m, gi, counts)
             a *= nv
             a += 0.5
             np.divide(1.0, a, out=a)
-            np.take(1.0 - m, gi, axis=1, out=b)
+            b = spread(1.0 - m, gi, counts)
             b *= nv
             b += 0.5
             np.divide(1.0, b, out=b)
             a += b
             # lo·(d² − nz) with d = xs − mu (per station) in b.
-            np.take(mu, gi, axis=1, out=b)
+            b = spread(mu, gi, counts)
             np.subtract(xs, b, out=b)
             np.square(b, out=b)
             b -= a
