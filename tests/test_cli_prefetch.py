@@ -35,12 +35,14 @@ def test_option_names_are_the_commands() -> None:
 @pytest.mark.parametrize(
     ("args", "want"),
     [
-        (["forensics", "f.csv", "--json"], ("f.csv", None)),
-        (["forensics", "--json", "f.csv"], ("f.csv", None)),
-        (["forensics", "--db", "x.duckdb", "f.csv"], ("f.csv", None)),
-        (["forensics", "f.csv", "--election", "e1", "--seed", "3"], ("f.csv", "e1")),
-        (["forensics", "--election=e2", "--report=r.html", "f.csv"], ("f.csv", "e2")),
-        (["forensics", "--monte-carlo", "--", "-odd.csv"], ("-odd.csv", None)),
+        (["forensics", "f.csv", "--json"], ("f.csv", None, False)),
+        (["forensics", "--json", "f.csv"], ("f.csv", None, False)),
+        (["forensics", "--db", "x.duckdb", "f.csv"], ("f.csv", None, False)),
+        (["forensics", "f.csv", "--election", "e1", "--seed", "3"], ("f.csv", "e1", False)),
+        (["forensics", "--election=e2", "--report=r.html", "f.csv"], ("f.csv", "e2", True)),
+        (["forensics", "--stations", "s.csv", "f.csv"], ("f.csv", None, True)),
+        (["forensics", "--election", "--report", "f.csv"], ("f.csv", "--report", False)),
+        (["forensics", "--monte-carlo", "--", "-odd.csv"], ("-odd.csv", None, False)),
         (["forensics", "--help"], None),
         (["forensics", "f.csv", "--jsn"], None),
         (["forensics", "f.csv", "g.csv"], None),
@@ -52,9 +54,39 @@ def test_option_names_are_the_commands() -> None:
     ],
 )
 def test_plain_reading_of_the_command_line(
-    args: list[str], want: tuple[str, str | None] | None
+    args: list[str], want: tuple[str, str | None, bool] | None
 ) -> None:
     assert prefetch.forensics_target(args) == want
+
+
+def _same_reading(got: object, want: object) -> None:
+    """Two readings of one file hold the same stations, electronic inputs and frames."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    assert (got.election, got.race) == (want.election, want.race)  # type: ignore[attr-defined]
+    a, b = got.stations, want.stations  # type: ignore[attr-defined]
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(x, y, err_msg=f.name)
+        elif f.name != "ids":
+            assert x == y, f.name
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    pd.testing.assert_frame_equal(got.frame(), want.frame())  # type: ignore[attr-defined]
+    for name in ("units", "channel_votes"):
+        fx, fy = getattr(got, name), getattr(want, name)
+        assert (fx is None) == (fy is None), name
+        if fx is not None:
+            ux, uy = fx(), fy()
+            for f in dataclasses.fields(ux):
+                x, y = getattr(ux, f.name), getattr(uy, f.name)
+                if isinstance(x, np.ndarray):
+                    np.testing.assert_array_equal(x, y, err_msg=f"{name}.{f.name}")
+                else:
+                    assert x == y, f"{name}.{f.name}"
 
 
 def test_read_is_handed_over_only_for_the_same_file_and_election(sim_dir: Path) -> None:
@@ -62,18 +94,54 @@ def test_read_is_handed_over_only_for_the_same_file_and_election(sim_dir: Path) 
 
     f = str(sim_dir / "sim-2026.csv")
     assert prefetch.begin(["forensics", f, "--json"])
-    fut = prefetch.take(f, None)
-    assert fut is not None
-    got, want = fut.result(), read_file(f)
-    assert got.election == want.election  # type: ignore[union-attr]
-    assert got.stations.n == want.stations.n  # type: ignore[union-attr]
+    reading = prefetch.take(f, None)
+    assert isinstance(reading, prefetch.ReadInProcess)  # fork is there on Linux
+    _same_reading(reading.result(), read_file(f))
 
     assert prefetch.begin(["forensics", f, "--election", "other"])
     assert prefetch.take(f, None) is None  # Typer read another election: not this read
     assert prefetch.take(f, "other") is None  # and every early read is dropped once taken
 
+    assert prefetch.begin(["forensics", f, "--report", "r.html"])  # needs the table: a thread
+    reading = prefetch.take(f, None)
+    assert reading is not None and not isinstance(reading, prefetch.ReadInProcess)
+    _same_reading(reading.result(), read_file(f))
+
     assert not prefetch.begin(["forensics", str(sim_dir / "missing.csv")])
     assert not prefetch.begin(["ingest", f])
+
+
+def test_reading_process_sends_the_electronic_inputs(shared_data: Path) -> None:
+    """On the 2021 Duma file (electronic units in seven regions) the stations, the
+    electronic comparison's units and vote tables, and the frames read again on demand
+    equal a direct read."""
+    from smartvote.forensics._cikread import read_file
+
+    f = str(shared_data / "ru_federal_precincts" / "2021.csv.zip")
+    assert prefetch.begin(["forensics", f, "--json"])
+    reading = prefetch.take(f, None)
+    assert isinstance(reading, prefetch.ReadInProcess)
+    got = reading.result()
+    assert got.channel_votes is not None
+    _same_reading(got, read_file(f))
+
+
+def test_a_file_the_fast_reader_declines_is_read_here(tmp_path: Path) -> None:
+    """A tidy results file (not a CIK table): the reading process declines it and the
+    full reader reads it in this process."""
+    from smartvote.forensics._cikread import read_stations
+
+    f = tmp_path / "tidy.csv"
+    rows = ["race,unit,candidate,party,votes,region,registered,ballots"]
+    for i in range(60):
+        rows += [f"r,u{i},A,A,{300 + i},North,1000,600", f"r,u{i},B,B,{200 + i},North,1000,600"]
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert read_stations(f) is None
+    assert prefetch.begin(["forensics", str(f), "--json"])
+    reading = prefetch.take(str(f), None)
+    assert isinstance(reading, prefetch.ReadInProcess)
+    got = reading.result()
+    assert type(got).__name__ == "Election"
 
 
 def test_entry_point_gives_the_same_json(
