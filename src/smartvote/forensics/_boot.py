@@ -90,7 +90,7 @@ def paired_sums(
     )
     if fits and a.size:
         top_a = MAX_WEIGHT * float(np.bincount(idx, weights=a, minlength=size).max())
-        scale = 2.0 ** max(0, math.ceil(math.log2(top_a + 1.0)))
+        scale = math.ldexp(1.0, math.frexp(top_a)[1])  # the power of two above top_a, exactly
         packed = a + scale * b
         fits = MAX_WEIGHT * float(np.bincount(idx, weights=packed, minlength=size).max()) < _EXACT
     if not fits:

@@ -292,9 +292,8 @@ def _run(
     """The methods on the stations; ``el_inputs()`` gives the units and the candidate
     votes by district and channel for the electronic comparison (arrays); ``took`` the
     wall and CPU seconds of preparing the stations (``timings_s.prepare``), and ``t_all``
-    when the suite began
-    (``timings_s.total``; default now: a file's stations were made in the reading thread,
-    beside the imports)."""
+    when the suite began (``timings_s.total``; default now: a file's stations were made
+    beside the imports, in a reading process or thread)."""
     _require_stations(st, election)
     timings: dict[str, float] = {"prepare": round(took[0], 3)}
     cpu: dict[str, float] = {"prepare": round(took[1], 3)}
