@@ -151,9 +151,11 @@ class ReadInProcess:
         got = self.forked.result()  # the reading process's error, if any, raised here
         if got is not None:
             return got
-        from smartvote.forensics._cikread import read_file
+        # Declined by the fast reader already: straight to the full reader (what
+        # ``_cikread.read_file`` does after a decline), not the fast reader a second time.
+        from smartvote.io.detect import read_any
 
-        return read_file(self.path, self.election)
+        return read_any(self.path, election=self.election)
 
     def close(self) -> None:
         """Stop the reading process (its answer is not wanted)."""

@@ -411,22 +411,20 @@ class _Model:
     @property
     def clean_p(self) -> FloatA:
         """Prefix histograms of the clean stations (computed on first use)."""
-        if "clean" not in self._parts:
-            c = self._coarse
-            self._parts["clean"] = self._prefix(
-                self._idx["clean"], None if c is None else c.clean_p
-            )
-        return self._parts["clean"]
+        return self._part("clean")
 
     @property
     def ext_p(self) -> FloatA:
         """Prefix histograms of the extreme-fraud stations (computed on first use)."""
-        if "extreme" not in self._parts:
+        return self._part("extreme")
+
+    def _part(self, kind: str) -> FloatA:
+        """Prefix histograms of the ``kind`` stations ("clean" or "extreme"), computed on
+        first use from the coarse model's own, when there is one."""
+        if kind not in self._parts:
             c = self._coarse
-            self._parts["extreme"] = self._prefix(
-                self._idx["extreme"], None if c is None else c.ext_p
-            )
-        return self._parts["extreme"]
+            self._parts[kind] = self._prefix(self._idx[kind], None if c is None else c._part(kind))
+        return self._parts[kind]
 
     def _cols_of(self, idx: IntA) -> IntA:
         """Position of each station's bin among the kept columns (−1: not kept)."""
