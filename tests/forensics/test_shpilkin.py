@@ -136,7 +136,8 @@ PUBLISHED = {
                 "same clean peak (43 %) as Shpilkin's 2020 column, abroad stations -0.01M, "
                 "0.1-point bins -0.1M, summing below the peak too 27.63M (and 2021 13.66M, "
                 "out of range): no published choice closes the gap; his column used "
-                "preliminary data covering ~95 % of stations (docs/5-forensics.md)",
+                "preliminary data covering ~95 % of stations; his own clean figures put "
+                "27.0-28.2M on the final file (next test; docs/5-forensics.md)",
             ),
         ),
         "2021",
@@ -149,6 +150,26 @@ def test_published_recipe_on_real_data(year: str, federal: object) -> None:
     r = sh.published(st, boot=0)
     lo, hi = PUBLISHED[year]
     assert lo * 1e6 <= r.excess <= hi * 1e6, r.excess
+
+
+def test_published_recipe_2020_agrees_with_shpilkins_own_clean_figures(federal: object) -> None:
+    """2020 checked against what Shpilkin published besides his total (Znak, 2 July 2020;
+    bne IntelliNews, Aug. 2020): on the preliminary data of 88M voters he read the clean
+    cluster as turnout 42 % with 65 % "yes", and called 22M votes anomalous. Applied to the
+    final file, those figures (given to the whole percent, so t in [41.5, 42.5] % and y in
+    [64.5, 65.5] %) mean sum(yes) - t*y*sum(registered) anomalous "yes" votes; the recipe
+    must land inside that range. It fails if the recipe's peak or reference moves by a few
+    points (a peak anywhere in 40-50 % gives 29.2-26.6M, docs/5-forensics.md)."""
+    from smartvote.forensics._frame import prepare
+
+    st = prepare(federal("2020"))  # type: ignore[operator]
+    yes, registered = float(st.W.sum()), float(st.N.sum())
+    lo = yes - 0.425 * 0.655 * registered
+    hi = yes - 0.415 * 0.645 * registered
+    r = sh.published(st, boot=0)
+    assert lo <= r.excess <= hi, (lo, r.excess, hi)
+    # ... and his 22M, scaled from his 88M voters to the final file's, is the issue's top.
+    assert 22e6 * registered / 88e6 == pytest.approx(27.0e6, rel=0.005)
 
 
 def test_published_interval_says_it_covers_sampling_only() -> None:
