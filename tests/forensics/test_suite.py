@@ -106,3 +106,41 @@ def test_cli_unknown_election(tmp_path: Path) -> None:
 
     out = CliRunner().invoke(app, ["forensics", "nope", "--db", str(tmp_path / "x.duckdb")])
     assert out.exit_code == 2
+
+
+@pytest.mark.slow
+def test_flagged_slope_stands_beside_the_headline(tmp_path: Path) -> None:
+    """A genuine turnout–support link (the simulator's correlation 0.1) flags the clean
+    core's slope; the caveat then stands beside the headline everywhere a reader sees it:
+    JSON ``excess.caveats`` (with the range and the de-trended reading), the CLI table and
+    the report's key figures and first section. A clean election without the link has no
+    caveat. The report's header lists the excluded rows as words, not a Python dict."""
+    from smartvote.cli import app
+
+    flagged = simulate(seed=200, stations=10_000, regions=20, smd=False, turnout_support_corr=0.1)
+    flagged.write(tmp_path / "f")
+    clean = simulate(seed=200, stations=10_000, regions=20, smd=False)
+    clean.write(tmp_path / "c")
+    rep = tmp_path / "r.html"
+    runner = CliRunner()
+    csv = tmp_path / "f" / "sim-2026.csv"
+    d = json.loads(runner.invoke(app, ["forensics", str(csv), "--json"]).stdout)
+    e = d["excess"]
+    assert e["sensitivity"]["flagged"]
+    lo, hi = e["sensitivity"]["range"]
+    (c,) = e["caveats"]
+    assert f"{lo:,.0f} … {hi:,.0f}" in c
+    assert f"{e['sensitivity']['votes_if_slope_genuine']:,.0f}" in c
+    out = runner.invoke(app, ["forensics", str(csv), "--report", str(rep)], terminal_width=200)
+    assert out.exit_code == 0, out.output
+    assert "caveat: turnout–support slope flagged" in out.stdout
+    assert "caveat (excess): the leader's share rises with turnout" in out.stdout
+    html = rep.read_text(encoding="utf-8")
+    assert html.index("Read this estimate with care") < html.index("Fingerprint")
+    assert "if the turnout–support link is genuine (flagged)" in html
+    head = html[html.index("excluded from station statistics:") :]
+    assert "electronic 0" in head[: head.index("</p>")]
+    assert "{" not in head[: head.index("</p>")]
+    csv = tmp_path / "c" / "sim-2026.csv"
+    d = json.loads(runner.invoke(app, ["forensics", str(csv), "--json"]).stdout)
+    assert not d["excess"]["sensitivity"]["flagged"] and d["excess"]["caveats"] == []

@@ -109,6 +109,13 @@ def forensics(
         "excess votes (best estimate, 95% CI)",
         f"{e['votes']:,.0f} ({e['ci_low']:,.0f} … {e['ci_high']:,.0f})",
     )
+    if e["sensitivity"]["flagged"]:
+        lo, hi = e["sensitivity"]["range"]
+        t.add_row(
+            "  caveat: turnout–support slope flagged",
+            f"z = {e['sensitivity']['core_turnout_share_slope_z']:.1f}; "
+            f"range {lo:,.0f} … {hi:,.0f}",
+        )
     t.add_row("  regions falsified as a whole", str(len(e["regions_falsified_as_whole"])))
     t.add_row("Shpilkin excess votes", f"{s['excess_votes']:,.0f} ± {s['excess_sd']:,.0f}")
     t.add_row("  per-region sum (variant)", f"{s['excess_regions_summed']:,.0f}")
@@ -140,6 +147,8 @@ def forensics(
         t.add_row("electronic premium (pp)", f"{d['electronic']['mean_difference_pp']:.1f}")
     t.add_row("time (s)", f"{res.timings['total']:.1f}")
     out().print(t)
+    for c in e["caveats"]:
+        out().print(f"caveat (excess): {c}", markup=False, highlight=False)
     if report is not None:
         console().print(f"report: {report}")
     _exit_now()

@@ -148,6 +148,7 @@ class Excess:
     share_centre: FloatA
     region_names: list[str]
     note: str
+    regions_present: int = 0
     corner_stations: int = 0
     core_slope: float = float("nan")
     core_slope_se: float = float("nan")
@@ -275,6 +276,7 @@ class Excess:
             "by_region": by_region,
         }
         d["sensitivity"] = sens = self.sensitivity()
+        d["caveats"] = caveats(sens, self.regions_present)
         if sens["flagged"]:
             d["interval"] += (
                 "; the clean core shows a turnout–share slope: the estimate is read with "
@@ -320,6 +322,44 @@ class Excess:
                 "de-trended reading's own uncertainty is taken to be the same)"
             ),
         }
+
+
+def caveats(sens: dict[str, Any], regions_present: int) -> list[str]:
+    """The sentences that must stand beside the headline (JSON ``excess.caveats``, the CLI
+    table, the report's key figures) when the data cannot support the estimate as it stands.
+
+    * The clean core's turnout–share slope is flagged: the data cannot tell a genuine
+      turnout–support link from stuffing inside the low-turnout half. On simulations with
+      both, the headline over-read the truth by +60 … +150 % and the de-trended reading
+      under-read it by −30 … −59 %, while ``sensitivity.range`` held it
+      (docs/5-forensics.md), so the range is the honest reading.
+    * Fewer than ``MIN_REGIONS`` regions: a region falsified as a whole cannot be
+      recognised (its own turnout peak is then the fraud) and would be read as clean.
+    """
+    out = []
+    if regions_present < MIN_REGIONS:
+        out.append(
+            f"only {regions_present} region{'s' if regions_present != 1 else ''} "
+            f"(< {MIN_REGIONS}): a region falsified as a whole cannot be recognised, its "
+            "own low-turnout stations are taken as clean, and such fraud is missed (on a "
+            "simulated single region falsified as a whole the estimate was an eighth of "
+            "the truth)"
+        )
+    if not sens["flagged"]:
+        return out
+    lo, hi = sens["range"]
+    out.append(
+        f"the leader's share rises with turnout in the low-turnout stations (slope "
+        f"{sens['core_turnout_share_slope']:.3f}, z = {sens['core_turnout_share_slope_z']:.1f}): "
+        "stuffing there and a genuine turnout–support link look the same; if the link is "
+        f"genuine the estimate is {_fmt(sens['votes_if_slope_genuine'])}, and the data support "
+        f"anything in {_fmt(lo)} … {_fmt(hi)} (sensitivity.range), not only the 95 % interval"
+    )
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if np.isfinite(x) else "not estimable"
 
 
 def _sorted(g: IntA, x: FloatA, G: int) -> tuple[IntA, IntA, IntA]:
@@ -854,6 +894,7 @@ def excess(
         share_centre=1 / (1 + np.exp(-scn)),
         region_names=list(st.region_names) or ["all"],
         note=note,
+        regions_present=int(present.sum()),
         corner_stations=int(corner.sum()),
         location=location,
         extrapolation=extrapolation,

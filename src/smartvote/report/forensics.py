@@ -78,13 +78,26 @@ def _head(d: dict[str, Any]) -> dict[str, Any]:
         "leader": d["leader"],
         "stations": f"{d['stations']:,}",
         "registered": f"{d['registered']:,}",
-        "excluded": d["excluded"],
+        "excluded": ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in d["excluded"].items())
+        or "none",
         "key": [
             ("official turnout", fmt_pct(d["turnout"])),
             ("leader's official share", fmt_pct(d["leader_share"])),
             (
                 "falsified votes, best estimate (95% interval)",
                 f"{_num(ex['votes'])} ({_num(ex['ci_low'])} … {_num(ex['ci_high'])})",
+            ),
+            *(
+                [
+                    (
+                        "…if the turnout–support link is genuine (flagged)",
+                        f"{_num(ex['sensitivity']['votes_if_slope_genuine'])}; the data "
+                        f"support {_num(ex['sensitivity']['range'][0])} … "
+                        f"{_num(ex['sensitivity']['range'][1])}",
+                    )
+                ]
+                if ex["sensitivity"]["flagged"]
+                else []
             ),
             ("excess votes (Shpilkin)", _pm(s["excess_votes"], s["excess_sd"])),
             ("turnout without them", fmt_pct(s["clean_turnout"])),
@@ -125,6 +138,7 @@ def _excess(res: ForensicsResult, d: dict[str, Any]) -> dict[str, Any]:
         ),
         "interval": ex["interval"],
         "note": ex["note"] + "; " + _slope_note(ex["sensitivity"]),
+        "caveats": ex["caveats"],
         "whole": [[r["region"], _num(r["votes"]), r["why"]] for r in whole] or [["none", "", ""]],
     }
 
