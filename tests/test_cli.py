@@ -160,3 +160,38 @@ def test_simulate_refuses_districts_left_without_a_station(tmp_path: Path) -> No
     assert not any(tmp_path.iterdir())
     r = runner.invoke(app, [*args, "--districts", "2", "--regions", "2"])
     assert r.exit_code == 0, r.output
+
+
+def test_forensics_refuses_an_uncontested_race_and_misread_issued_lines(tmp_path: Path) -> None:
+    """Two inputs whose numbers cannot be read, refused with exit 2 and the rule instead of
+    a ZeroDivisionError (no other valid votes anywhere) or a confident suite on a turnout of
+    a few per cent (the in-room ballots-issued line renamed, so read as a choice: ballots
+    found far above ballots issued). The same file with its lines as written passes."""
+    import pandas as pd
+
+    from smartvote.simulate import simulate
+
+    simulate(seed=1, stations=300, regions=10, smd=False).write(tmp_path)
+    src = tmp_path / "sim-2026.csv"
+    assert runner.invoke(app, ["forensics", str(src), "--json"]).exit_code == 0
+    frame = pd.read_csv(src)
+    parties = [c for c in frame.columns if "партия" in c]
+    valid = "Число действительных избирательных бюллетеней"
+    uncontested = frame.copy()
+    uncontested[parties[0]] = uncontested[valid]
+    uncontested[parties[1:]] = 0
+    uncontested.to_csv(bad := tmp_path / "uncontested.csv", index=False)
+    r = runner.invoke(app, ["forensics", str(bad), "--json"])
+    assert r.exit_code == 2, r.output
+    err = json.loads(r.stdout)["error"][0]
+    assert err["rule"] == "stations" and "no valid votes at any of the 300" in err["detail"]
+    in_room = (
+        "Число избирательных бюллетеней, выданных в помещении для голосования в день голосования"
+    )
+    frame.rename(columns={in_room: "Выдано в помещении"}).to_csv(
+        bad := tmp_path / "renamed.csv", index=False
+    )
+    r = runner.invoke(app, ["forensics", str(bad), "--json"])
+    assert r.exit_code == 2, r.output
+    err = json.loads(r.stdout)["error"][0]
+    assert err["rule"] == "stations" and "exceed ballots issued" in err["detail"]

@@ -114,3 +114,21 @@ def test_refuses_when_the_last_district_has_no_station() -> None:
 
     with pytest.raises(SmartvoteError, match="leave 1 of the 5 single-member districts"):
         simulate(stations=25, districts=5, regions=1, seed=40)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"turnout": 0.0}, "--turnout must be strictly between 0 and 1"),
+        ({"turnout": 1.0}, "--turnout must be strictly between 0 and 1"),
+        ({"whole_regions": 21, "regions": 20}, "--whole-regions 21 is more than the 20 regions"),
+    ],
+)
+def test_refuses_options_that_describe_no_election(kw: dict[str, object], match: str) -> None:
+    """A clean turnout of 0 or 1 has no logit (it leaked divide-by-zero warnings and wrote an
+    election nobody voted in); more regions falsified than exist was silently capped."""
+    from smartvote.errors import SmartvoteError
+
+    with pytest.raises(SmartvoteError, match=match):
+        simulate(stations=500, smd=False, **kw)  # type: ignore[arg-type]
+    simulate(stations=500, smd=False, regions=20, whole_regions=20)

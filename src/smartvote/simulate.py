@@ -588,9 +588,29 @@ def _smd(
     return smd, pd.DataFrame(cand_rows), info
 
 
+def _check(cfg: SimConfig) -> None:
+    """Refuse options that cannot describe an election instead of drawing a degenerate one
+    (a clean turnout of 0 or 1 has no logit; more regions falsified than exist)."""
+    from smartvote.errors import Problem, SmartvoteError
+
+    if not 0 < cfg.turnout < 1:
+        raise SmartvoteError(
+            Problem("range", "--turnout must be strictly between 0 and 1", value=str(cfg.turnout))
+        )
+    if cfg.whole_regions > cfg.regions:
+        raise SmartvoteError(
+            Problem(
+                "range",
+                f"--whole-regions {cfg.whole_regions} is more than the {cfg.regions} regions",
+                value=str(cfg.whole_regions),
+            )
+        )
+
+
 def simulate(cfg: SimConfig | None = None, **overrides: Any) -> Simulation:
     """Draw a synthetic election (see module docstring). Keyword overrides patch ``cfg``."""
     cfg = replace(cfg or SimConfig(), **overrides)
+    _check(cfg)
     rng = np.random.default_rng(cfg.seed)
     geo = _geography(cfg, rng)
     P = len(PARTIES)

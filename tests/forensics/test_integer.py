@@ -227,3 +227,14 @@ def test_exact_null_agrees_with_monte_carlo_real(
     sd = float(np.sqrt((p * (1 - p)).sum()))
     # The sd of a sample sd of 1,000 normal draws is sd/√1998 ≈ 2.2 %.
     assert abs(mc["sd"] / sd - 1) < 4 / np.sqrt(2 * 999)
+
+
+def test_count_without_counting_noise_is_certain() -> None:
+    """No eligible station (or every rate 0 or 1): the count has no noise, so
+    P(X >= observed) is 1 when nothing is in excess and 0 when something is (it printed
+    p = 0 for a file with no station of 100 voters, i.e. 'certain fraud' from no data)."""
+    from smartvote.forensics.integer import _count
+
+    assert _count(0, 0.0, 0.0).p_value == 1.0
+    assert _count(2, 2.0, 0.0).p_value == 1.0
+    assert _count(3, 1.0, 0.0).p_value == 0.0

@@ -117,18 +117,26 @@ def forensics(
             f"range {lo:,.0f} … {hi:,.0f}",
         )
     t.add_row("  regions falsified as a whole", str(len(e["regions_falsified_as_whole"])))
-    t.add_row("Shpilkin excess votes", f"{s['excess_votes']:,.0f} ± {s['excess_sd']:,.0f}")
-    t.add_row("  per-region sum (variant)", f"{s['excess_regions_summed']:,.0f}")
-    t.add_row("  sensitivity range", f"{s['sensitivity'][0]:,.0f} … {s['sensitivity'][1]:,.0f}")
+    t.add_row("Shpilkin excess votes (± 1 sd)", f"{s['excess_votes']:,.0f} ± {s['excess_sd']:,.0f}")
+    t.add_row("  Shpilkin per-region sum (variant)", f"{s['excess_regions_summed']:,.0f}")
+    t.add_row(
+        "  Shpilkin sensitivity range",
+        f"{s['sensitivity'][0]:,.0f} … {s['sensitivity'][1]:,.0f}",
+    )
     t.add_row(
         "  clean turnout / leader share",
         f"{s['clean_turnout']:.2%} / {s['clean_leader_share']:.2%}",
     )
-    t.add_row(
-        "integer stations obs / exp",
-        f"{i['observed']:,} / {i['expected']:,.1f} (sd {i['sd']:.1f})",
-    )
-    t.add_row("  p (binomial / calibrated)", f"{i['p_value']:.2g} / {i['p_value_calibrated']:.2g}")
+    if i["stations"]:
+        t.add_row(
+            "integer stations obs / exp",
+            f"{i['observed']:,} / {i['expected']:,.1f} (sd {i['sd']:.1f})",
+        )
+        t.add_row(
+            "  p (binomial / calibrated)", f"{i['p_value']:.2g} / {i['p_value_calibrated']:.2g}"
+        )
+    else:
+        t.add_row("integer percentages", "not tested: no station with 100 or more voters")
     if k:
         t.add_row(
             "Klimek f_i, f_e",
@@ -143,6 +151,8 @@ def forensics(
                     f"  Rozenas exact fractions, {k} (p)",
                     f"{rz[k]['share']:+.2%} ({rz[k]['p_value']:.2g})",
                 )
+    if not k and not d["spikes"]:
+        t.add_row("Klimek fit, spike tests", "not run: fewer than 50 stations")
     if d["electronic"].get("present"):
         t.add_row("electronic premium (pp)", f"{d['electronic']['mean_difference_pp']:.1f}")
     t.add_row("time (s)", f"{res.timings['total']:.1f}")

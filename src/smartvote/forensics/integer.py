@@ -347,7 +347,9 @@ class IntegerTest:
 def _count(obs: int, exp: float, var: float) -> IntegerCount:
     sd = float(np.sqrt(var))
     z = (obs - exp) / sd if sd > 0 else 0.0
-    p = float(_sf((obs - 0.5 - exp) / sd)) if sd > 0 else float(obs > exp)
+    # Without counting noise (no eligible station, or every rate 0 or 1) the count is
+    # certain: P(X >= obs) is 1 when obs is at most its expectation, else 0.
+    p = float(_sf((obs - 0.5 - exp) / sd)) if sd > 0 else float(obs <= exp)
     return IntegerCount(int(obs), float(exp), sd, float(obs - exp), float(z), p)
 
 

@@ -264,21 +264,49 @@ def _require_stations(st: Stations, election: str) -> None:
     """Refuse (exit 2) an input none of whose rows is an ordinary polling station, naming
     why each row was left out, instead of crashing inside a method or printing a suite of
     empty results (a file of constituency totals without ballots cast, for instance)."""
-    if st.n > 0:
-        return
     from smartvote.errors import InputError, Problem
 
-    why = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in st.excluded.items() if v)
-    raise InputError(
-        Problem(
-            "stations",
-            f"no ordinary polling station to test: of {st.totals['units']} counting units, "
-            f"none has registered voters, ballots found, ballots issued and the leader's "
-            f"votes within them ({why or 'no rows'}; a blank ballots-issued line counts as "
-            f"inconsistent leader votes); forensics needs station-level protocols",
-            election or None,
+    if st.n == 0:
+        why = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in st.excluded.items() if v)
+        blank = (
+            "; a blank ballots-issued line counts as inconsistent leader votes"
+            if st.excluded.get("inconsistent_leader_votes")
+            else ""
         )
-    )
+        raise InputError(
+            Problem(
+                "stations",
+                f"no ordinary polling station to test: of {st.totals['units']} counting "
+                f"units, none has registered voters, ballots found, ballots issued and the "
+                f"leader's votes within them ({why or 'no rows'}{blank}); forensics needs "
+                "station-level protocols",
+                election or None,
+            )
+        )
+    if int(st.O.sum()) == 0:
+        raise InputError(
+            Problem(
+                "stations",
+                f"the other choices have no valid votes at any of the {st.n:,} stations (an "
+                f"uncontested race, or every valid vote for {st.leader or 'the leader'}): "
+                "every method here reads the leader's votes against the others'",
+                election or None,
+            )
+        )
+    found, issued = int(st.R.sum()), int(st.B.sum())
+    if found > 1.05 * issued:
+        over = int((st.R > st.B).sum())
+        raise InputError(
+            Problem(
+                "stations",
+                f"ballots found ({found:,}) exceed ballots issued ({issued:,}) by "
+                f"{found / issued - 1:.0%} over the stations (at {over:,} of {st.n:,}): the "
+                "ballots-issued lines were probably not all recognised (a renamed line is "
+                "read as a choice), so turnout would be wrong; name the lines as in the "
+                "CIK protocol or convert the file to the tidy layout",
+                election or None,
+            )
+        )
 
 
 def _run(
