@@ -296,11 +296,12 @@ def _require_stations(st: Stations, election: str) -> None:
     found, issued = int(st.R.sum()), int(st.B.sum())
     if found > 1.05 * issued:
         over = int((st.R > st.B).sum())
+        by = f" by {found / issued - 1:.0%}" if issued else ""
         raise InputError(
             Problem(
                 "stations",
-                f"ballots found ({found:,}) exceed ballots issued ({issued:,}) by "
-                f"{found / issued - 1:.0%} over the stations (at {over:,} of {st.n:,}): the "
+                f"ballots found ({found:,}) exceed ballots issued ({issued:,}){by} over the "
+                f"stations (at {over:,} of {st.n:,}): the "
                 "ballots-issued lines were probably not all recognised (a renamed line is "
                 "read as a choice), so turnout would be wrong; name the lines as in the "
                 "CIK protocol or convert the file to the tidy layout",
