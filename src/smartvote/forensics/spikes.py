@@ -25,21 +25,30 @@ Analysis 25(1):41–56, as his R package ``spikes`` (CRAN, v1.1) computes it:
 The grid makes the method see fractions on multiples of 0.001 (1/2, 3/4, 7/10, 0.85, …);
 thirds (0.3333…) sit 3.3 bandwidths off the grid and are nearly invisible to it.
 
-What Rozenas's package does not give, and is added here: a null distribution of ``F``
-(every resample in turn taken as the data, against the envelope and mean of the others:
-:func:`rkd_null`); ``excess = F − mean(F_null)``, the estimate reported, with a normal
-interval of sd² = var(F_null) + Σ_{spike bins} w̄_j / stations (the Poisson noise of the
-honest stations in the bins counted); and a p-value, the upper tail of a gamma fitted to
-the null replicates by their mean and variance (``p_value``: it can reach small values),
-with its Monte Carlo range (2.5–97.5 % over bootstrap resamples of the null replicates,
-``p_value_mc``) and the rank p-value (``p_value_resampling``, floor ``1/(S + 1)``).
-Rozenas's own interval (``confInt``) redraws the mixture's parameters from their
-posterior, which this one does not. Differences from his package: the mixture fit (above);
-the leader's count is resampled with the station's own ballots found as denominator (his
-package first resamples turnout and uses it as the vote's denominator); large predictive
-counts are drawn as rounded normals (:func:`rkd_resample`); ``S`` = ``RESAMPLES`` = 200
-by default (his 1,000), so more grid points exceed the envelope by chance, which the null
-mean removes.
+What Rozenas's package does not give, and is added here. (a) A null distribution of
+``F``: every resample in turn taken as the data, against the envelope and mean of the
+others (:func:`rkd_null`; S replicates at no extra draw). (b) ``excess``, the estimate
+reported: ``Σ max(0, w_j − w̄_j)/(1 − ρ_j)`` over the same points, minus the mean of the
+null replicates (computed the same way). ``w̄_j`` contains the written stations' own
+resamples that land back in their bin (the "leak"; ``ρ_j`` the mean share of resamples
+that put the bin's observed stations back in it), so Rozenas's ``F`` counts only
+``1 − ρ_j`` of them; at 0 and 1, where a count of 0 or n returns often and one rate for the
+honest and the written stations does not hold, ``ρ = 0``. (c) A normal interval,
+``excess ± 1.96 sd`` with sd² = var(null replicates) + Σ_{spike points} w̄_j / stations
+(the Poisson noise of the honest stations in the bins counted). (d) A p-value, the upper
+tail at ``F`` of a gamma fitted to the null replicates by their mean and variance
+(``p_value``: it can reach small values), with its Monte Carlo range (2.5–97.5 % over 200
+bootstrap resamples of the null replicates, ``p_value_mc``; pages print ``< 1e-k`` from
+its upper end, :func:`format_p`), and the rank p-value (``p_value_resampling``, floor
+``1/(S + 1)``). (e) ``endpoints``: the part of ``F`` at 0 and 1 (stations with none or all
+of the votes, or 100 % turnout), where the mixture fits worst. Rozenas's own interval
+(``confInt``) redraws the mixture's parameters from their posterior, which this one does
+not. Differences from his package: the mixture fit (above); the leader's count is
+resampled with the station's own ballots found as denominator (his package first
+resamples turnout and uses it as the vote's denominator); large predictive counts are
+drawn as rounded normals (:func:`rkd_resample`); ``S`` = ``RESAMPLES`` = 200 by default
+(his 1,000), so more grid points exceed the envelope by chance, which the null mean
+removes from ``excess`` (not from Rozenas's ``share``).
 
 Assumptions: honest shares have a smooth distribution of latent shares (the mixture is the
 prior of each station's posterior); stations are independent; fabricated results sit
@@ -224,6 +233,7 @@ class RKD:
     p_value_resampling: float
     null_mean: float
     null_sd: float
+    endpoints: float
     resamples: int
     stations: int
     spikes: list[dict[str, float]]
@@ -243,6 +253,7 @@ class RKD:
             "p_value_resampling": self.p_value_resampling,
             "null_mean": self.null_mean,
             "null_sd": self.null_sd,
+            "endpoints": self.endpoints,
             "resamples": self.resamples,
             "stations": self.stations,
             "spikes": self.spikes,
@@ -449,6 +460,9 @@ def rkd(
     back = np.asarray(np.bincount(home, ret, minlength=GRID_POINTS + 1), dtype=np.float64)
     back /= np.maximum(cnt_o[0], 1.0)
     gain = 1.0 / (1.0 - np.minimum(back, 0.5))
+    # not at 0 and 1: a count of 0 or n returns there often (the binomial's boundary), and
+    # one return rate for the honest and the written stations of the bin no longer holds
+    gain[0] = gain[-1] = 1.0
     obs, shares = cnt_o[0] / tot, cnt / tot
     mean = shares.mean(axis=0)
     env = dens.max(axis=0)
@@ -461,7 +475,12 @@ def rkd(
     excess = F_adj - null_mean
     p = gamma_tail(F, null)
     boot = rng.integers(0, S, (P_BOOT, S))
-    pb = np.array([gamma_tail(F, null[i]) for i in boot])
+    nb = null[boot]  # the gamma fit of gamma_tail on every bootstrap row at once
+    bm, bv = nb.mean(axis=1), nb.var(axis=1, ddof=1)
+    fit = (bm > 0) & (bv > 0)
+    pb = np.full(P_BOOT, 1.0 if F <= 0 else np.nan)
+    if F > 0:
+        pb[fit] = gammaincc(bm[fit] ** 2 / bv[fit], F * bm[fit] / bv[fit])
     pb = pb[np.isfinite(pb)]
     p_mc = (
         (float(np.quantile(pb, 0.025)), float(np.quantile(pb, 0.975)))
@@ -491,6 +510,7 @@ def rkd(
         p_value_resampling=float((1 + (null >= F).sum()) / (S + 1)),
         null_mean=null_mean,
         null_sd=null_sd,
+        endpoints=float(sum(max(0.0, obs[j] - mean[j]) for j in (0, GRID_POINTS) if spike[j])),
         resamples=S,
         stations=int(tot),
         spikes=where[:20],

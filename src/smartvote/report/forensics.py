@@ -277,9 +277,8 @@ def _spikes(res: ForensicsResult, sp: dict[str, Any]) -> dict[str, Any] | None:
         )
     for k in ("turnout", "result"):
         c = sp["coarse_fractions"][k]
-        top = ", ".join(
-            f"1/{d['denominator']}s" for d in c["by_denominator"][:3] if d["excess_stations"] > 0
-        )
+        qs = [str(d["denominator"]) for d in c["by_denominator"][:3] if d["excess_stations"] > 0]
+        top = f"denominators {', '.join(qs)}" if qs else ""
         rows.append(
             [
                 f"{k} (exactly on p/q, q ≤ 10)",

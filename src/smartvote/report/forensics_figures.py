@@ -163,8 +163,10 @@ def spikes_fig(s: Spikes) -> Any:
     fig, axes = plt.subplots(len(runs), 1, figsize=(9, 2.6 * len(runs) + 0.4), squeeze=False)
     for ax, r in zip(axes[:, 0], runs, strict=True):
         x = np.linspace(0.0, 100.0, r.density.size)
-        ax.plot(x, r.density, lw=0.6, color="#34495e", label="observed")
         ax.plot(x, r.envelope, lw=0.6, color="#e67e22", label="resampled envelope (max)")
+        ax.plot(x, r.density, lw=0.5, color="#34495e", label="observed")
+        up = r.density > r.envelope
+        ax.scatter(x[up], r.density[up], s=9, color="#c0392b", zorder=3, label="above")
         ax.set_title(
             f"{r.variable}: Rozenas's share {100 * r.share:.2f}%, excess over chance "
             f"{100 * r.excess:.2f}% of stations",
