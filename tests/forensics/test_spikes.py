@@ -129,6 +129,31 @@ def test_rkd_clean_elections_raise_false_alarms_at_the_nominal_rate() -> None:
     assert covers >= binom.ppf(0.001, k, 0.95)
 
 
+@pytest.mark.slow
+def test_gamma_tail_is_not_thinner_than_the_null_replicates() -> None:
+    """The gamma fitted to one run's 200 null replicates against 3,800 further replicates
+    (19 more runs of 200 on the same clean election): beyond its 1 % and 0.1 % quantiles
+    lie no more than 1 % and 0.1 % of them plus 3 binomial standard errors, so the
+    p-value's tail is not anti-conservative where it leaves the replicates behind."""
+    from scipy.stats import gamma
+
+    st, _, _ = sim_stations(seed=202, stations=10_000)
+    ok = sp._usable(st)
+    x, n = st.W[ok], st.R[ok]
+    w, m, phi = sp.fit_mixture(x, n)
+    r = sp.responsibilities(x, n, w, m, phi)
+    dens, cnt, _ = sp.rkd_resample(x, n, r, m, phi, 4000, np.random.default_rng(202))
+    share = cnt / n.size
+    null = np.concatenate(
+        [sp.rkd_null(dens[i : i + 200], share[i : i + 200]) for i in range(0, 4000, 200)]
+    )
+    fit, rest = null[:200], null[200:]
+    mu, v = fit.mean(), fit.var(ddof=1)
+    for a in (0.01, 0.001):
+        beyond = (rest > gamma.isf(a, mu * mu / v, scale=v / mu)).mean()
+        assert beyond <= a + 3 * np.sqrt(a * (1 - a) / rest.size)
+
+
 def _recovery(seeds: range, share: float, **sim: object) -> list[tuple[sp.RKD, float]]:
     out = []
     for s in seeds:
