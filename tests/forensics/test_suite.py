@@ -64,7 +64,8 @@ def test_suite_contract() -> None:
     assert len(d["excess"]["by_region"]) == 20
     assert d["excess"]["ci_low"] <= d["excess"]["votes"] <= d["excess"]["ci_high"]
     assert "excess_regions_summed" in d["shpilkin"]
-    assert {"share", "ci", "p_value"} <= set(d["spikes"]["rozenas"]["turnout"])
+    assert {"share", "excess", "ci", "p_value"} <= set(d["spikes"]["rozenas"]["result"])
+    assert {"share", "ci", "p_value"} <= set(d["spikes"]["coarse_fractions"]["turnout"])
     assert len(d["regions"]) == 20
     assert sum(r["stations"] for r in d["regions"]) == d["stations"] == 4000
     assert abs(sum(r["integer"]["observed"] for r in d["regions"]) - d["integer"]["observed"]) == 0

@@ -143,13 +143,21 @@ def forensics(
             f"{k['f_incremental']:.3f}, {k['f_extreme']:.3f} (fit ratio {k['fit_quality']['ratio']:.1f})",
         )
     if d["spikes"]:
-        t.add_row("spike share (resampled envelope)", f"{d['spikes']['share']:.2%}")
-        rz = d["spikes"].get("rozenas") or {}
-        for k in ("turnout", "result"):
-            if k in rz and rz[k]["p_value"] is not None:
+        from smartvote.forensics.spikes import format_p
+
+        for k, r in d["spikes"]["rozenas"].items():
+            if isinstance(r, dict) and "excess" in r:
                 t.add_row(
-                    f"  Rozenas exact fractions, {k} (p)",
-                    f"{rz[k]['share']:+.2%} ({rz[k]['p_value']:.2g})",
+                    f"Rozenas RKD, {k}: share / excess (p)",
+                    f"{r['share']:.2%} / {r['excess']:+.2%} "
+                    f"({format_p(r['p_value'], r['p_value_mc'])})",
+                )
+        cf = d["spikes"]["coarse_fractions"]
+        for k in ("turnout", "result"):
+            if cf[k]["p_value"] is not None:
+                t.add_row(
+                    f"  exactly on p/q, {k} (p)",
+                    f"{cf[k]['share']:+.2%} ({format_p(cf[k]['p_value'])})",
                 )
     if not k and not d["spikes"]:
         t.add_row("Klimek fit, spike tests", "not run: fewer than 50 stations")

@@ -69,7 +69,7 @@ class Options:
     integer_calibration_stations: int = 8000
     monte_carlo: int = 0
     klimek_boot: int = 51
-    spike_resamples: int = 51
+    spike_resamples: int = 200
     rng_seed: int = 0
     #: Above 1, the heavy methods run on two cores: shared with a forked process, or in
     #: threads (1: all methods in sequence). The results do not depend on it.

@@ -22,6 +22,7 @@ import numpy as np
 
 from smartvote.csvsafe import spreadsheet_safe
 from smartvote.forensics import fingerprint as fp
+from smartvote.forensics.spikes import format_p
 from smartvote.report import forensics_figures as F
 from smartvote.report.render import data_uri, fmt_num, fmt_pct, png_data_uri, render
 
@@ -272,19 +273,42 @@ def _klimek(res: ForensicsResult, k: dict[str, Any]) -> dict[str, Any] | None:
 def _spikes(res: ForensicsResult, sp: dict[str, Any]) -> dict[str, Any] | None:
     if res.spikes is None:
         return None
+    rz = sp["rozenas"]
+    rows = []
+    for k in ("result", "turnout"):
+        if k not in rz:
+            continue
+        r = rz[k]
+        top = ", ".join(f"{100 * s['point']:g}%" for s in r["spikes"][:5])
+        rows.append(
+            [
+                f"{k} (Rozenas RKD)",
+                fmt_pct(r["share"], 2),
+                f"{fmt_pct(r['excess'], 2)} ({fmt_pct(r['ci'][0], 2)} to {fmt_pct(r['ci'][1], 2)})",
+                format_p(r["p_value"], r["p_value_mc"]),
+                top or "–",
+            ]
+        )
+    for k in ("turnout", "result"):
+        c = sp["coarse_fractions"][k]
+        qs = [str(d["denominator"]) for d in c["by_denominator"][:3] if d["excess_stations"] > 0]
+        top = f"denominators {', '.join(qs)}" if qs else ""
+        rows.append(
+            [
+                f"{k} (exactly on p/q, q ≤ 10)",
+                f"{c['observed_stations']:,} stations (expected {c['expected_stations']:,.0f})",
+                f"{fmt_pct(c['share'], 2)} ({fmt_pct(c['ci'][0], 2)} to {fmt_pct(c['ci'][1], 2)})",
+                format_p(c["p_value"], (c["p_value"], 1e-6) if c["p_value"] < 1e-6 else None),
+                top or "–",
+            ]
+        )
     return {
         "figure": _figure(
-            F.spikes_fig(res.spikes), "Observed shares against the resampled envelope"
+            F.spikes_fig(res.spikes),
+            "Leader's share: observed kernel density against the resampled envelope",
         ),
-        "rows": [
-            [
-                r["variable"],
-                fmt_pct(r["share"], 2),
-                fmt_pct(r["null_mean"], 2),
-                f"{r['p_value']:.2g}",
-            ]
-            for r in (sp["turnout"], sp["result"])
-        ],
+        "rows": rows,
+        "resamples": sp["resamples"],
     }
 
 

@@ -156,20 +156,26 @@ def klimek_fig(k: Klimek) -> Any:
 
 
 def spikes_fig(s: Spikes) -> Any:
-    """Observed shares against the resampled envelope."""
+    """Rozenas's picture: the observed kernel density of the shares at the grid points
+    against the envelope of the resamples, for the leader's share (and turnout if run)."""
     plt = _plt()
-    fig, axes = plt.subplots(2, 1, figsize=(9, 5.2), sharex=True)
-    x = np.arange(len(s.turnout.observed)) / (len(s.turnout.observed) - 1) * 100
-    for ax, r in ((axes[0], s.turnout), (axes[1], s.result)):
-        ax.plot(x, r.observed, lw=0.7, color="#34495e", label="observed")
-        ax.plot(x, r.envelope, lw=0.7, color="#e67e22", label="resampled envelope (max)")
+    runs = [r for r in (s.result, s.turnout) if r is not None]
+    fig, axes = plt.subplots(len(runs), 1, figsize=(9, 2.6 * len(runs) + 0.4), squeeze=False)
+    for ax, r in zip(axes[:, 0], runs, strict=True):
+        x = np.linspace(0.0, 100.0, r.density.size)
+        ax.plot(x, r.envelope, lw=0.6, color="#e67e22", label="resampled envelope (max)")
+        ax.plot(x, r.density, lw=0.5, color="#34495e", label="observed")
+        up = r.density > r.envelope
+        ax.scatter(x[up], r.density[up], s=9, color="#c0392b", zorder=3, label="above")
         ax.set_title(
-            f"{r.variable}: share of stations above the envelope {100 * r.share:.2f}%", fontsize=9
+            f"{r.variable}: Rozenas's share {100 * r.share:.2f}%, excess over chance "
+            f"{100 * r.excess:.2f}% of stations",
+            fontsize=9,
         )
-        ax.set_ylabel("stations per 0.2 pt")
-        ax.set_xlim(10, 100)
-    axes[0].legend(fontsize=8)
-    axes[1].set_xlabel("percent")
+        ax.set_ylabel("kernel density")
+        ax.set_xlim(0, 100)
+    axes[0, 0].legend(fontsize=8)
+    axes[-1, 0].set_xlabel("percent")
     fig.tight_layout()
     return fig
 
