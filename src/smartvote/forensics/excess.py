@@ -207,6 +207,7 @@ class Excess:
             "sd": self.sd,
             "u": self.u,
             "uncertainty": {
+                "bootstrap_replicates": self.boot,
                 "sampling_sd": self.sd,
                 "extrapolation_se": self.u_extrapolation,
                 "whole_region_prediction_sd": self.u_whole,

@@ -178,6 +178,13 @@ class ForensicsResult:
         ]
 
     def to_dict(self) -> dict[str, Any]:
+        from smartvote.forensics.intervals import table
+
+        d = self._dict()
+        d["intervals"] = table(d)
+        return d
+
+    def _dict(self) -> dict[str, Any]:
         st = self.stations
         h = st.headline()
         tot = st.totals

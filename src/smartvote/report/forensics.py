@@ -129,6 +129,27 @@ def _slope_note(sens: dict[str, Any]) -> str:
     )
 
 
+def _intervals(rows: list[dict[str, Any]]) -> list[list[str]]:
+    """JSON ``intervals`` as table rows: every method's 95 % interval in one shape."""
+
+    def f(x: float) -> str:
+        return _num(x) if abs(x) >= 1000 else f"{x:.4g}"
+
+    return [
+        [
+            r["method"],
+            r["quantity"],
+            f(r["estimate"]),
+            f"{f(r['low'])} … {f(r['high'])}",
+            r["kind"],
+            r["sd_from"],
+            str(r["replicates"]) if r["replicates"] else "exact",
+            f"{r['sd_mc_error']:.0%}" if r["replicates"] else "0",
+        ]
+        for r in rows
+    ]
+
+
 def _excess(res: ForensicsResult, d: dict[str, Any]) -> dict[str, Any]:
     ex = d["excess"]
     whole = [r for r in ex["by_region"] if r["falsified_as_whole"]]
@@ -439,6 +460,7 @@ def report_context(res: ForensicsResult, d: dict[str, Any] | None = None) -> dic
         "regions": _regions(d["regions"]),
         "districts": _districts(d["districts"]),
         "stations": _stations(res),
+        "intervals": _intervals(d.get("intervals") or []),
         "timings": ", ".join(f"{k} {v}" for k, v in res.timings.items()),
     }
 
