@@ -451,3 +451,45 @@ def test_too_few_regions_is_a_caveat_not_a_silent_assumption() -> None:
     assert e.votes < 0.5 * t["excess_votes"]  # type: ignore[attr-defined]
     e, _ = _run(9, {"stations": 2000, "regions": 20, "smd": False})
     assert not [c for c in e.to_dict()["caveats"] if "region" in c[:12]]  # type: ignore[attr-defined]
+
+
+def test_region_whose_clean_centre_is_in_the_corner_takes_the_national_ratio(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A region whose every station reports about 97 % turnout and 98 % for the leader has
+    no clean reference in its own stations (the rule that sets corner stations aside,
+    applied to the region): it is scaled with the national ratio and says why, instead of
+    reading its own stuffed stations as clean (2020 and 2024 gave such regions negative
+    estimates). On those files its robust turnout z stayed below the whole-region threshold
+    (2.7-3.1: other regions' centres spread widely); the simulated regions are tight, so the
+    z rule is switched off here to test the corner rule alone. Without the corner rule the
+    region is its own reference."""
+    from smartvote.forensics import excess as ex_mod
+
+    monkeypatch.setattr(ex_mod, "Z_TURNOUT", float("inf"))
+    rng = np.random.default_rng(3)
+    st, _, _ = sim_stations(seed=3, stations=6000, regions=12, smd=False)
+    n = 400
+    N = rng.integers(800, 2500, n)
+    B = rng.binomial(N, 0.97)
+    W = rng.binomial(B, 0.98)
+    corner = from_arrays(
+        N=np.r_[st.N, N],
+        B=np.r_[st.B, B],
+        R=np.r_[st.R, B],
+        W=np.r_[st.W, W],
+        valid=np.r_[st.valid, B],
+        region=np.r_[np.array(st.region_names)[st.region], ["corner"] * n],
+    )
+    e = excess(corner, boot=0)
+    g = corner.region_names.index("corner")
+    row = e.to_dict()["by_region"][g]
+    assert row["falsified_as_whole"] and "extreme corner" in row["why"]
+    assert row["reference_ratio"] == pytest.approx(e.k_national)
+    # Its stations are corner stations too, so their clean votes come from registered
+    # voters at the clean turnout and share of the others (about 50 % and 35 %): most of
+    # its 95 %-of-registered leader votes are excess.
+    assert row["votes"] > 0.6 * W.sum()
+    off = excess(corner, boot=0, corner_rule=False).to_dict()["by_region"][g]
+    assert not off["falsified_as_whole"]
+    assert abs(off["votes"]) < 0.1 * W.sum()  # its own stuffed stations read as clean

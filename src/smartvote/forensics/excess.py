@@ -149,6 +149,7 @@ class Excess:
     region_names: list[str]
     note: str
     regions_present: int = 0
+    whole_by_corner: BoolA | None = None  # treated as whole because its centre is in the corner
     corner_stations: int = 0
     core_slope: float = float("nan")
     core_slope_se: float = float("nan")
@@ -191,7 +192,15 @@ class Excess:
                 "z_turnout": float(self.z_turnout[g]),
                 "z_share": float(self.z_share[g]),
             }
-            if self.whole[g]:
+            if self.whole_by_corner is not None and self.whole_by_corner[g]:
+                row["why"] = (
+                    f"clean turnout centre {self.turnout_centre[g]:.0%} and leader's share "
+                    f"centre {self.share_centre[g]:.0%} both in the extreme corner (>= "
+                    f"{CORNER:.0%}, where stations are set aside as no reference): its own "
+                    f"stations hold no clean reference, scaled with the national ratio "
+                    f"{self.k_national:.3f} instead of its own {self.k[g]:.3f}"
+                )
+            elif self.whole[g]:
                 row["why"] = (
                     f"clean turnout centre {self.turnout_centre[g]:.0%} is a robust outlier "
                     f"above the other regions (z = {self.z_turnout[g]:.1f} > {Z_TURNOUT}) and "
@@ -748,10 +757,18 @@ def excess(
     present = np.bincount(g, minlength=G) > 0
     zt, zs = np.zeros(G), np.zeros(G)
     whole = np.zeros(G, dtype=bool)
+    corner_regions = np.zeros(G, dtype=bool)
     if present.sum() >= MIN_REGIONS:
         zt[present] = _robust_z(tc[present])
         zs[present] = _robust_z(scn[present])
         whole = present & (zt > Z_TURNOUT) & (zs > Z_SHARE)
+        # A region whose clean centre itself lies in the extreme corner has no reference in
+        # its own stations, by the rule that sets corner stations aside below; while some
+        # region is left to give the national ratio, it is scaled with that ratio too.
+        in_corner = present & (np.minimum(tc, scn) >= np.log(CORNER / (1 - CORNER)))
+        if corner_rule and (present & ~(whole | in_corner)).any():
+            corner_regions = in_corner & ~whole
+            whole = whole | in_corner
         note = f"{int(whole.sum())} of {int(present.sum())} regions treated as falsified as a whole"
     else:
         note = (
@@ -889,6 +906,7 @@ def excess(
         k_sets=K[:, 0, :],
         k_national=float(kn[0]),
         whole=whole,
+        whole_by_corner=corner_regions,
         z_turnout=zt,
         z_share=zs,
         turnout_centre=1 / (1 + np.exp(-tc)),
