@@ -285,9 +285,25 @@ def _klimek(res: ForensicsResult, k: dict[str, Any]) -> dict[str, Any] | None:
             f"without fraud {k['distance_no_fraud']:.3f}",
         ],
     ]
+    nat = k.get("national")
+    if nat:
+        rows += [
+            [
+                "published fit (regions not centred): f_incremental, f_extreme",
+                f"{nat['f_incremental']:.3f}, {nat['f_extreme']:.3f}",
+                "not bootstrapped",
+            ],
+            [
+                "published fit: θ, α; fit ratio",
+                f"{nat['theta']}, {nat['alpha'] if nat['alpha'] is not None else 'none'}; "
+                f"{nat['fit_quality']['ratio']:.1f}",
+                "",
+            ],
+        ]
     return {
         "figure": _figure(F.klimek_fig(res.klimek), "Observed fingerprint and the fitted model"),
         "rows": rows,
+        "centred": bool(k.get("regions_centred")),
     }
 
 

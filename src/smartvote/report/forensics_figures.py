@@ -138,7 +138,7 @@ def klimek_fig(k: Klimek) -> Any:
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.2))
     vmax = float(max(np.log1p(k.observed * 1e4).max(), np.log1p(k.simulated * 1e4).max()))
     for ax, h, t in (
-        (axes[0], k.observed, "observed"),
+        (axes[0], k.observed, "observed, regions centred" if k.regions_centred else "observed"),
         (axes[1], k.simulated, "fitted model (simulated)"),
     ):
         ax.imshow(
