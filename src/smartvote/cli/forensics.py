@@ -139,9 +139,15 @@ def forensics(
         t.add_row("integer percentages", "not tested: no station with 100 or more voters")
     if k:
         t.add_row(
-            "Klimek f_i, f_e",
+            "Klimek f_i, f_e (regions centred)",
             f"{k['f_incremental']:.3f}, {k['f_extreme']:.3f} (fit ratio {k['fit_quality']['ratio']:.1f})",
         )
+        nat = k.get("national")
+        if nat:
+            t.add_row(
+                "  Klimek et al. 2012 as published",
+                f"{nat['f_incremental']:.3f}, {nat['f_extreme']:.3f}",
+            )
     if d["spikes"]:
         from smartvote.forensics.spikes import format_p
 

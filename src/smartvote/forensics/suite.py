@@ -374,9 +374,9 @@ def _run(
     # number is the same wherever it runs. On two cores they are shared between this
     # process and a forked child (:mod:`_fork`: its own interpreter lock, so the two cores
     # really work at once), each taking the next unclaimed method when it is free, longest
-    # first by their measured CPU (on the 2021 file, 96,325 stations, session 8: Klimek
-    # 1.0 s, spike test 1.0, `excess` 0.52, integer 0.44, Shpilkin national 0.17 and by
-    # district 0.14, after the electronic comparison's 0.03 in this process). Shpilkin's
+    # first by their measured CPU (on the 2021 file, 96,325 stations, session 9: Klimek
+    # 1.16 s, spike test 0.49, `excess` 0.30, integer 0.19, Shpilkin national 0.13 and by
+    # district 0.11, after the electronic comparison's 0.004 in this process). Shpilkin's
     # two parts are two jobs so that the last ones are short and the halves end within
     # about 0.1 s. Where fork is not available the Klimek fit, the spike test and the
     # integer test run in worker threads (numpy releases the GIL in its random draws and
