@@ -450,7 +450,7 @@ def test_too_few_regions_is_a_caveat_not_a_silent_assumption() -> None:
     assert c.startswith("only 1 region (< 8)")
     assert e.votes < 0.5 * t["excess_votes"]  # type: ignore[attr-defined]
     e, _ = _run(9, {"stations": 2000, "regions": 20, "smd": False})
-    assert not [c for c in e.to_dict()["caveats"] if "region" in c[:12]]  # type: ignore[attr-defined]
+    assert not [c for c in e.to_dict()["caveats"] if "falsified as a whole" in c]  # type: ignore[attr-defined]
 
 
 def test_region_whose_clean_centre_is_in_the_corner_takes_the_national_ratio(
@@ -493,3 +493,29 @@ def test_region_whose_clean_centre_is_in_the_corner_takes_the_national_ratio(
     off = excess(corner, boot=0, corner_rule=False).to_dict()["by_region"][g]
     assert not off["falsified_as_whole"]
     assert abs(off["votes"]) < 0.1 * W.sum()  # its own stuffed stations read as clean
+
+
+def test_no_reference_anywhere_or_in_a_region_is_said_not_estimated() -> None:
+    """Two inputs with no clean reference: (1) a region where the leader stood alone (no
+    other valid vote): W − k·0 would call all its votes falsified; it is left out of the
+    total (votes 0) and named in ``caveats`` and its ``why``; (2) every station at 97 %
+    turnout and 98 % for the leader: no station set holds a reference, and the caveat says
+    the estimate is not supported (it printed a tight interval around zero)."""
+    rng = np.random.default_rng(4)
+    st, _, _ = sim_stations(seed=4, stations=4000, regions=10, smd=False)
+    names = np.array(st.region_names)[st.region]
+    alone = names == st.region_names[2]
+    valid = st.valid.copy()
+    valid[alone] = st.W[alone]  # the others' votes removed in region 2
+    e = excess(
+        from_arrays(N=st.N, B=st.B, R=st.R, W=st.W, valid=valid, region=names), boot=0
+    ).to_dict()
+    row = e["by_region"][2]
+    assert row["votes"] == 0 and "no other valid vote" in row["why"]
+    assert any(st.region_names[2] in c and "not estimable" in c for c in e["caveats"])
+    n = 600
+    N = rng.integers(800, 2500, n)
+    B = rng.binomial(N, 0.97)
+    W = rng.binomial(B, 0.98)
+    e = excess(from_arrays(N=N, B=B, R=B, W=W, region=rng.integers(0, 10, n)), boot=0)
+    assert any("no station set holds a clean reference" in c for c in e.to_dict()["caveats"])

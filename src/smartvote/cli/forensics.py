@@ -139,11 +139,11 @@ def forensics(
         t.add_row("integer percentages", "not tested: no station with 100 or more voters")
     if k:
         t.add_row(
-            "Klimek f_i, f_e (regions centred)",
+            "Klimek f_i, f_e" + (" (regions centred)" if k.get("regions_centred") else ""),
             f"{k['f_incremental']:.3f}, {k['f_extreme']:.3f} (fit ratio {k['fit_quality']['ratio']:.1f})",
         )
         nat = k.get("national")
-        if nat:
+        if nat and k.get("regions_centred"):
             t.add_row(
                 "  Klimek et al. 2012 as published",
                 f"{nat['f_incremental']:.3f}, {nat['f_extreme']:.3f}",
@@ -151,19 +151,19 @@ def forensics(
     if d["spikes"]:
         from smartvote.forensics.spikes import format_p
 
-        for k, r in d["spikes"]["rozenas"].items():
+        for var, r in d["spikes"]["rozenas"].items():
             if isinstance(r, dict) and "excess" in r:
                 t.add_row(
-                    f"Rozenas RKD, {k}: share / excess (p)",
+                    f"Rozenas RKD, {var}: share / excess (p)",
                     f"{r['share']:.2%} / {r['excess']:+.2%} "
                     f"({format_p(r['p_value'], r['p_value_mc'])})",
                 )
         cf = d["spikes"]["coarse_fractions"]
-        for k in ("turnout", "result"):
-            if cf[k]["p_value"] is not None:
+        for var in ("turnout", "result"):
+            if cf[var]["p_value"] is not None:
                 t.add_row(
-                    f"  exactly on p/q, {k} (p)",
-                    f"{cf[k]['share']:+.2%} ({format_p(cf[k]['p_value'])})",
+                    f"  exactly on p/q, {var} (p)",
+                    f"{cf[var]['share']:+.2%} ({format_p(cf[var]['p_value'])})",
                 )
     if not k and not d["spikes"]:
         t.add_row("Klimek fit, spike tests", "not run: fewer than 50 stations")

@@ -149,6 +149,8 @@ class Excess:
     region_names: list[str]
     note: str
     regions_present: int = 0
+    regions_without_others: tuple[str, ...] | list[str] = ()
+    all_corner: bool = False  # every region's clean centre in the extreme corner
     whole_by_corner: BoolA | None = None  # treated as whole because its centre is in the corner
     corner_stations: int = 0
     core_slope: float = float("nan")
@@ -192,7 +194,12 @@ class Excess:
                 "z_turnout": float(self.z_turnout[g]),
                 "z_share": float(self.z_share[g]),
             }
-            if self.whole_by_corner is not None and self.whole_by_corner[g]:
+            if name in self.regions_without_others:
+                row["why"] = (
+                    "no other valid vote at any of its stations: no reference, not "
+                    "estimable, left out of the total"
+                )
+            elif self.whole_by_corner is not None and self.whole_by_corner[g]:
                 row["why"] = (
                     f"clean turnout centre {self.turnout_centre[g]:.0%} and leader's share "
                     f"centre {self.share_centre[g]:.0%} both in the extreme corner (>= "
@@ -286,7 +293,9 @@ class Excess:
             "by_region": by_region,
         }
         d["sensitivity"] = sens = self.sensitivity()
-        d["caveats"] = caveats(sens, self.regions_present)
+        d["caveats"] = caveats(
+            sens, self.regions_present, list(self.regions_without_others), self.all_corner
+        )
         if sens["flagged"]:
             d["interval"] += (
                 "; the clean core shows a turnout–share slope: the estimate is read with "
@@ -334,7 +343,12 @@ class Excess:
         }
 
 
-def caveats(sens: dict[str, Any], regions_present: int) -> list[str]:
+def caveats(
+    sens: dict[str, Any],
+    regions_present: int,
+    without_others: list[str] | None = None,
+    all_corner: bool = False,
+) -> list[str]:
     """The sentences that must stand beside the headline (JSON ``excess.caveats``, the CLI
     table, the report's key figures) when the data cannot support the estimate as it stands.
 
@@ -345,8 +359,23 @@ def caveats(sens: dict[str, Any], regions_present: int) -> list[str]:
       (docs/5-forensics.md), so the range is the honest reading.
     * Fewer than ``MIN_REGIONS`` regions: a region falsified as a whole cannot be
       recognised (its own turnout peak is then the fraud) and would be read as clean.
+    * Every region's clean centre in the extreme corner: no clean reference anywhere.
+    * Regions without a single other valid vote: left out of the total.
     """
     out = []
+    if all_corner:
+        out.append(
+            "every region's clean turnout and leader's share centres lie in the extreme "
+            f"corner (>= {CORNER:.0%}): no station set holds a clean reference, so the "
+            "estimate is not supported by these data (on a simulated election with every "
+            "station stuffed there, it was under 1 % of the truth)"
+        )
+    if without_others:
+        names = ", ".join(without_others[:10]) + (" …" if len(without_others) > 10 else "")
+        out.append(
+            f"{len(without_others)} region(s) have no other valid vote at all (the leader "
+            f"alone on the ballot?): not estimable, left out of the total ({names})"
+        )
     if regions_present < MIN_REGIONS:
         out.append(
             f"only {regions_present} region{'s' if regions_present != 1 else ''} "
@@ -616,7 +645,7 @@ def core_slope(
     cxy = sxy - np.divide(sx * sy, n, out=np.zeros(G), where=n > 0)
     ok = use & (n >= MIN_CORE) & (vx > 0)
     m = int(ok.sum())
-    if m < 2:
+    if m < 2 or not weight[ok].sum() > 0:  # (no weight: every station in the corner)
         return float("nan"), float("nan"), m
     b = cxy[ok] / vx[ok]
     w = weight[ok] / weight[ok].sum()
@@ -758,6 +787,11 @@ def excess(
     zt, zs = np.zeros(G), np.zeros(G)
     whole = np.zeros(G, dtype=bool)
     corner_regions = np.zeros(G, dtype=bool)
+    in_corner = present & (np.minimum(tc, scn) >= np.log(CORNER / (1 - CORNER)))
+    all_corner = bool(present.any() and not (present & ~in_corner).any())
+    # A region without a single other valid vote (the leader alone on its ballot) has no
+    # reference at all: W − k·0 would call every vote there falsified. Left out, and said.
+    no_reference = present & (np.bincount(g, weights=O, minlength=G) == 0)
     if present.sum() >= MIN_REGIONS:
         zt[present] = _robust_z(tc[present])
         zs[present] = _robust_z(scn[present])
@@ -765,7 +799,6 @@ def excess(
         # A region whose clean centre itself lies in the extreme corner has no reference in
         # its own stations, by the rule that sets corner stations aside below; while some
         # region is left to give the national ratio, it is scaled with that ratio too.
-        in_corner = present & (np.minimum(tc, scn) >= np.log(CORNER / (1 - CORNER)))
         if corner_rule and (present & ~(whole | in_corner)).any():
             corner_regions = in_corner & ~whole
             whole = whole | in_corner
@@ -810,7 +843,7 @@ def excess(
         )
         kr = np.where(whole[None, :], kn[:, None], kk)
         ex = Wr - kr * Or + Wkr - Nkr * (T * q)[None, :] * kr / (1 + kr)
-        return ex, kn
+        return np.where(no_reference[None, :], 0.0, ex), kn
 
     ex, kn = combine(k[None, :], Wg[None, :], Og[None, :], Wk[None, :], Nk[None, :])
     reps, kreps, sreps = [], [], []
@@ -914,6 +947,10 @@ def excess(
         region_names=list(st.region_names) or ["all"],
         note=note,
         regions_present=int(present.sum()),
+        regions_without_others=[
+            st.region_names[i] if st.region_names else "all" for i in np.flatnonzero(no_reference)
+        ],
+        all_corner=all_corner,
         corner_stations=int(corner.sum()),
         location=location,
         extrapolation=extrapolation,

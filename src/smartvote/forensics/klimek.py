@@ -73,6 +73,11 @@ CLEAN_ITER = 2
 #: The bootstrap refits over the θ this many grid steps either side of the fit's θ.
 BOOT_THETAS = 1
 
+#: Added to o + x before the division: a cell empty in both the data and the model
+#: (importance weights underflow when a replicate's clean turnout is near 0 or 1) would
+#: give 0/0; far below any cell mass that matters (single precision resolves 1e-38).
+_TINY = 1e-30
+
 
 _CENTRED = (
     "Klimek et al. 2012 fraud model, fitted after centring the regions (this project's "
@@ -811,6 +816,7 @@ class _Model:
                 yy += T[itop[p]]
                 yy /= s[p, None]
                 tt = o + yy
+                tt += _TINY  # o = x = 0 (an empty cell in both): o·x/(o + x) = 0, not 0/0
                 yy *= o
                 yy /= tt
             else:
@@ -819,6 +825,7 @@ class _Model:
                 yy += Tp[itop[p]]
                 tt = s4[p, None] * o4
                 tt += yy
+                tt += _TINY
                 yy *= o4
                 yy /= tt
             d[p] = o_sum + sx[p] - 4.0 * yy.sum(axis=-1)

@@ -143,7 +143,7 @@ def _intervals(rows: list[dict[str, Any]]) -> list[list[str]]:
             f"{f(r['low'])} … {f(r['high'])}",
             r["kind"],
             r["sd_from"],
-            str(r["replicates"]) if r["replicates"] else "exact",
+            str(r["replicates"]) if r["replicates"] else "none (exact or analytic sd)",
             f"{r['sd_mc_error']:.0%}" if r["replicates"] else "0",
         ]
         for r in rows
