@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from _args import seeds
 from smartvote.forensics import klimek as kl
 from smartvote.forensics import shpilkin as sh
 from smartvote.forensics._frame import Stations, prepare
@@ -83,15 +84,6 @@ METHODS = (
     "shpilkin",
     "regions_summed",
 )
-
-
-def seeds(text: str) -> list[int]:
-    """``200-204`` (inclusive) or ``1,5,9`` -> the seeds."""
-    out: list[int] = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        lo, _, hi = part.partition("-")
-        out.extend(range(int(lo), int(hi or lo) + 1))
-    return out
 
 
 def sim_stations(**kw: Any) -> tuple[Stations, dict[str, Any]]:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from _args import seeds
 from smartvote.forensics import klimek as kl
 from smartvote.forensics._frame import prepare
 from smartvote.forensics.simulated import simulation_station_frame
@@ -46,15 +47,6 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "corr": {"turnout_support_corr": 0.1},
     "corr0.5": {"turnout_support_corr": 0.5},
 }
-
-
-def seeds(text: str) -> list[int]:
-    """``100-139`` (inclusive) or ``1,5,9`` -> the seeds."""
-    out: list[int] = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        lo, _, hi = part.partition("-")
-        out.extend(range(int(lo), int(hi or lo) + 1))
-    return out
 
 
 def coverage(name: str, a: argparse.Namespace) -> None:
