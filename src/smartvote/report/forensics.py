@@ -436,6 +436,7 @@ _STATION_COLUMNS = (
     "integer_turnout",
     "integer_result",
     "extreme",
+    "impossible",
     "excess_votes",
 )
 
