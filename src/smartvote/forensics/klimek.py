@@ -214,12 +214,28 @@ def _noisy(x: FloatA, n: FloatA, z: FloatA) -> FloatA:
     return a
 
 
-def _observe(t: FloatA, v: FloatA, N: FloatA, d: _Draws) -> IntA:
-    """Station (t, v) after counting noise (normal approximation to the binomial)."""
+def _counted(t: FloatA, v: FloatA, N: FloatA, d: _Draws) -> tuple[FloatA, FloatA, FloatA]:
+    """Station (t, v) after counting noise (normal approximation to the binomial), and
+    the ballots the result is counted on (at least 1): ``(t, v, R)``."""
     to = _noisy(t, N, d.n1)
     R = to * N
     np.maximum(R, 1.0, out=R)
-    vo = _noisy(v, R, d.n2)
+    return to, _noisy(v, R, d.n2), R
+
+
+def _x_extreme(e: FloatA) -> FloatA:
+    """Fraction stuffed (and switched) in an extreme-fraud station: ``1 − 0.075·|e|``."""
+    return np.clip(1 - EXTREME_SD * e, 0, 1)
+
+
+def _x_incremental(h: FloatA, theta: float) -> FloatA:
+    """Fraction stuffed in an incremental-fraud station: ``min(θ·|h|, 1)``."""
+    return np.minimum(theta * h, 1.0)
+
+
+def _observe(t: FloatA, v: FloatA, N: FloatA, d: _Draws) -> IntA:
+    """The fingerprint bin of station (t, v) after counting noise (:func:`_counted`)."""
+    to, vo, _ = _counted(t, v, N, d)
     # _bin(to, vo) in place.
     to *= BINS
     vo *= BINS
@@ -355,15 +371,12 @@ def _simulated_clean(m: _Model, fi: int, fe: int, theta: float, alpha: float | N
     ext = m.seg <= fe
     inc = (m.seg > fe) & (m.seg <= top)
     x = np.zeros(N.size)
-    x[inc] = np.minimum(theta * d.h[inc], 1.0)
+    x[inc] = _x_incremental(d.h[inc], theta)
     sw = np.zeros(N.size) if alpha is None else x**alpha
-    xe = np.clip(1 - EXTREME_SD * d.e[ext], 0, 1)
+    xe = _x_extreme(d.e[ext])
     x[ext] = xe
     sw[ext] = xe
-    t, v = _fraud(m.t, m.v, x, sw)
-    to = _noisy(t, N, d.n1)
-    R = np.maximum(to * N, 1.0)
-    vo = _noisy(v, R, d.n2)
+    to, vo, R = _counted(*_fraud(m.t, m.v, x, sw), N, d)
     return _CleanStats(to, vo, N, R)
 
 
@@ -539,7 +552,7 @@ class _Model:
             self.t = expit(mu_t + clean["logit_sd_turnout"] * d.zt)
             self.v = expit(mu_v + clean["logit_sd_result"] * d.zv)
             self.seg = np.searchsorted(self.levels, d.u_sorted, side="right")  # 1..L
-            xe = np.clip(1 - EXTREME_SD * d.e, 0, 1)
+            xe = _x_extreme(d.e)
             self._idx = {
                 "clean": _observe(self.t, self.v, N, d),
                 "extreme": _observe(*_fraud(self.t, self.v, xe, xe), N, d),
@@ -701,7 +714,7 @@ class _Model:
         """Observed bins of the incremental-fraud copy of every simulated station."""
         key = (theta, alpha)
         if key not in self._idx:
-            x = np.minimum(theta * self.d.h, 1.0)
+            x = _x_incremental(self.d.h, theta)
             sw = np.zeros_like(x) if alpha is None else x**alpha
             self._idx[key] = _observe(*_fraud(self.t, self.v, x, sw), self.N, self.d)
         return self._idx[key]
@@ -1061,16 +1074,14 @@ def klimek(
     for w2 in poisson_weights(st.n, 2 * boot, rng, chunk=2) if boot > 0 else iter(()):
         wo, wsim = w2[0], w2[1]
         shift_b = _to_vec(sim_of(wsim[m.d.order])) - cvec
-        clean_b = _of_vec(_to_vec(raw_of(wo)) - shift_b)
+        cb = _to_vec(_of_vec(_to_vec(raw_of(wo)) - shift_b))  # (sd floored as in a fit)
         wo = wo * Nf
         # The replicate's clean parameters by importance weights on the same simulated
         # stations (each station's weight times the likelihood ratio of its clean draws
         # under the replicate's parameters and the fit's): its simulated bins, and so the
         # prefix-row cache, stay those of the fit.
         ws = wsim.copy()
-        ws[m.d.order] *= _ratio(m.d.zt, cvec[0:2], _to_vec(clean_b)[0:2]) * _ratio(
-            m.d.zv, cvec[2:4], _to_vec(clean_b)[2:4]
-        )
+        ws[m.d.order] *= _ratio(m.d.zt, cvec[0:2], cb[0:2]) * _ratio(m.d.zv, cvec[2:4], cb[2:4])
         ob = np.bincount(obs_idx, weights=wo, minlength=BINS * BINS)[cols]
         ob = ob / ob.sum()
         mb = _Model(
