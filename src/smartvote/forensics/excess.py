@@ -149,7 +149,7 @@ class Excess:
     region_names: list[str]
     note: str
     regions_present: int = 0
-    regions_without_others: tuple[str, ...] | list[str] = ()
+    without_others: BoolA | None = None  # regions without a single other valid vote
     all_corner: bool = False  # every region's clean centre in the extreme corner
     whole_by_corner: BoolA | None = None  # treated as whole because its centre is in the corner
     corner_stations: int = 0
@@ -194,7 +194,7 @@ class Excess:
                 "z_turnout": float(self.z_turnout[g]),
                 "z_share": float(self.z_share[g]),
             }
-            if name in self.regions_without_others:
+            if self.without_others is not None and self.without_others[g]:
                 row["why"] = (
                     "no other valid vote at any of its stations: no reference, not "
                     "estimable, left out of the total"
@@ -293,8 +293,12 @@ class Excess:
             "by_region": by_region,
         }
         d["sensitivity"] = sens = self.sensitivity()
+        lone = self.without_others if self.without_others is not None else self.whole & False
         d["caveats"] = caveats(
-            sens, self.regions_present, list(self.regions_without_others), self.all_corner
+            sens,
+            self.regions_present,
+            [self.region_names[g] for g in np.flatnonzero(lone)],
+            self.all_corner,
         )
         if sens["flagged"]:
             d["interval"] += (
@@ -947,9 +951,7 @@ def excess(
         region_names=list(st.region_names) or ["all"],
         note=note,
         regions_present=int(present.sum()),
-        regions_without_others=[
-            st.region_names[i] if st.region_names else "all" for i in np.flatnonzero(no_reference)
-        ],
+        without_others=no_reference,
         all_corner=all_corner,
         corner_stations=int(corner.sum()),
         location=location,
