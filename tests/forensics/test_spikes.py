@@ -216,6 +216,9 @@ def test_p_value_display_never_prints_zero() -> None:
     assert sp.format_p(0.0) == "< 1e-300"
     assert sp.format_p(0.031, (0.02, 0.05)) == "0.031"
     assert sp.format_p(float("nan")) == "–"
+    # a normal-tail p is not printed past where its approximation holds
+    assert sp.format_p(1e-20, floor=sp.COARSE_P_FLOOR) == "< 1e-6"
+    assert sp.format_p(2e-5, floor=sp.COARSE_P_FLOOR) == "< 1e-4"
 
 
 def test_coarse_expectation_matches_binomial_redraws() -> None:

@@ -149,7 +149,7 @@ def forensics(
                 f"{nat['f_incremental']:.3f}, {nat['f_extreme']:.3f}",
             )
     if d["spikes"]:
-        from smartvote.forensics.spikes import format_p
+        from smartvote.forensics.spikes import COARSE_P_FLOOR, format_p
 
         for var, r in d["spikes"]["rozenas"].items():
             if isinstance(r, dict) and "excess" in r:
@@ -163,7 +163,7 @@ def forensics(
             if cf[var]["p_value"] is not None:
                 t.add_row(
                     f"  exactly on p/q, {var} (p)",
-                    f"{cf[var]['share']:+.2%} ({format_p(cf[var]['p_value'])})",
+                    f"{cf[var]['share']:+.2%} ({format_p(cf[var]['p_value'], floor=COARSE_P_FLOOR)})",
                 )
     if not k and not d["spikes"]:
         t.add_row("Klimek fit, spike tests", "not run: fewer than 50 stations")

@@ -540,13 +540,19 @@ def rkd(
     )
 
 
-def format_p(p: float | None, mc: Any = None) -> str:
+#: Below this the normal approximation of ``coarse_fractions``' p-value is not trusted:
+#: it is printed as ``< 1e-6`` (``format_p(p, floor=COARSE_P_FLOOR)``).
+COARSE_P_FLOOR = 1e-6
+
+
+def format_p(p: float | None, mc: Any = None, floor: float = 0.0) -> str:
     """A p-value for people: two significant digits; below 1e-4 as ``< 1e-k``, ``1e-k``
-    the power of ten above the upper end of its Monte Carlo range ``mc`` (or above ``p``),
-    so a fitted tail never prints as 0 nor with more digits than its replicates support."""
+    the power of ten above the upper end of its Monte Carlo range ``mc`` (or above ``p``,
+    or above ``floor``, the smallest value its approximation supports), so a fitted tail
+    never prints as 0 nor with more digits than its replicates support."""
     if p is None or p != p:
         return "–"
-    hi = float(p)
+    hi = max(float(p), floor)
     if mc is not None and mc[1] == mc[1]:
         hi = max(hi, float(mc[1]))
     if hi >= 1e-4:

@@ -22,7 +22,7 @@ import numpy as np
 
 from smartvote.csvsafe import spreadsheet_safe
 from smartvote.forensics import fingerprint as fp
-from smartvote.forensics.spikes import format_p
+from smartvote.forensics.spikes import COARSE_P_FLOOR, format_p
 from smartvote.report import forensics_figures as F
 from smartvote.report.render import data_uri, fmt_num, fmt_pct, png_data_uri, render
 
@@ -335,7 +335,7 @@ def _spikes(res: ForensicsResult, sp: dict[str, Any]) -> dict[str, Any] | None:
                 f"{k} (exactly on p/q, q ≤ 10)",
                 f"{c['observed_stations']:,} stations (expected {c['expected_stations']:,.0f})",
                 f"{fmt_pct(c['share'], 2)} ({fmt_pct(c['ci'][0], 2)} to {fmt_pct(c['ci'][1], 2)})",
-                format_p(c["p_value"], (c["p_value"], 1e-6) if c["p_value"] < 1e-6 else None),
+                format_p(c["p_value"], floor=COARSE_P_FLOOR),
                 top or "–",
             ]
         )
