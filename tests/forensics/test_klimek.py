@@ -18,6 +18,22 @@ from smartvote.forensics._frame import Stations
 Z = 3.0
 
 
+def _klimek_model_election(
+    fi: float, fe: float, theta: float, seed: int, stations: int
+) -> tuple[Stations, dict[str, object]]:
+    """Stations and truth of a simulated election whose fraud follows Klimek's own model
+    (incremental fraction ``fi`` with intensity θ, extreme fraction ``fe``)."""
+    st, truth, _ = sim_stations(
+        seed=seed,
+        stations=stations,
+        stuffing_share=fi,
+        extreme_share=fe,
+        stuffing_intensity=theta,
+        extreme_x="klimek",
+    )
+    return st, truth
+
+
 @pytest.mark.parametrize(
     ("fi", "fe", "theta", "seed"),
     [(0.0, 0.03, 0.3, 41), (0.1, 0.0, 0.3, 42), (0.3, 0.0, 0.2, 43), (0.15, 0.02, 0.3, 44)],
@@ -27,14 +43,7 @@ def test_fractions_recovered(fi: float, fe: float, theta: float, seed: int) -> N
     """Point estimates within Z bootstrap sd (+ one grid step) of the truth, both
     fractions; the sd is the estimator's own (its replicates), not a window chosen
     from a run."""
-    st, truth, _ = sim_stations(
-        seed=seed,
-        stations=10_000,
-        stuffing_share=fi,
-        extreme_share=fe,
-        stuffing_intensity=theta,
-        extreme_x="klimek",
-    )
+    st, truth = _klimek_model_election(fi, fe, theta, seed, 10_000)
     r = kl.klimek(st, boot=20, rng_seed=seed)
     sd_i, sd_e = r.replicates.std(axis=0, ddof=1)
     assert abs(r.f_incremental - truth["f_incremental"]) <= Z * sd_i + kl.STEP
@@ -85,14 +94,7 @@ def test_interval_coverage_over_seeds(fi: float, fe: float, theta: float) -> Non
     (docs/5-forensics.md)."""
     hits_i = hits_e = 0
     for seed in COVERAGE_SEEDS:
-        st, truth, _ = sim_stations(
-            seed=seed,
-            stations=5000,
-            stuffing_share=fi,
-            extreme_share=fe,
-            stuffing_intensity=theta,
-            extreme_x="klimek",
-        )
+        st, truth = _klimek_model_election(fi, fe, theta, seed, 5000)
         r = kl.klimek(st, boot=20, rng_seed=seed, national=False)
         lo, hi = r.f_incremental_ci
         hits_i += lo <= truth["f_incremental"] <= hi
